@@ -1,0 +1,201 @@
+"""Bytes → ParsedMail: a plain value with what the rest of the product needs from a mail.
+
+Uses the standard library's lenient ``compat32`` parser: it accepts the broken MIME that real
+mail carries, and header decoding is done here so that one bad header cannot sink a mail.
+"""
+
+import email
+import email.policy
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+from .text import html_to_text
+
+
+class ParseError(Exception):
+    """The bytes are not a mail we can read; the reason is shown in quarantine."""
+
+
+@dataclass
+class ParsedAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class ParsedMail:
+    message_id: str
+    in_reply_to: str
+    references: list[str]
+    subject: str
+    from_address: str
+    from_name: str
+    reply_to: str
+    to_addresses: list[str]
+    date: datetime | None
+    received_dates: list[datetime]
+    headers: dict[str, str]
+    text: str
+    html: str
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+
+
+# Headers the recognisers may look at, lower-cased.
+KEPT_HEADERS = (
+    "auto-submitted",
+    "x-autoreply",
+    "x-autorespond",
+    "precedence",
+    "x-auto-response-suppress",
+    "x-space-notification-type",
+    "x-amazon-mail-relay-type",
+    "x-original-messageid",
+    "content-language",
+    "return-path",
+)
+_MSGID = re.compile(r"<[^<>\s]+>")
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
+
+
+def decode(value: object) -> str:
+    """A header value as text, surviving bad encodings and unknown charsets."""
+    if value is None:
+        return ""
+    raw = str(value)
+    try:
+        text = str(make_header(decode_header(raw)))
+    except (LookupError, UnicodeError, ValueError, AssertionError, TypeError):
+        text = raw
+    return " ".join(text.split())
+
+
+def _message_ids(value: str) -> list[str]:
+    return _MSGID.findall(value or "")
+
+
+def _date(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:  # "-0000": time given in UTC with no zone claimed
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if payload is None:
+        payload = part.get_payload()
+        return payload if isinstance(payload, str) else ""
+    charset = part.get_content_charset() or "utf-8"
+    for candidate in (charset, "utf-8", "cp1252"):
+        try:
+            return payload.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return payload.decode("utf-8", errors="replace")
+
+
+def _filename(part: Message) -> str:
+    try:
+        name = part.get_filename()
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        name = None
+    return decode(name) if name else ""
+
+
+def _walk(msg: Message, mail: "ParsedMail") -> None:
+    texts: list[str] = []
+    htmls: list[str] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        disposition = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        filename = _filename(part)
+        if disposition == "attachment" or (filename and not ctype.startswith("text/")):
+            data = part.get_payload(decode=True) or b""
+            mail.attachments.append(
+                ParsedAttachment(filename or "attachment", ctype, data)
+            )
+        elif ctype == "text/plain":
+            texts.append(_part_text(part))
+        elif ctype == "text/html":
+            htmls.append(_part_text(part))
+        elif ctype == "message/rfc822" or ctype.startswith("message/"):
+            continue
+        elif not ctype.startswith(("text/", "multipart/")):
+            data = part.get_payload(decode=True) or b""
+            if data:
+                mail.attachments.append(ParsedAttachment(filename or "attachment", ctype, data))
+    mail.html = "\n".join(h for h in htmls if h.strip())
+    mail.text = "\n".join(t for t in texts if t.strip()) or html_to_text(mail.html)
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    if not raw.strip():
+        raise ParseError("empty: the file holds no mail")
+    head = raw[:4096]
+    if b"\x00" in head:
+        raise ParseError("binary data, not an RFC 822 mail (e.g. an Outlook .msg file)")
+    if not _HEADER_LINE.match(raw.lstrip()[:200]):
+        raise ParseError("no header block: the data does not start with mail headers")
+    try:
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    except Exception as exc:  # the parser is lenient; anything it raises is a broken mail
+        raise ParseError(f"unreadable MIME structure: {exc}") from exc
+    if not msg.keys():
+        raise ParseError("no header could be read: not a mail")
+
+    from_name, from_address = parseaddr(decode(msg.get("From")))
+    _, reply_to = parseaddr(decode(msg.get("Reply-To")))
+    message_ids = _message_ids(str(msg.get("Message-ID") or ""))
+    in_reply_to = _message_ids(str(msg.get("In-Reply-To") or ""))
+    received_dates = []
+    for received in msg.get_all("Received") or []:
+        when = _date(str(received).rpartition(";")[2].strip())
+        if when:
+            received_dates.append(when)
+    mail = ParsedMail(
+        message_id=message_ids[0] if message_ids else "",
+        in_reply_to=in_reply_to[0] if in_reply_to else "",
+        references=_message_ids(str(msg.get("References") or ""))[-20:],
+        subject=decode(msg.get("Subject"))[:500],
+        from_address=from_address.lower(),
+        from_name=from_name.strip().strip('"'),
+        reply_to=reply_to.lower(),
+        to_addresses=[
+            a.lower()
+            for _, a in getaddresses([decode(v) for v in msg.get_all("To") or []])
+            if a
+        ],
+        date=_date(str(msg.get("Date") or "")),
+        received_dates=received_dates,
+        headers={h: decode(msg.get(h)) for h in KEPT_HEADERS if msg.get(h) is not None},
+        text="",
+        html="",
+    )
+    try:
+        _walk(msg, mail)
+    except Exception as exc:
+        raise ParseError(f"unreadable body: {exc}") from exc
+    return mail
+
+
+def scan_message_id(raw: bytes) -> str:
+    """The Message-ID of bytes that could not be parsed, if one can be read at all."""
+    match = re.search(rb"^Message-ID:\s*(<[^<>\s]+>)", raw[:65536], re.IGNORECASE | re.MULTILINE)
+    return match.group(1).decode("ascii", errors="replace") if match else ""

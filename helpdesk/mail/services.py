@@ -1,0 +1,267 @@
+"""The ingest service: raw bytes → stored → parsed → recognised → threaded → ticket message.
+Every source (files, IMAP, HTTP, jobs) calls ``mail_ingest``; nothing else writes messages
+from mail."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from helpdesk import jobs
+from helpdesk.marketplaces.models import Buyer, Order, OrderItem
+from helpdesk.tickets.models import Ticket, TicketKind
+from helpdesk.tickets.services import (
+    OPENS_TICKET_OF_KIND,
+    NewAttachment,
+    NewMessage,
+    message_add,
+    ticket_open,
+)
+from helpdesk.tickets.threading import thread_find
+
+from .models import RawMail, RawMailStatus
+from .parse import ParsedMail, ParseError, parse_mail, scan_message_id
+from .raw_store import blob_get, blob_key, blob_put
+from .recognise import Ruleset, recognise
+from .text import sanitise_html, thread_subject
+
+logger = logging.getLogger(__name__)
+
+
+class Outcome:
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+    QUEUED = "queued"
+
+
+@dataclass
+class IngestResult:
+    outcome: str
+    raw_mail_id: int | None = None
+    message_pk: int | None = None
+    ticket_created: bool = False
+    reason: str = ""
+
+
+def _body_fingerprint(raw: bytes) -> str:
+    """Hash of the body with line endings normalised: the same mail fetched by IMAP, posted
+    by a webhook or read from a file differs in transport headers, not here."""
+    _, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    return blob_key(body.strip())[:16]
+
+
+def _dedup_keys(raw: bytes, parsed: ParsedMail | None) -> tuple[str, str]:
+    """(the usual key, the key for a different mail that reuses an existing Message-ID)."""
+    message_id = parsed.message_id if parsed else scan_message_id(raw)
+    if not message_id:
+        return f"sha:{blob_key(raw)}", ""
+    key = f"mid:{message_id[:900]}"
+    return key, f"{key}#{_body_fingerprint(raw)}"
+
+
+def _raw_mail_create(raw: bytes, sha256: str, source: str, key: str) -> RawMail | None:
+    try:
+        with transaction.atomic():
+            return RawMail.objects.create(
+                dedup_key=key, sha256=sha256, size=len(raw), source=source[:300],
+                received_at=timezone.now(),
+            )
+    except IntegrityError:
+        return None
+
+
+def mail_ingest(
+    *, raw: bytes, source: str, defer: bool = False, ruleset: Ruleset | None = None
+) -> IngestResult:
+    """Keep the bytes, then record and (unless ``defer``) process them.
+
+    With ``defer`` the processing is a job (RQ with Redis, in-process after commit without).
+    A repeated Message-ID, or the same bytes when there is none, is a duplicate.
+    """
+    sha256 = blob_put(raw)  # first: whatever happens next, the bytes are kept
+    parsed: ParsedMail | None = None
+    reason = ""
+    try:
+        parsed = parse_mail(raw)
+    except ParseError as exc:
+        reason = str(exc)
+    key, collision_key = _dedup_keys(raw, parsed)
+    raw_mail = _raw_mail_create(raw, sha256, source, key)
+    if raw_mail is None and collision_key:
+        # The Message-ID is taken. The same mail again is a duplicate; a different mail
+        # reusing the id (broken or test senders do) is kept under a key of its own.
+        first = RawMail.objects.filter(dedup_key=key).first()
+        if first is not None and _body_fingerprint(blob_get(first.sha256)) != collision_key[-16:]:
+            raw_mail = _raw_mail_create(raw, sha256, source, collision_key)
+            if raw_mail is None:
+                key = collision_key
+    if raw_mail is None:
+        existing = RawMail.objects.filter(dedup_key=key).first()
+        return IngestResult(Outcome.DUPLICATE, existing.pk if existing else None)
+    if parsed is None:
+        return _quarantine(raw_mail, reason)
+    if defer:
+        jobs.enqueue(raw_mail_process_job, raw_mail.pk, queue="ingest")
+        return IngestResult(Outcome.QUEUED, raw_mail.pk)
+    return _process(raw_mail, parsed, ruleset)
+
+
+def raw_mail_process(*, raw_mail_id: int) -> IngestResult:
+    """Process a recorded raw mail; a no-op if it was processed already (retried jobs)."""
+    with transaction.atomic():
+        raw_mail = RawMail.objects.select_for_update().get(pk=raw_mail_id)
+        if raw_mail.status == RawMailStatus.STORED:
+            return IngestResult(Outcome.DUPLICATE, raw_mail.pk)
+        try:
+            parsed = parse_mail(blob_get(raw_mail.sha256))
+        except ParseError as exc:
+            return _quarantine(raw_mail, str(exc))
+        return _process(raw_mail, parsed, None)
+
+
+def raw_mail_process_job(raw_mail_id: int) -> None:
+    raw_mail_process(raw_mail_id=raw_mail_id)
+
+
+def quarantine_retry() -> list[IngestResult]:
+    """Process every quarantined mail again, e.g. after the rules or the parser improved."""
+    ids = RawMail.objects.filter(status=RawMailStatus.QUARANTINED).values_list("pk", flat=True)
+    return [raw_mail_process(raw_mail_id=pk) for pk in list(ids)]
+
+
+def _quarantine(raw_mail: RawMail, reason: str) -> IngestResult:
+    raw_mail.status = RawMailStatus.QUARANTINED
+    raw_mail.quarantine_reason = reason
+    raw_mail.processed_at = timezone.now()
+    raw_mail.save(update_fields=["status", "quarantine_reason", "processed_at"])
+    logger.info("quarantined raw mail %s: %s", raw_mail.pk, reason)
+    return IngestResult(Outcome.QUARANTINED, raw_mail.pk, reason=reason)
+
+
+def sent_at(parsed: ParsedMail, received_at: datetime) -> datetime:
+    """Date header → newest Received header → ingest time; never later than ingest time."""
+    when = parsed.date or (parsed.received_dates[0] if parsed.received_dates else None)
+    if when is None or when > received_at:
+        return received_at
+    return when
+
+
+def _process(raw_mail: RawMail, parsed: ParsedMail, ruleset: Ruleset | None) -> IngestResult:
+    try:
+        with transaction.atomic():
+            return _store(raw_mail, parsed, ruleset)
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: an infrastructure error, not a bad mail
+    except Exception as exc:
+        # Whatever this mail does to the recognisers or the database (NUL bytes, a value
+        # the database refuses), it is kept whole in quarantine with the reason.
+        logger.exception("raw mail %s could not be stored", raw_mail.pk)
+        return _quarantine(raw_mail, f"could not be stored: {type(exc).__name__}: {exc}")
+
+
+def _store(raw_mail: RawMail, parsed: ParsedMail, ruleset: Ruleset | None) -> IngestResult:
+    found = recognise(parsed, ruleset)
+    at = sent_at(parsed, raw_mail.received_at)
+    buyer = _buyer(found) if found.buyer_alias else None
+    order = _order(found, buyer) if found.order_id else None
+    subject_key = thread_subject(parsed.subject)
+    ticket = thread_find(
+        message_id=parsed.message_id,
+        referenced_ids=[r for r in [parsed.in_reply_to, *parsed.references] if r],
+        kind=found.kind,
+        order=order,
+        buyer=buyer,
+        thread_subject=subject_key,
+    )
+    created = ticket is None
+    if ticket is None:
+        ticket = ticket_open(
+            kind=OPENS_TICKET_OF_KIND.get(found.kind, TicketKind.OTHER),
+            channel=found.channel,
+            buyer=buyer,
+            order=order,
+            subject=parsed.subject,
+            thread_subject=subject_key,
+            language=found.language,
+            at=at,
+        )
+    else:
+        _fill_ticket(ticket, buyer, order)
+    message = message_add(
+        ticket=ticket,
+        raw_id=raw_mail.pk,
+        new=NewMessage(
+            direction=found.direction,
+            kind=found.kind,
+            is_auto=found.is_auto,
+            sent_at=at,
+            received_at=raw_mail.received_at,
+            message_id=parsed.message_id,
+            in_reply_to=parsed.in_reply_to,
+            references=parsed.references,
+            subject=parsed.subject,
+            from_address=parsed.from_address,
+            from_name=parsed.from_name,
+            to_address=", ".join(parsed.to_addresses),
+            language=found.language,
+            buyer_text=_clean(found.buyer_text),
+            quoted_text=_clean(found.quoted_text),
+            body_html=_clean(sanitise_html(parsed.html)),
+            attachments=[
+                NewAttachment(a.filename[:255], a.content_type[:255], len(a.data), blob_put(a.data))
+                for a in parsed.attachments
+            ],
+        ),
+    )
+    raw_mail.status = RawMailStatus.STORED
+    raw_mail.quarantine_reason = ""
+    raw_mail.processed_at = timezone.now()
+    raw_mail.save(update_fields=["status", "quarantine_reason", "processed_at"])
+    return IngestResult(Outcome.STORED, raw_mail.pk, message.pk, ticket_created=created)
+
+
+def _clean(text: str) -> str:
+    # PostgreSQL refuses NUL characters in text; they carry nothing a reader needs.
+    return text.replace("\x00", "")
+
+
+def _buyer(found) -> Buyer:
+    buyer, created = Buyer.objects.get_or_create(
+        alias=found.buyer_alias,
+        defaults={"name": found.buyer_name, "language": found.language, "channel": found.channel},
+    )
+    if not created and found.buyer_name and not buyer.name:
+        buyer.name = found.buyer_name
+        buyer.save(update_fields=["name"])
+    return buyer
+
+
+def _order(found, buyer: Buyer | None) -> Order:
+    order, created = Order.objects.get_or_create(
+        order_id=found.order_id, defaults={"channel": found.channel, "buyer": buyer}
+    )
+    if not created and buyer is not None and order.buyer_id is None:
+        order.buyer = buyer
+        order.save(update_fields=["buyer"])
+    if found.asin:
+        OrderItem.objects.get_or_create(
+            order=order, asin=found.asin, defaults={"title": found.item_title}
+        )
+    return order
+
+
+def _fill_ticket(ticket: Ticket, buyer: Buyer | None, order: Order | None) -> None:
+    """A later mail may name the buyer or the order the first one did not."""
+    updates = []
+    if buyer is not None and ticket.buyer_id is None:
+        ticket.buyer = buyer
+        updates.append("buyer")
+    if order is not None and ticket.order_id is None:
+        ticket.order = order
+        updates.append("order")
+    if updates:
+        ticket.save(update_fields=updates)
+

@@ -1,0 +1,58 @@
+"""POST /ingest/raw/: inbound webhook for mail services (a raw RFC 822 body, bearer token)."""
+
+import hmac
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .models import RawMail
+from .raw_store import RawStoreError
+from .services import mail_ingest
+
+
+def _authorised(request: HttpRequest) -> bool:
+    expected = settings.INGEST_TOKEN
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if not expected or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(token.strip().encode(), expected.encode())
+
+
+@csrf_exempt  # machine-to-machine: the bearer token is the credential, not a session cookie
+@login_not_required
+@require_POST
+def ingest_raw(request: HttpRequest) -> JsonResponse:
+    if not _authorised(request):
+        response = JsonResponse({"error": "a valid bearer token is required"}, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="ingest"'
+        return response
+    limit = settings.INGEST_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return JsonResponse({"error": "invalid Content-Length"}, status=400)
+    if declared > limit:
+        return JsonResponse({"error": f"mail larger than {limit} bytes"}, status=413)
+    raw = request.read(limit + 1)
+    if len(raw) > limit:
+        return JsonResponse({"error": f"mail larger than {limit} bytes"}, status=413)
+    if not raw.strip():
+        return JsonResponse({"error": "empty body: send the raw mail as the body"}, status=400)
+    try:
+        result = mail_ingest(raw=raw, source="http", defer=True)
+    except RawStoreError as exc:
+        return JsonResponse({"error": str(exc)}, status=503)
+    body = {"id": result.raw_mail_id, "status": result.outcome}
+    # Without a job queue the mail was processed on commit; say where it went.
+    raw_mail = RawMail.objects.filter(pk=result.raw_mail_id).select_related("message").first()
+    if raw_mail is not None:
+        body["status"] = raw_mail.status if result.outcome != "duplicate" else "duplicate"
+        message = getattr(raw_mail, "message", None)
+        if message is not None:
+            body.update(message_id=message.pk, ticket_id=message.ticket_id)
+        if raw_mail.quarantine_reason:
+            body["reason"] = raw_mail.quarantine_reason
+    return JsonResponse(body, status=202)

@@ -1,0 +1,103 @@
+from django.db import models
+
+
+class Platform(models.TextChoices):
+    AMAZON = "amazon", "Amazon"
+    KAUFLAND = "kaufland", "Kaufland"
+    EBAY = "ebay", "eBay"
+    OTHER = "other", "Other"
+
+
+class Channel(models.Model):
+    """A marketplace the seller sells on, with its reply policy."""
+
+    code = models.SlugField(unique=True, help_text="Short code, e.g. amazon-de.")
+    name = models.CharField(max_length=100)
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    domain = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The marketplace's mail domain, e.g. amazon.de; relay aliases and system "
+        "senders under it belong to this channel.",
+    )
+    relay_domain = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Domain of the buyers' relay aliases, e.g. marketplace.amazon.de.",
+    )
+    language = models.CharField(max_length=10, help_text="Default language, e.g. de.")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    reply_limit_hours = models.PositiveIntegerField(
+        default=24, help_text="Hours a buyer message may wait for a reply."
+    )
+    is_default = models.BooleanField(
+        default=False, help_text="Channel for mail that names no known marketplace."
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"], condition=~models.Q(domain=""), name="channel_unique_domain"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_relay_alias(self, address: str) -> bool:
+        return bool(self.relay_domain) and address.rpartition("@")[2] == self.relay_domain
+
+
+class Buyer(models.Model):
+    """A marketplace buyer, known by the relay alias the marketplace gives them."""
+
+    alias = models.EmailField(unique=True, max_length=254)
+    name = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["alias"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.alias}>" if self.name else self.alias
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name else ""
+
+
+class Order(models.Model):
+    """A marketplace order; Amazon's id is 3-7-7 digits."""
+
+    order_id = models.CharField(max_length=40, unique=True)
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL)
+    buyer = models.ForeignKey(Buyer, null=True, blank=True, on_delete=models.SET_NULL)
+    purchased_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, related_name="items", on_delete=models.CASCADE)
+    asin = models.CharField(max_length=20, blank=True, db_index=True)
+    sku = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "asin"], name="order_item_unique_asin")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asin} {self.title}".strip()
