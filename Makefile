@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The demo seller's own addresses (mail from them is outbound); override for real use.
+export SELLER_ADDRESSES ?= support@example-seller.com,service@mugshop.de
 export DJANGO_SETTINGS_MODULE := helpdesk.settings
 
 .PHONY: run test setup system-deps migrate demo lint bench screenshots clean

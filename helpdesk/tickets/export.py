@@ -1,0 +1,43 @@
+"""Tickets as JSON Lines: one ticket a line, for backups, analysis and other tools."""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.db.models import Prefetch
+
+from .models import Message, Ticket
+
+BATCH = 500
+
+
+def ticket_export_rows(*, since: datetime | None = None) -> Iterator[dict]:
+    """Tickets with activity at or after ``since`` (all without), oldest first."""
+    tickets = Ticket.objects.select_related("channel", "buyer", "order").order_by("pk")
+    if since is not None:
+        tickets = tickets.filter(last_message_at__gte=since)
+    messages = Message.objects.order_by("sent_at", "pk").only(
+        "ticket_id", "message_id", "direction", "kind", "sent_at", "is_auto", "subject"
+    )
+    for ticket in tickets.prefetch_related(Prefetch("messages", queryset=messages)).iterator(
+        chunk_size=BATCH
+    ):
+        yield {
+            "id": ticket.pk,
+            "channel": ticket.channel.code,
+            "kind": ticket.kind,
+            "status": ticket.status,
+            "order_id": ticket.order.order_id if ticket.order else None,
+            "buyer": ticket.buyer.alias if ticket.buyer else None,
+            "messages": [
+                {
+                    "message_id": m.message_id,
+                    "direction": m.direction,
+                    "kind": m.kind,
+                    "sent_at": m.sent_at.isoformat(),
+                    "auto": m.is_auto,
+                    "subject": m.subject,
+                }
+                for m in ticket.messages.all()
+            ],
+            "obligations": [],
+        }

@@ -1,0 +1,69 @@
+"""Shared fixtures. Tests talk to the real services named by DATABASE_URL and REDIS_URL."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_MAIL = ROOT / "fixtures" / "mail"
+CORPORA = ROOT.parent / "shared" / "corpora"
+SELLER_ADDRESSES = ["support@example-seller.com", "service@mugshop.de"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path_factory) -> Iterator[None]:
+    """Each test gets its own raw store, the demo seller addresses, and fresh rules."""
+    from helpdesk.mail.recognise import ruleset_forget
+
+    settings.RAW_MAIL_DIR = tmp_path_factory.mktemp("raw")
+    settings.SELLER_ADDRESSES = SELLER_ADDRESSES
+    ruleset_forget()
+    yield
+    ruleset_forget()
+
+
+@pytest.fixture
+def ingest_file(db) -> Callable:
+    """Ingest one fixture mail (path relative to fixtures/mail/) and return the result."""
+    from helpdesk.mail.services import mail_ingest
+
+    def ingest(relative: str, *, defer: bool = False):
+        path = FIXTURE_MAIL / relative
+        return mail_ingest(raw=path.read_bytes(), source=f"file:{path}", defer=defer)
+
+    return ingest
+
+
+@pytest.fixture
+def run_jobs(db) -> Callable[[], None]:
+    """Run the jobs enqueued so far: with Redis through a real RQ worker in burst mode,
+    without it in-process (as the product does)."""
+    queues = ("default", "ingest", "mail")
+    if settings.REDIS_URL:
+        import django_rq
+
+        for name in queues:
+            django_rq.get_queue(name).empty()
+
+    def run() -> None:
+        # Jobs are handed over on commit; a test runs inside one transaction.
+        from django.db import connection
+
+        while connection.run_on_commit:
+            pending = list(connection.run_on_commit)
+            connection.run_on_commit = []
+            for _sids, callback, _robust in pending:
+                callback()
+        if settings.REDIS_URL:
+            import django_rq
+            from rq import SimpleWorker
+
+            worker = SimpleWorker(
+                [django_rq.get_queue(name) for name in queues],
+                connection=django_rq.get_connection("default"),
+            )
+            worker.work(burst=True)
+
+    return run

@@ -1,0 +1,201 @@
+"""The ingest service: store, dedupe, quarantine, thread, sent time, sanitising."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.utils import timezone
+from mails import amazon_body, build_mail
+
+from helpdesk.mail.models import RawMail, RawMailStatus
+from helpdesk.mail.raw_store import blob_get
+from helpdesk.mail.services import Outcome, mail_ingest, quarantine_retry
+from helpdesk.tickets.models import Message, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def ingest(raw: bytes):
+    return mail_ingest(raw=raw, source="test")
+
+
+def test_a_buyer_message_becomes_a_ticket_with_the_buyers_words():
+    result = ingest(build_mail(
+        subject="Product details inquiry from Amazon customer Jane Doe (Order: 111-7366207-0755439)",
+        body=amazon_body("Does the mug fit a car cup holder?"),
+    ))
+    assert result.outcome == Outcome.STORED and result.ticket_created
+    message = Message.objects.get(pk=result.message_pk)
+    ticket = message.ticket
+    assert ticket.kind == "buyer_message" and ticket.channel.code == "amazon-com"
+    assert ticket.order.order_id == "111-7366207-0755439"
+    assert ticket.order.items.get().asin == "B01FCAWEYM"
+    assert ticket.buyer.alias == "abc123xyz@marketplace.amazon.com"
+    assert ticket.buyer.name == "Jane Doe"
+    assert message.buyer_text == "Does the mug fit a car cup holder?"
+    assert "commMgrTok" in message.quoted_text and "commMgrTok" not in message.buyer_text
+    assert message.direction == "in" and not message.is_auto
+    assert ticket.timeline.filter(kind="message_in").exists()
+
+
+def test_raw_bytes_are_kept_exactly():
+    raw = build_mail(body="keep me")
+    result = ingest(raw)
+    assert blob_get(RawMail.objects.get(pk=result.raw_mail_id).sha256) == raw
+
+
+def test_the_same_mail_twice_changes_nothing():
+    raw = build_mail(body=amazon_body("Where is my order?"))
+    assert ingest(raw).outcome == Outcome.STORED
+    counts = (Ticket.objects.count(), Message.objects.count(), RawMail.objects.count())
+    again = ingest(raw)
+    assert again.outcome == Outcome.DUPLICATE
+    assert (Ticket.objects.count(), Message.objects.count(), RawMail.objects.count()) == counts
+
+
+def test_same_message_id_with_other_transport_headers_is_a_duplicate():
+    raw = build_mail(body=amazon_body("Where is my order?"))
+    assert ingest(raw).outcome == Outcome.STORED
+    relayed = b"Received: from mx.example.test; Mon, 05 Oct 2026 10:00:05 +0000\r\n" + raw
+    assert ingest(relayed).outcome == Outcome.DUPLICATE
+
+
+def test_a_different_mail_reusing_a_message_id_is_kept():
+    ingest(build_mail(body="first"))
+    result = ingest(build_mail(body="a different mail, same id"))
+    assert result.outcome == Outcome.STORED
+    assert ingest(build_mail(body="a different mail, same id")).outcome == Outcome.DUPLICATE
+
+
+def test_without_message_id_identical_bytes_are_a_duplicate():
+    raw = build_mail(message_id=None, body="no id")
+    assert ingest(raw).outcome == Outcome.STORED
+    assert ingest(raw).outcome == Outcome.DUPLICATE
+    assert ingest(build_mail(message_id=None, body="no id, other text")).outcome == Outcome.STORED
+
+
+def test_unparsable_mail_is_quarantined_whole_with_its_reason():
+    raw = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00binary outlook msg"
+    result = ingest(raw)
+    assert result.outcome == Outcome.QUARANTINED
+    raw_mail = RawMail.objects.get(pk=result.raw_mail_id)
+    assert raw_mail.status == RawMailStatus.QUARANTINED
+    assert "not an RFC 822 mail" in raw_mail.quarantine_reason
+    assert blob_get(raw_mail.sha256) == raw
+    assert not Message.objects.exists()
+    assert ingest(raw).outcome == Outcome.DUPLICATE
+
+
+def test_quarantined_mail_can_be_retried_once_it_can_be_stored():
+    from helpdesk.marketplaces.defaults import channels_install_defaults
+    from helpdesk.marketplaces.models import Channel
+
+    # No marketplace configured yet: the mail cannot be filed, so it waits in quarantine.
+    Channel.objects.all().delete()
+    result = ingest(build_mail(body="fine mail"))
+    assert result.outcome == Outcome.QUARANTINED
+    assert "no channel configured" in RawMail.objects.get(pk=result.raw_mail_id).quarantine_reason
+    channels_install_defaults()
+    [retried] = quarantine_retry()
+    assert retried.outcome == Outcome.STORED
+    assert RawMail.objects.get(pk=result.raw_mail_id).status == RawMailStatus.STORED
+    assert Message.objects.get(raw_id=result.raw_mail_id).ticket.channel.code == "amazon-com"
+
+
+def test_sent_time_from_the_date_header_in_utc():
+    result = ingest(build_mail(date="Mon, 05 Oct 2026 12:30:00 +0200"))
+    assert Message.objects.get(pk=result.message_pk).sent_at == datetime(2026, 10, 5, 10, 30, tzinfo=UTC)
+
+
+def test_sent_time_falls_back_to_the_newest_received_header():
+    raw = (
+        b"Received: from b by c; Tue, 06 Oct 2026 09:00:00 +0000\r\n"
+        b"Received: from a by b; Tue, 06 Oct 2026 08:59:00 +0000\r\n"
+        + build_mail(date="not a date at all")
+    )
+    result = ingest(raw)
+    assert Message.objects.get(pk=result.message_pk).sent_at == datetime(2026, 10, 6, 9, 0, tzinfo=UTC)
+
+
+def test_sent_time_falls_back_to_the_ingest_time():
+    before = timezone.now()
+    result = ingest(build_mail(date=None))
+    sent_at = Message.objects.get(pk=result.message_pk).sent_at
+    assert before <= sent_at <= timezone.now()
+
+
+def test_a_date_in_the_future_is_clamped_to_the_ingest_time():
+    result = ingest(build_mail(date="Thu, 01 Jan 2032 00:00:00 +0000"))
+    message = Message.objects.get(pk=result.message_pk)
+    assert message.sent_at == message.received_at
+
+
+def test_script_in_buyer_html_never_reaches_the_stored_html():
+    html = ('<p>Hello <b>there</b></p><script>alert("x")</script>'
+            '<img src="x" onerror="alert(1)"><a href="javascript:alert(2)">link</a>')
+    result = ingest(build_mail(body="Hello there", html=html))
+    stored = Message.objects.get(pk=result.message_pk).body_html
+    assert "<b>there</b>" in stored
+    for bad in ("<script", "onerror", "javascript:", "alert(\"x\")"):
+        assert bad not in stored
+
+
+def test_a_reply_threads_by_in_reply_to():
+    first = ingest(build_mail(message_id="<q1@x>", subject="Help", body=amazon_body("Help?")))
+    reply = ingest(build_mail(
+        message_id="<r1@x>", subject="Re: Help", sender="support@example-seller.com",
+        to="abc123xyz@marketplace.amazon.com", body="We are on it.",
+        headers={"In-Reply-To": "<q1@x>", "References": "<q1@x>"},
+    ))
+    assert not reply.ticket_created
+    message = Message.objects.get(pk=reply.message_pk)
+    assert message.ticket_id == Message.objects.get(pk=first.message_pk).ticket_id
+    assert message.direction == "out" and message.kind == "seller_reply"
+    assert message.ticket.status == "waiting"
+
+
+def test_a_reply_stored_before_the_mail_it_answers_still_threads():
+    reply = ingest(build_mail(
+        message_id="<r2@x>", subject="Re: Late", sender="support@example-seller.com",
+        to="zz9@marketplace.amazon.com", body="Answer", headers={"In-Reply-To": "<q2@x>"},
+    ))
+    question = ingest(build_mail(message_id="<q2@x>", subject="Late", sender="zz9@marketplace.amazon.com",
+                                 body="Question"))
+    assert not question.ticket_created
+    assert Ticket.objects.count() == 1
+    assert reply.ticket_created
+
+
+def test_a_follow_up_without_references_threads_by_order_and_buyer():
+    ingest(build_mail(message_id="<a@x>", subject="Order delivery inquiry", body=amazon_body("Where?")))
+    follow = ingest(build_mail(message_id="<b@x>", subject="Something else entirely",
+                               body=amazon_body("Still nothing!")))
+    assert not follow.ticket_created
+    assert Ticket.objects.count() == 1
+
+
+def test_without_order_id_threads_by_buyer_and_normalised_subject():
+    ingest(build_mail(message_id="<c@x>", subject="Question about colours", body="Is it blue?"))
+    follow = ingest(build_mail(message_id="<d@x>", subject="RE: AW: Question about colours",
+                               body="Hello?"))
+    assert not follow.ticket_created
+    other = ingest(build_mail(message_id="<e@x>", subject="Another topic", body="Hi"))
+    assert other.ticket_created
+
+
+def test_auto_replies_are_flagged():
+    result = ingest(build_mail(sender="someone@example.org", subject="Out of office",
+                               headers={"Auto-Submitted": "auto-replied"}))
+    message = Message.objects.get(pk=result.message_pk)
+    assert message.is_auto and message.kind == "auto_reply"
+
+
+@pytest.mark.parametrize("header", [("X-Autoreply", "yes"), ("Precedence", "auto_reply")])
+def test_other_auto_reply_headers(header):
+    result = ingest(build_mail(headers=dict([header])))
+    assert Message.objects.get(pk=result.message_pk).is_auto
+
+
+def test_unknown_mail_becomes_an_other_ticket():
+    result = ingest(build_mail(sender="supplier@example.org", subject="Invoice 4711"))
+    ticket = Message.objects.get(pk=result.message_pk).ticket
+    assert ticket.kind == "other" and ticket.channel.is_default

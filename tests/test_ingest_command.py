@@ -1,0 +1,77 @@
+"""`manage.py ingest`: files, directories, mbox, Maildir, the JSON summary, exit codes."""
+
+import json
+import mailbox
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from mails import amazon_body, build_mail
+
+from helpdesk.mail.models import RawMail
+from helpdesk.tickets.models import Message
+
+pytestmark = pytest.mark.django_db
+
+
+def run_ingest(*args) -> dict:
+    out = StringIO()
+    call_command("ingest", *map(str, args), "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_eml_files_and_directories_recursively(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "one.eml").write_bytes(build_mail(message_id="<1@x>", body=amazon_body("One")))
+    (tmp_path / "a" / "b" / "two.eml").write_bytes(
+        build_mail(message_id="<2@x>", sender="other@marketplace.amazon.com", body="Two")
+    )
+    (tmp_path / "a" / "notes.txt").write_text("just some notes, not a mail")
+    summary = run_ingest(tmp_path)
+    assert summary == {"read": 3, "stored": 2, "duplicates": 0, "quarantined": 1,
+                       "tickets_created": 2}
+    assert run_ingest(tmp_path) == {"read": 3, "stored": 0, "duplicates": 3, "quarantined": 0,
+                                    "tickets_created": 0}
+
+
+def test_mbox_file(tmp_path):
+    box = mailbox.mbox(tmp_path / "mails.mbox")
+    for n in range(3):
+        box.add(build_mail(message_id=f"<mb{n}@x>", sender=f"b{n}@marketplace.amazon.com",
+                           body=f"Mail {n}"))
+    box.close()
+    assert run_ingest(tmp_path / "mails.mbox")["stored"] == 3
+    assert Message.objects.filter(buyer_text="Mail 2").exists()
+
+
+def test_maildir_folder(tmp_path):
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    for n in range(2):
+        box.add(build_mail(message_id=f"<md{n}@x>", sender=f"m{n}@marketplace.amazon.de",
+                           body=f"Maildir {n}"))
+    summary = run_ingest(tmp_path / "Maildir")
+    assert summary["read"] == 2 and summary["stored"] == 2
+    assert Message.objects.get(buyer_text="Maildir 1").ticket.channel.code == "amazon-de"
+
+
+def test_retry_quarantined_reports_what_it_did(tmp_path):
+    (tmp_path / "bad.eml").write_bytes(b"\x00\x01 not a mail")
+    assert run_ingest(tmp_path)["quarantined"] == 1
+    out = StringIO()
+    call_command("ingest", "--retry-quarantined", "--json", stdout=out)
+    assert json.loads(out.getvalue())["quarantined"] == 1
+    assert RawMail.objects.get().quarantine_reason
+
+
+def test_readable_summary_without_json(tmp_path):
+    (tmp_path / "one.eml").write_bytes(build_mail())
+    out = StringIO()
+    call_command("ingest", str(tmp_path), stdout=out)
+    assert "read 1, stored 1" in out.getvalue()
+
+
+def test_usage_errors_exit_non_zero(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("ingest", str(tmp_path / "missing"))
+    with pytest.raises(CommandError, match="at least one path"):
+        call_command("ingest")
