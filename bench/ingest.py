@@ -1,0 +1,96 @@
+"""Ingest throughput and memory.
+
+    .venv/bin/python bench/ingest.py 10000 100000            # SQLite (a fresh file each run)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/ingest.py 10000
+
+For each N: writes N generated mails into one mbox, times the parse-only pass over the same
+mails in this process, then runs `manage.py ingest FILE --json` in a child process on an empty
+database and reports mails/s and the child's peak memory (max RSS).
+"""
+
+import json
+import mailbox
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from mailgen import mails_generate  # noqa: E402
+
+
+def _database_env(workdir: Path) -> dict:
+    env = dict(os.environ, VAR_DIR=str(workdir / "var"), DJANGO_SETTINGS_MODULE="helpdesk.settings",
+               SELLER_ADDRESSES="support@example-seller.com")
+    env.pop("REDIS_URL", None)
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        base, _, name = url.rpartition("/")
+        admin = f"{base}/postgres"
+        subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+        subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+    return env
+
+
+def run(count: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        box_path = workdir / "mails.mbox"
+        box = mailbox.mbox(box_path)
+        for raw in mails_generate(count):
+            box.add(raw)
+        box.close()
+
+        env = _database_env(workdir)
+        py = sys.executable
+        subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+
+        parse = subprocess.run(
+            [py, "-c", PARSE_ONLY, str(box_path)], cwd=ROOT, env=env, check=True,
+            capture_output=True, text=True,
+        )
+        parse_rate = float(parse.stdout.strip())
+
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        result = subprocess.run(
+            [py, "manage.py", "ingest", str(box_path), "--json"], cwd=ROOT, env=env, check=True,
+            capture_output=True, text=True,
+        )
+        elapsed = time.perf_counter() - started
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        summary = json.loads(result.stdout)
+        assert summary["stored"] == count, summary
+        return {
+            "mails": count,
+            "database": "postgresql" if "postgres" in os.environ.get("DATABASE_URL", "") else "sqlite",
+            "ingest_mails_per_s": round(count / elapsed),
+            "parse_only_mails_per_s": round(parse_rate),
+            "share_of_parse_speed": round(count / elapsed / parse_rate, 2),
+            "peak_rss_mib": round(max(peak_kib, before) / 1024),
+            "tickets_created": summary["tickets_created"],
+        }
+
+
+PARSE_ONLY = """
+import sys, time, mailbox, django
+django.setup()
+from helpdesk.mail.parse import parse_mail
+box = mailbox.mbox(sys.argv[1], create=False)
+mails = [box.get_bytes(k) for k in box.iterkeys()]
+started = time.perf_counter()
+for raw in mails:
+    parse_mail(raw)
+print(len(mails) / (time.perf_counter() - started))
+"""
+
+
+if __name__ == "__main__":
+    for n in [int(a) for a in sys.argv[1:]] or [10000]:
+        print(json.dumps(run(n)), flush=True)
