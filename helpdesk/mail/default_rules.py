@@ -65,9 +65,22 @@ RECOGNITION_RULES = [
     ("Amazon: refund notice subject", "amazon", "", "subject",
      r"refund (initiated|issued)|erstattung (veranlasst|eingeleitet)|remboursement (initié|effectué)"
      r"|rimborso (avviato|emesso)|reembolso (iniciado|emitido)", "notice", 45),
+    # Before the notification header: a buyer's out-of-office is relayed as a buyer message.
     ("Auto-reply subject", "", "", "subject",
      r"^(auto(matic)? ?reply|automatische antwort|out of (the )?office|abwesenheitsnotiz"
-     r"|réponse automatique|risposta automatica|respuesta automática|不在)", "auto_reply", 50),
+     r"|réponse automatique|risposta automatica|respuesta automática|不在)", "auto_reply", 5),
+    # Localised inquiry subjects: they tell the buyer's language where markers cannot
+    # (Amazon.ca's bilingual template).
+    ("Amazon: inquiry subject (en)", "amazon", "en", "subject",
+     r"inquiry from amazon customer", "buyer_message", 85),
+    ("Amazon: inquiry subject (fr)", "amazon", "fr", "subject",
+     r"(de la part )?du client amazon|demande de renseignements", "buyer_message", 85),
+    ("Amazon: inquiry subject (de)", "amazon", "de", "subject",
+     r"von amazon-kunde|von amazon-kundin", "buyer_message", 85),
+    ("Amazon: inquiry subject (it)", "amazon", "it", "subject",
+     r"messaggio dall'acquirente|dal cliente amazon", "buyer_message", 85),
+    ("Amazon: inquiry subject (es)", "amazon", "es", "subject",
+     r"del cliente de amazon|consulta del cliente", "buyer_message", 85),
     # Relay aliases: whatever a buyer writes through the marketplace.
     ("Amazon buyer relay", "amazon", "", "from",
      r"@marketplace\.amazon\.", "buyer_message", 90),
@@ -91,14 +104,22 @@ BODY_MARKERS = [
     ("amazon", "es", r"^-{10,}\s*iniciar mensaje\s*-{10,}$",
      r"^-{10,}\s*finalizar mensaje\s*-{10,}$"),
     ("amazon", "ja", r"^-{5,}\s*メッセージはここから\s*-{5,}$", r"^-{5,}\s*メッセージはここまで\s*-{5,}$"),
+    # Amazon.ca writes both languages on one line; the language comes from the subject.
+    ("amazon", "", r"^-{10,}\s*begin message\s*/\s*début du message\s*-{10,}$",
+     r"^-{10,}\s*end message\s*/\s*fin du message\s*-{10,}$"),
+    ("kaufland", "de", r"^-{10,}\s*nachricht des kunden\s*-{10,}$",
+     r"^-{10,}\s*ende der nachricht\s*-{10,}$"),
 ]
 
 # (platform, what, field, pattern, priority)
 EXTRACTION_PATTERNS = [
     ("amazon", "order_id", "subject", r"(?P<value>\b\d{3}-\d{7}-\d{7}\b)", 10),
     ("amazon", "order_id", "body", r"(?P<value>\b\d{3}-\d{7}-\d{7}\b)", 20),
-    ("kaufland", "order_id", "subject", r"(?:bestellung|order)\D{0,20}(?P<value>[0-9A-Z]{6,12})\b", 10),
-    ("kaufland", "order_id", "body", r"(?:bestellnummer|bestellung|order)\D{0,20}(?P<value>[0-9A-Z]{6,12})\b", 20),
+    # Kaufland order numbers are upper-case letters and digits (e.g. MK4TQ9Z).
+    ("kaufland", "order_id", "subject",
+     r"(?:bestellung|bestellnummer|order)\s*(?:nr\.?|#|:)?\s*(?P<value>(?-i:[0-9A-Z]{6,12}))\b", 10),
+    ("kaufland", "order_id", "body",
+     r"(?:bestellung|bestellnummer|order)\s*(?:nr\.?|#|:)?\s*(?P<value>(?-i:[0-9A-Z]{6,12}))\b", 20),
     ("", "asin", "body", r"ASIN:?\s*(?P<value>B0[0-9A-Z]{8})\b", 10),
     ("", "asin", "body", r"(?P<value>\bB0[0-9A-Z]{8}\b)", 20),
     ("amazon", "item_title", "body", r"^\s*\d+\s+(of|x|von|de|di|×)\s+(?P<value>.+?)\s*\[ASIN", 10),

@@ -40,6 +40,7 @@ class Recognised:
 @dataclass
 class _Rule:
     platform: str
+    language: str
     field: str
     regex: re.Pattern
     kind: str
@@ -59,7 +60,7 @@ class Ruleset:
     def __init__(self) -> None:
         flags = re.IGNORECASE | re.MULTILINE
         self.rules = [
-            _Rule(r.platform, r.field, re.compile(r.pattern, flags), r.message_kind)
+            _Rule(r.platform, r.language, r.field, re.compile(r.pattern, flags), r.message_kind)
             for r in RecognitionRule.objects.filter(active=True).order_by("priority", "pk")
         ]
         self.markers = [
@@ -76,7 +77,7 @@ class Ruleset:
         self.default_channel = next((c for c in channels if c.is_default), None)
         # Longest domain first so amazon.co.uk wins over a hypothetical co.uk.
         self.channels = sorted(
-            (c for c in channels if c.domain), key=lambda c: len(c.domain), reverse=True
+            (c for c in channels if c.domain or c.relay_domain), key=lambda c: len(c.domain), reverse=True
         )
         self.seller_addresses = set(settings.SELLER_ADDRESSES)
         self.loaded_at = time.monotonic()
@@ -85,7 +86,9 @@ class Ruleset:
         for address in addresses:
             domain = address.rpartition("@")[2]
             for channel in self.channels:
-                if domain == channel.domain or domain.endswith("." + channel.domain):
+                if domain == channel.relay_domain or domain == channel.domain or domain.endswith(
+                    "." + channel.domain
+                ):
                     return channel
         return None
 
@@ -154,6 +157,18 @@ def _buyer_words(ruleset: Ruleset, platform: str, text: str) -> tuple[str, str, 
     return own, quoted, ""
 
 
+def _subject_language(ruleset: Ruleset, platform: str, subject: str) -> str:
+    for rule in ruleset.rules:
+        if (
+            rule.language
+            and rule.field == "subject"
+            and (not rule.platform or rule.platform == platform)
+            and rule.regex.search(subject)
+        ):
+            return rule.language
+    return ""
+
+
 def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
     ruleset = ruleset or ruleset_get()
     from_seller = mail.from_address in ruleset.seller_addresses
@@ -186,7 +201,7 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
                 break
     if kind == MessageKind.AUTO_REPLY:
         is_auto = True
-    elif is_auto and not from_seller:
+    elif is_auto:
         kind = MessageKind.AUTO_REPLY
     direction = Direction.OUT if from_seller or kind in OUTBOUND_KINDS else Direction.IN
 
@@ -198,6 +213,7 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
         buyer_name = _first(ruleset, "buyer_name", platform, {"subject": mail.subject})
     language = (
         marker_language
+        or _subject_language(ruleset, platform, mail.subject)
         or mail.headers.get("content-language", "").split(",")[0].split("-")[0].strip().lower()
         or channel.language
     )

@@ -6,6 +6,7 @@ import re
 import nh3
 
 _BLOCK_END = re.compile(r"(?i)<\s*(br\s*/?|/p|/div|/tr|/li|/h[1-6]|/table)\s*>")
+_CELL_END = re.compile(r"(?i)<\s*/t[dh]\s*>")
 _SUBJECT_PREFIX = re.compile(
     r"^\s*((re|aw|wg|fw|fwd|tr|rif|r|sv|vs|antw|odp|res)\s*(\[\d+\])?\s*[:：]\s*)+",
     re.IGNORECASE,
@@ -52,7 +53,7 @@ def sanitise_html(value: str) -> str:
 def html_to_text(value: str) -> str:
     if not value:
         return ""
-    marked = _BLOCK_END.sub("\n", value)
+    marked = _CELL_END.sub(" \t", _BLOCK_END.sub("\n", value))
     stripped = nh3.clean(marked, tags=set(), clean_content_tags={"script", "style", "head"})
     lines = [" ".join(line.split()) for line in html.unescape(stripped).splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
