@@ -14,6 +14,8 @@ Opening
   still open at its time; a claim or chargeback opens one only once per ticket, so "Claim
   Decision on Order" (also kind claim, arriving after the response) never restarts the clock.
 - Messages are taken in (sent_at, key) order whatever the input order. Keys are unique.
+  *choice*: every event given counts, even one later than ``now`` (a Date header a little
+  ahead); ``now`` only judges what is still open.
 
 Ending (the earliest qualifying event at or after the start; on a tie a message wins)
 - A reply: outbound, not auto, not failed, kind seller_reply or reply_confirmation, with
@@ -26,7 +28,7 @@ Ending (the earliest qualifying event at or after the start; on a tie a message 
   naming an obligation of another kind, or a later start, does nothing.
 
 Judging (due = start + limit elapsed hours in UTC, so DST never stretches it; with a
-``BusinessCalendar`` only working time counts)
+``BusinessCalendar`` only working time counts, for every limit of that policy)
 - Ended at or before due: "met" (or "no_response_required"); a reply at exactly the limit is on
   time. Ended after due: "met_late", breached. *choice*: no-response-required marked after due
   keeps state "no_response_required" but is breached, so the breach stays on record.
@@ -61,6 +63,7 @@ ACTION_ENDS: dict[str, frozenset[str]] = {
 
 
 def _aware(value: datetime, name: str) -> None:
+    """Refuse naive datetimes: every instant the clock sees must be unambiguous."""
     if value.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime, got {value!r}")
 
@@ -122,7 +125,7 @@ class BusinessCalendar:
         _aware(start, "start")
         left = timedelta(hours=hours)
         cursor = start.astimezone(UTC)
-        day = cursor.astimezone(ZoneInfo(self.time_zone)).date() - timedelta(days=1)
+        day = cursor.astimezone(ZoneInfo(self.time_zone)).date()
         for _ in range(3700):  # ten years: a calendar without working days must not hang
             window = self.window(day)
             if window is not None:
@@ -240,26 +243,21 @@ def obligations_compute(
 def _judge(
     key: str, kind: str, start: datetime, end: _End | None, policy: Policy, now: datetime
 ) -> Obligation:
+    """State, breach and claim risk of one obligation, given how (and whether) it ended."""
     limit = policy.limit_hours(kind)
     due = policy.due(start, kind)
-    claim_risk = False
     if end is not None:
-        breached = end.at > due
-        if end.by == "no_response_required" and end.action is not None:
+        breached, claim_risk = end.at > due, False
+        if end.action is not None and end.action.kind == "no_response_required":
             state = "no_response_required"
         else:
             state = "met_late" if breached else "met"
     else:
         breached = now > due
-        if breached:
-            state = "overdue"
-        elif due - now < timedelta(hours=limit * policy.at_risk_share):
-            state = "at_risk"
-        else:
-            state = "pending"
-        claim_risk = kind == "buyer_reply" and now - start >= timedelta(
-            hours=policy.claim_risk_hours
-        )
+        at_risk = due - now < timedelta(hours=limit * policy.at_risk_share)
+        state = "overdue" if breached else "at_risk" if at_risk else "pending"
+        waited = now - start >= timedelta(hours=policy.claim_risk_hours)
+        claim_risk = kind == "buyer_reply" and waited
     return Obligation(
         key=key,
         kind=kind,  # type: ignore[arg-type]
