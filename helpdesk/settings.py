@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,10 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en"
+# The UI ships in English; a translation is a locale/<lang>/LC_MESSAGES/django.po made by
+# `manage.py makemessages -l <lang>` and a line here.
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # Mail from these addresses is the seller's own (outbound), e.g. copies in an IMAP Sent folder.
 SELLER_ADDRESSES = [a.lower() for a in env_list("SELLER_ADDRESSES")]
@@ -79,9 +84,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_rq",
     "django_crontab",
+    "django_htmx",
+    "axes",
     "helpdesk.marketplaces",
     "helpdesk.tickets",
     "helpdesk.mail",
+    "helpdesk.sla",
+    "helpdesk.replies",
     "helpdesk.accounts",
     "helpdesk.inbox",
 ]
@@ -96,7 +105,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The inbox's views set their own Content-Security-Policy (helpdesk/inbox/security.py).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "helpdesk.inbox.middleware.AgentTimeZoneMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login attempts are rate limited by django-axes: after AXES_FAILURE_LIMIT failures for one
+# username from one address, that pair is locked out for AXES_COOLOFF_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "helpdesk.urls"
 WSGI_APPLICATION = "helpdesk.wsgi.application"
@@ -110,6 +138,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "helpdesk.sla.context_processors.sweep_warning",
             ],
         },
     },
@@ -152,7 +181,18 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Periodic jobs (django-crontab): `manage.py crontab add` installs them in the system crontab.
+# Any other scheduler may run the same commands instead; the sweep is safe to run late,
+# twice or concurrently, and the pages warn when its heartbeat is older than 5 minutes.
+CRONJOBS = [
+    ("* * * * *", "django.core.management.call_command", ["sla_sweep"]),
+    # Replies whose send failed or whose worker died: retried with backoff, never sent twice.
+    ("* * * * *", "django.core.management.call_command", ["outbox_retry"]),
+]
 
 LOGGING = {
     "version": 1,

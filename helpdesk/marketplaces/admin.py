@@ -1,11 +1,18 @@
 from django.contrib import admin
 
-from .models import Buyer, Channel, Order, OrderItem
+from .models import Buyer, Channel, Holiday, Order, OrderItem
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
 
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "platform", "domain", "language", "reply_limit_hours"]
+    list_display = ["code", "name", "platform", "domain", "language", "reply_limit_hours",
+                    "return_limit_hours", "claim_limit_hours"]
+    inlines = [HolidayInline]
     list_filter = ["platform", "language"]
     search_fields = ["code", "name", "domain"]
 

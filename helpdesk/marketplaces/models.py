@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -30,6 +31,24 @@ class Channel(models.Model):
     reply_limit_hours = models.PositiveIntegerField(
         default=24, help_text="Hours a buyer message may wait for a reply."
     )
+    return_limit_hours = models.PositiveIntegerField(
+        default=48, help_text="Hours a return request may wait for a decision."
+    )
+    claim_limit_hours = models.PositiveIntegerField(
+        default=72, help_text="Hours an A-to-z claim or chargeback may wait for a response."
+    )
+    at_risk_share = models.FloatField(
+        default=1 / 6,
+        help_text="A clock is at risk when less than this share of its limit is left "
+        "(0.1667 = 4 h of 24 h).",
+    )
+    business_hours = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Empty: limits are elapsed calendar hours (Amazon). Otherwise working hours '
+        'per weekday in the channel\'s time zone, e.g. {"0": ["09:00", "17:00"], …} with '
+        "0 = Monday; only working time then counts towards a limit.",
+    )
     is_default = models.BooleanField(
         default=False, help_text="Channel for mail that names no known marketplace."
     )
@@ -45,8 +64,36 @@ class Channel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from helpdesk.sla.policy import business_hours_parse
+
+        if self.business_hours:
+            try:
+                business_hours_parse(self.business_hours)
+            except ValidationError as exc:
+                raise ValidationError({"business_hours": exc.messages}) from exc
+        if not 0 < self.at_risk_share < 1:
+            raise ValidationError({"at_risk_share": "Give a share between 0 and 1, e.g. 0.1667."})
+
     def is_relay_alias(self, address: str) -> bool:
         return bool(self.relay_domain) and address.rpartition("@")[2] == self.relay_domain
+
+
+class Holiday(models.Model):
+    """A day a business-calendar channel does not count towards its limits."""
+
+    channel = models.ForeignKey(Channel, related_name="holidays", on_delete=models.CASCADE)
+    day = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "day"], name="holiday_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}".strip()
 
 
 class Buyer(models.Model):

@@ -18,9 +18,9 @@ def ticket_export_rows(*, since: datetime | None = None) -> Iterator[dict]:
     messages = Message.objects.order_by("sent_at", "pk").only(
         "ticket_id", "message_id", "direction", "kind", "sent_at", "is_auto", "subject"
     )
-    for ticket in tickets.prefetch_related(Prefetch("messages", queryset=messages)).iterator(
-        chunk_size=BATCH
-    ):
+    for ticket in tickets.prefetch_related(
+        Prefetch("messages", queryset=messages), "obligations"
+    ).iterator(chunk_size=BATCH):
         yield {
             "id": ticket.pk,
             "channel": ticket.channel.code,
@@ -39,5 +39,14 @@ def ticket_export_rows(*, since: datetime | None = None) -> Iterator[dict]:
                 }
                 for m in ticket.messages.all()
             ],
-            "obligations": [],
+            "obligations": [
+                {
+                    "kind": o.kind,
+                    "starts_at": o.starts_at.isoformat(),
+                    "due_at": o.due_at.isoformat(),
+                    "satisfied_at": o.satisfied_at.isoformat() if o.satisfied_at else None,
+                    "state": o.state,
+                }
+                for o in sorted(ticket.obligations.all(), key=lambda o: (o.starts_at, o.pk))
+            ],
         }

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RepliesConfig(AppConfig):
+    name = "helpdesk.replies"
+    verbose_name = "Replies"

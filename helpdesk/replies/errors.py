@@ -1,0 +1,25 @@
+"""What stops a reply, in words an agent can act on (the tests import these constants)."""
+
+NO_ADDRESS = "The ticket has no buyer address to reply to."
+EMPTY_BODY = "The reply is empty."
+PLACEHOLDER_LEFT = "The reply still contains {placeholder}: fill it in before sending."
+NOT_A_MANAGER = "Only a manager may send a reply that the compliance check blocked."
+REASON_REQUIRED = "An override needs a reason: it is kept on the ticket's timeline."
+NO_VARIANT = "The template '{template}' has no variant in {languages}."
+NOT_UNCERTAIN = "Only a reply whose delivery is unknown can be confirmed or sent again."
+
+
+class ReplyError(Exception):
+    """A reply that cannot go as it is; the message says why."""
+
+
+class ComplianceBlocked(ReplyError):
+    """The compliance check blocked the reply; ``findings`` says which rules and why."""
+
+    def __init__(self, findings: list) -> None:
+        self.findings = findings
+        blocking = [f for f in findings if f.severity == "block"]
+        super().__init__(
+            "Blocked by the compliance check: "
+            + "; ".join(f"{f.message} (found: {f.evidence})" for f in blocking)
+        )

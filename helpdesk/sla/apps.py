@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SlaConfig(AppConfig):
+    name = "helpdesk.sla"
+    verbose_name = "Reply clocks"

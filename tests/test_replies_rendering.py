@@ -1,0 +1,232 @@
+"""Reply templates: the sandbox, missing values, the buyer's words kept literal, the language
+variant, the buyer's locale, validation on save, the starter set and the admin preview."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from replies_support import buyer_ticket, made_ticket
+
+from helpdesk.replies.context import reply_context
+from helpdesk.replies.errors import NO_VARIANT
+from helpdesk.replies.models import Outbox, ReplyTemplate, ReplyTemplateVariant
+from helpdesk.replies.rendering import (
+    MISSING_HINTS,
+    RenderError,
+    date_format,
+    locale_for,
+    money_format,
+    template_problems,
+    template_render,
+)
+from helpdesk.replies.services import reply_compose, reply_send
+from helpdesk.replies.starter_templates import TEMPLATES
+
+pytestmark = pytest.mark.django_db
+
+ESCAPES = [
+    "{{ ''.__class__.__mro__ }}",
+    "{% for c in ''.__class__.__mro__[1].__subclasses__() %}{{ c }}{% endfor %}",
+    "{% for c in ticket.id.__class__.__base__.__subclasses__() %}{{ c.__name__ }}{% endfor %}",
+    "{{ ''|attr('__class__') }}",
+    "{{ '{0.__class__}'.format(buyer) }}",
+    "{{ buyer._values }}",
+    "{{ settings.SECRET_KEY }}",
+    "{{ buyer.settings.SECRET_KEY }}",
+    "{{ lipsum.__globals__ }}",
+    "{{ cycler.__init__.__globals__.os }}",
+]
+
+
+def template(name: str = "T", default: str = "en", **variants: tuple[str, str]) -> ReplyTemplate:
+    tpl = ReplyTemplate.objects.create(name=name, default_language=default)
+    for language, (subject, body) in variants.items():
+        ReplyTemplateVariant.objects.create(
+            template=tpl, language=language, subject=subject, body=body
+        )
+    return tpl
+
+
+@pytest.mark.parametrize("source", ESCAPES)
+def test_sandbox_escapes_are_refused_on_save_and_at_render(source):
+    ticket = made_ticket()
+    locale = locale_for("de", "amazon.de")
+    context = reply_context(ticket=ticket, author=None, locale=locale)
+    with pytest.raises(RenderError) as refused:
+        template_render(source, context, locale=locale)
+    assert "<class" not in str(refused.value)
+    assert template_problems(source)  # and the admin refuses to save it
+
+
+def test_a_missing_value_stops_the_send_with_a_clear_message(django_user_model):
+    ticket = made_ticket(delivered_at=None)
+    tpl = template(de=("Lieferung", "Zugestellt am {{ order.delivery_date }}."))
+    with pytest.raises(RenderError) as stopped:
+        reply_compose(ticket=ticket, template=tpl, author=None)
+    assert str(stopped.value) == MISSING_HINTS["order.delivery_date"] + " Nothing was sent."
+    assert not Outbox.objects.exists()
+
+
+def test_without_the_buyers_name_there_is_no_empty_greeting():
+    ticket = made_ticket(name="")
+    tpl = template(de=("Hallo", "Hallo {{ buyer.first_name }},\n\ndanke."))
+    with pytest.raises(RenderError) as stopped:
+        reply_compose(ticket=ticket, template=tpl, author=None)
+    assert "buyer's name is not known" in str(stopped.value)
+
+
+def test_an_empty_or_none_value_is_never_written():
+    ticket = made_ticket()
+    locale = locale_for("de")
+    context = reply_context(ticket=ticket, author=None, locale=locale)
+    for source in ["Hallo {{ '' }},", "Hallo {{ none }},", "Hallo {{ buyer }},"]:
+        with pytest.raises(RenderError):
+            template_render(source, {**context, "none": None}, locale=locale)
+
+
+def test_a_ticket_without_an_order_says_so():
+    ticket = made_ticket(order=False)
+    tpl = template(de=("Bestellung {{ order.id }}", "Text"))
+    with pytest.raises(RenderError, match="This ticket has no order"):
+        reply_compose(ticket=ticket, template=tpl, author=None)
+
+
+def test_the_buyers_template_syntax_is_shown_literally_never_evaluated(ingest_file):
+    result = ingest_file("amazon-com/template_injection_literal.eml")
+    from helpdesk.tickets.models import Message
+
+    ticket = Message.objects.get(pk=result.message_pk).ticket
+    tpl = template(en=("Re: {{ ticket.subject }}", 'You wrote: "{{ ticket.buyer_text }}"'))
+    draft = reply_compose(ticket=ticket, template=tpl, author=None)
+    assert "{{ 7*7 }}" in draft.body and "49" not in draft.body
+    # The literal text is not taken for a leftover placeholder: it may be sent.
+    outbox = reply_send(ticket=ticket, author=None, subject=draft.subject, body=draft.body)
+    assert "{{ 7*7 }}" in outbox.body
+
+
+def test_an_agents_leftover_placeholder_is_refused():
+    from helpdesk.replies.errors import ReplyError
+
+    ticket = buyer_ticket()
+    with pytest.raises(ReplyError, match=r"\{\{ buyer.first_name \}\}"):
+        reply_send(ticket=ticket, author=None, subject="Hi", body="Hi {{ buyer.first_name }}")
+
+
+@pytest.mark.parametrize(("channel", "buyer_language", "expected"), [
+    ("amazon-com", "de", "de"),  # the buyer's language first
+    ("amazon-de", "fr", "de"),   # no French variant: the marketplace's
+    ("amazon-fr", "fr", "en"),   # neither: the template's default
+    ("amazon-de", "", "de"),
+])
+def test_the_language_variant_follows_buyer_then_marketplace_then_default(
+    channel, buyer_language, expected
+):
+    ticket = made_ticket(channel=channel, language=buyer_language)
+    tpl = template(en=("Hello", "Hello {{ buyer.first_name }}"),
+                   de=("Hallo", "Hallo {{ buyer.first_name }}"))
+    draft = reply_compose(ticket=ticket, template=tpl, author=None)
+    assert draft.language == expected
+    assert draft.body == {"en": "Hello Jana", "de": "Hallo Jana"}[expected]
+
+
+def test_a_template_without_a_fitting_variant_says_which_languages_it_tried():
+    tpl = template(default="it", en=("Hello", "Hello"))
+    with pytest.raises(RenderError) as stopped:
+        reply_compose(ticket=made_ticket(channel="amazon-de", language="fr"), template=tpl,
+                      author=None)
+    assert str(stopped.value) == NO_VARIANT.format(template="T", languages="fr, de, it")
+
+
+def test_dates_and_money_in_the_buyers_locale():
+    de, us, uk = locale_for("de", "amazon.de"), locale_for("en", "amazon.com"), locale_for(
+        "en", "amazon.co.uk")
+    assert date_format(date(2026, 12, 24), locale=de) == "24.12.2026"
+    assert date_format(date(2026, 12, 24), locale=us) == "Dec 24, 2026"
+    assert date_format(date(2026, 12, 24), locale=uk) == "24 Dec 2026"
+    assert money_format(Decimal("1234.56"), "EUR", locale=de) == "1.234,56\xa0€"
+    assert money_format(Decimal("1234.56"), "USD", locale=us) == "$1,234.56"
+    # A time is a date where the buyer lives: 23:30 UTC is already the 25th in Berlin.
+    late = datetime(2026, 12, 24, 23, 30, tzinfo=UTC)
+    assert date_format(late, locale=de, tz="Europe/Berlin") == "25.12.2026"
+
+
+def test_a_rendered_reply_uses_the_buyers_locale():
+    ticket = made_ticket(delivered_at=datetime(2026, 12, 24, 10, 0, tzinfo=UTC))
+    body = "Zugestellt am {{ order.delivery_date }}, Betrag {{ 1234.56|money('EUR') }}"
+    tpl = template(de=("Bestellung {{ order.id }}", body))
+    draft = reply_compose(ticket=ticket, template=tpl, author=None)
+    assert draft.body == "Zugestellt am 24.12.2026, Betrag 1.234,56\xa0€"
+
+
+def test_saving_checks_syntax_and_variables_and_names_the_field():
+    tpl = ReplyTemplate.objects.create(name="Broken")
+    variant = ReplyTemplateVariant(template=tpl, language="en",
+                                   subject="Hi {{ buyer.frist_name }}", body="{% if %}")
+    with pytest.raises(ValidationError) as invalid:
+        variant.full_clean()
+    errors = invalid.value.message_dict
+    assert errors["subject"] == [
+        "Line 1: buyer has no 'frist_name'. Available: first_name, name."
+    ]
+    assert errors["body"][0].startswith("Line 1:")
+    variant.body = "{{ customer.name }}"
+    variant.subject = "Hi"
+    with pytest.raises(ValidationError, match="Unknown variable 'customer'"):
+        variant.full_clean()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("name", [t[0] for t in TEMPLATES])
+def test_the_starter_templates_render_and_pass_the_compliance_check(
+    name, language, django_user_model
+):
+    agent = django_user_model.objects.create_user("anna", first_name="Anna", last_name="Agent")
+    channel = {"en": "amazon-com", "de": "amazon-de"}[language]
+    delivered = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    ticket = made_ticket(channel=channel, language=language, delivered_at=delivered)
+    buyer_ticket_message(ticket)
+    draft = reply_compose(ticket=ticket, template=ReplyTemplate.objects.get(name=name),
+                          author=agent)
+    assert draft.language == language
+    assert "Jana" in draft.body and "None" not in draft.body and "{{" not in draft.body
+    assert draft.body.endswith("\nAnna Agent")
+    assert draft.findings == []
+
+
+def buyer_ticket_message(ticket) -> None:
+    """The buyer wrote first: the reply is not seller-initiated."""
+    from django.utils import timezone
+
+    from helpdesk.tickets.services import NewMessage, message_add
+
+    message_add(ticket=ticket, new=NewMessage(
+        direction="in", kind="buyer_message", is_auto=False, sent_at=timezone.now(),
+        received_at=timezone.now(), from_address=ticket.buyer.alias, buyer_text="Hallo?",
+    ))
+
+
+def test_the_admin_previews_a_template_against_a_chosen_ticket(admin_client):
+    ticket = made_ticket()
+    tpl = ReplyTemplate.objects.get(name="Damaged item")
+    url = f"/admin/replies/replytemplate/{tpl.pk}/preview/"
+    page = admin_client.get(url, {"ticket": ticket.pk}).content.decode()
+    assert "Hallo Jana" in page and "Thermobecher" in page
+    nameless = made_ticket(name="")
+    page = admin_client.get(url, {"ticket": nameless.pk}).content.decode()
+    assert "name is not known" in page
+    assert "no ticket with this number" in admin_client.get(url, {"ticket": 99999}).content.decode()
+
+
+def test_the_admin_shows_a_template_error_on_the_field(admin_client):
+    page = admin_client.post("/admin/replies/replytemplate/add/", {
+        "name": "Broken", "default_language": "en", "active": "on",
+        "variants-TOTAL_FORMS": "1", "variants-INITIAL_FORMS": "0",
+        "variants-MIN_NUM_FORMS": "1", "variants-MAX_NUM_FORMS": "1000",
+        "variants-0-language": "en", "variants-0-subject": "Hi {{ buyer.frist_name }}",
+        "variants-0-body": "Hello {% if %}",
+    })
+    assert page.status_code == 200  # not saved: the form comes back with the errors
+    html = page.content.decode()
+    assert "buyer has no &#x27;frist_name&#x27;" in html and "Line 1:" in html
+    assert not ReplyTemplate.objects.filter(name="Broken").exists()

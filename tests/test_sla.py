@@ -1,0 +1,247 @@
+"""The reply clocks as rows: recomputed with every message and action, breaches recorded
+once by the sweep, alerts, heartbeat, report and status."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.management import call_command
+from mails import amazon_body, build_mail
+
+from helpdesk.mail.services import mail_ingest
+from helpdesk.sla.models import Heartbeat, Obligation, Violation
+from helpdesk.sla.services import clock_action_record, obligations_recompute
+from helpdesk.sla.sweep import sla_sweep
+from helpdesk.tickets.models import Message
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
+
+
+def rfc(when: datetime) -> str:
+    return when.strftime("%a, %d %b %Y %H:%M:%S +0000")
+
+
+def buyer_mail(when=T0, n=1, words="Where is my order?", **kw):
+    result = mail_ingest(raw=build_mail(
+        message_id=f"<b{n}@x>", date=rfc(when), body=amazon_body(words),
+        subject="Order delivery inquiry from Amazon customer Jane Doe (Order: 111-7366207-0755439)",
+        **kw,
+    ), source="test")
+    return Message.objects.get(pk=result.message_pk)
+
+
+def seller_reply(when, n=1, **kw):
+    headers = {"In-Reply-To": "<b1@x>"}
+    headers.update(kw.pop("headers", {}))
+    result = mail_ingest(raw=build_mail(
+        message_id=f"<s{n}@x>", date=rfc(when), sender="support@example-seller.com",
+        to="abc123xyz@marketplace.amazon.com", subject="Re: your order", body="On its way.",
+        headers=headers, **kw,
+    ), source="test")
+    return Message.objects.get(pk=result.message_pk)
+
+
+def test_a_buyer_message_starts_a_24_hour_clock():
+    message = buyer_mail()
+    [obligation] = message.ticket.obligations.all()
+    assert obligation.kind == "buyer_reply"
+    assert obligation.starts_at == T0 and obligation.due_at == T0 + timedelta(hours=24)
+    assert obligation.is_open
+
+
+def test_a_reply_within_24_hours_meets_it():
+    message = buyer_mail()
+    seller_reply(T0 + timedelta(hours=23, minutes=59))
+    obligation = message.ticket.obligations.get()
+    assert obligation.state == "met" and not obligation.is_open and not obligation.breached
+    assert obligation.response_seconds == 23 * 3600 + 59 * 60
+
+
+def test_a_late_reply_is_met_late_and_a_violation_is_recorded_once():
+    message = buyer_mail()
+    seller_reply(T0 + timedelta(hours=25))
+    obligation = message.ticket.obligations.get()
+    assert obligation.state == "met_late" and obligation.breached
+    violation = Violation.objects.get()
+    assert violation.due_at == T0 + timedelta(hours=24) and violation.kind == "buyer_reply"
+    obligations_recompute(ticket_ids=[message.ticket_id])
+    assert Violation.objects.count() == 1
+
+
+def test_an_auto_reply_does_not_stop_the_clock():
+    message = buyer_mail()
+    seller_reply(T0 + timedelta(minutes=1), headers={"Auto-Submitted": "auto-replied"})
+    assert message.ticket.obligations.get().is_open
+
+
+def test_kaufland_allows_48_hours(ingest_file):
+    result = ingest_file("kaufland-de/lieferung_01_kundin.eml")
+    obligation = Message.objects.get(pk=result.message_pk).ticket.obligations.get()
+    assert obligation.due_at - obligation.starts_at == timedelta(hours=48)
+
+
+def test_no_response_required_in_time_ends_it_without_a_breach():
+    message = buyer_mail()
+    clock_action_record(ticket=message.ticket, kind="no_response_required",
+                        at=T0 + timedelta(hours=2))
+    obligation = message.ticket.obligations.get()
+    assert obligation.state == "no_response_required" and not obligation.breached
+    assert not Violation.objects.exists()
+    assert message.ticket.timeline.filter(kind="clock_no_response_required").exists()
+
+
+def test_no_response_required_after_the_deadline_keeps_the_breach():
+    message = buyer_mail()
+    clock_action_record(ticket=message.ticket, kind="no_response_required",
+                        at=T0 + timedelta(hours=30))
+    obligation = message.ticket.obligations.get()
+    assert obligation.state == "no_response_required" and obligation.breached
+    assert Violation.objects.get().obligation == obligation
+
+
+def test_claim_clock_is_72_hours_and_responded_elsewhere_meets_it(ingest_file):
+    result = ingest_file("amazon-com/atoz_claim_received.eml")
+    ticket = Message.objects.get(pk=result.message_pk).ticket
+    obligation = ticket.obligations.get()
+    assert obligation.kind == "claim"
+    assert obligation.due_at - obligation.starts_at == timedelta(hours=72)
+    clock_action_record(ticket=ticket, kind="responded_elsewhere", note="Case answered",
+                        at=obligation.starts_at + timedelta(hours=5))
+    assert ticket.obligations.get().state == "met"
+
+
+def test_sweep_records_each_breach_once_and_alerts(run_jobs, django_user_model):
+    from django.contrib.auth.models import Group
+
+    manager = django_user_model.objects.create_user("boss", email="boss@example-seller.com")
+    manager.groups.add(Group.objects.get_or_create(name="manager")[0])
+    agent = django_user_model.objects.create_user("ann", email="ann@example-seller.com")
+    message = buyer_mail()
+    message.ticket.assignee = agent
+    message.ticket.save()
+
+    at_risk = sla_sweep(now=T0 + timedelta(hours=21))
+    assert at_risk.at_risk_alerts == 1 and at_risk.breaches_recorded == 0
+    first = sla_sweep(now=T0 + timedelta(hours=24, seconds=1))
+    second = sla_sweep(now=T0 + timedelta(hours=24, minutes=1))
+    assert first.breaches_recorded == 1 and second.breaches_recorded == 0
+    violation = Violation.objects.get()
+    assert violation.assignee == agent and violation.occurred_at == T0 + timedelta(hours=24)
+    run_jobs()
+    recipients = sorted(address for m in mail.outbox for address in m.to)
+    assert recipients == sorted(["ann@example-seller.com", "boss@example-seller.com"] * 2)
+    assert any("MISSED" in m.body for m in mail.outbox)
+
+
+def test_a_violation_is_never_rewritten_by_later_events():
+    message = buyer_mail()
+    sla_sweep(now=T0 + timedelta(hours=30))
+    before = Violation.objects.values().get()
+    seller_reply(T0 + timedelta(hours=31))
+    clock_action_record(ticket=message.ticket, kind="no_response_required",
+                        at=T0 + timedelta(hours=32))
+    assert Violation.objects.values().get() == before
+
+
+def test_sweep_writes_a_heartbeat_and_pages_warn_when_it_is_stale(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("agent1"))
+    assert "SLA sweep has never run" in client.get("/inbox/").content.decode()
+    sla_sweep()
+    assert "SLA sweep" not in client.get("/inbox/").content.decode()
+    Heartbeat.objects.update(beat_at=datetime.now(UTC) - timedelta(minutes=6))
+    assert "SLA sweep last ran 6 minutes ago" in client.get("/inbox/").content.decode()
+    out = StringIO()
+    call_command("sla_status", stdout=out)
+    assert "WARNING" in out.getvalue()
+
+
+def test_the_crontab_entry_runs_the_sweep_every_minute():
+    from django.utils.module_loading import import_string
+
+    [(schedule, job, args)] = settings.CRONJOBS
+    assert schedule == "* * * * *" and args == ["sla_sweep"]
+    import_string(job)(*args)
+    assert Heartbeat.objects.filter(name="sla_sweep").exists()
+
+
+def test_sla_report_counts_obligations_started_in_the_period():
+    buyer_mail(T0, n=1)  # answered after 2 h
+    seller_reply(T0 + timedelta(hours=2), n=1)
+    message = buyer_mail(T0 + timedelta(days=1), n=2, sender="x2@marketplace.amazon.com",
+                         words="Other question")  # never answered → overdue
+    assert message.ticket.obligations.get().is_open
+    out = StringIO()
+    call_command("sla_report", "--since", "2026-10-05", "--until", "2026-10-07", "--json",
+                 stdout=out)
+    figures = json.loads(out.getvalue())["buyer_reply"]
+    assert figures["obligations"] == 2
+    assert figures["answered_on_time"] == 1 and figures["unanswered_overdue"] == 1
+    assert figures["median_response_s"] == 7200 and figures["on_time_rate"] == 0.5
+    assert set(json.loads(out.getvalue())) == {"buyer_reply", "return_request", "claim",
+                                                "chargeback"}
+    empty = StringIO()
+    call_command("sla_report", "--since", "2026-10-05T10:00:01", "--until", "2026-10-06",
+                 "--json", stdout=empty)
+    assert json.loads(empty.getvalue())["buyer_reply"]["obligations"] == 0
+
+
+def test_sla_status_lists_the_most_overdue():
+    buyer_mail(T0)
+    out = StringIO()
+    call_command("sla_status", "--json", stdout=out)
+    status = json.loads(out.getvalue())
+    assert status["open"]["buyer_reply"]["overdue"] == 1
+    assert status["most_overdue"][0]["kind"] == "buyer_reply"
+
+
+def test_export_fills_the_obligations():
+    buyer_mail()
+    out = StringIO()
+    call_command("export_tickets", stdout=out)
+    [row] = [json.loads(line) for line in out.getvalue().splitlines()]
+    [obligation] = row["obligations"]
+    assert obligation["kind"] == "buyer_reply" and obligation["state"] == "overdue"
+    assert obligation["due_at"] == "2026-10-06T10:00:00+00:00"
+
+
+def test_recompute_uses_a_fixed_number_of_queries(django_assert_max_num_queries):
+    tickets = [buyer_mail(T0, n=n, sender=f"b{n}@marketplace.amazon.com").ticket_id
+               for n in range(12)]
+    Obligation.objects.all().delete()
+    with django_assert_max_num_queries(10):
+        obligations_recompute(ticket_ids=tickets)
+    assert Obligation.objects.count() == 12
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="SQLite serialises writers; two sweeps at once are a PostgreSQL question",
+)
+def test_two_sweeps_at_once_record_each_breach_once():
+    import threading
+
+    from django.db import connection
+
+    for n in range(30):
+        buyer_mail(T0, n=n, sender=f"c{n}@marketplace.amazon.com")
+    results, barrier = [], threading.Barrier(2)
+
+    def sweep():
+        barrier.wait()
+        try:
+            results.append(sla_sweep(now=T0 + timedelta(hours=25)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Violation.objects.count() == 30
+    assert sum(r.breaches_recorded for r in results) == 30
