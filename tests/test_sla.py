@@ -162,8 +162,8 @@ def test_sweep_writes_a_heartbeat_and_pages_warn_when_it_is_stale(client, django
 def test_the_crontab_entry_runs_the_sweep_every_minute():
     from django.utils.module_loading import import_string
 
-    [(schedule, job, args)] = settings.CRONJOBS
-    assert schedule == "* * * * *" and args == ["sla_sweep"]
+    [(schedule, job, args)] = [e for e in settings.CRONJOBS if e[2] == ["sla_sweep"]]
+    assert schedule == "* * * * *"
     import_string(job)(*args)
     assert Heartbeat.objects.filter(name="sla_sweep").exists()
 
