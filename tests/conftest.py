@@ -1,15 +1,10 @@
 """Shared fixtures. Tests talk to the real services named by DATABASE_URL and REDIS_URL."""
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURE_MAIL = ROOT / "fixtures" / "mail"
-CORPORA = ROOT.parent / "shared" / "corpora"
-SELLER_ADDRESSES = ["support@example-seller.com", "service@mugshop.de"]
+from mails import FIXTURE_MAIL, SELLER_ADDRESSES
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,12 @@
 """Build small RFC 822 mails for tests."""
 
 from email.message import EmailMessage
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_MAIL = ROOT / "fixtures" / "mail"
+CORPORA = ROOT.parent / "shared" / "corpora"
+SELLER_ADDRESSES = ["support@example-seller.com", "service@mugshop.de"]
 
 
 def build_mail(

@@ -6,7 +6,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from conftest import CORPORA
+from mails import CORPORA
 from django.core.management import call_command
 
 from helpdesk.mail.models import RawMail, RawMailStatus

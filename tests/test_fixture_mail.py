@@ -5,7 +5,7 @@ import json
 from collections import defaultdict
 
 import pytest
-from conftest import FIXTURE_MAIL
+from mails import FIXTURE_MAIL
 
 from helpdesk.mail.parse import parse_mail
 from helpdesk.mail.services import Outcome, mail_ingest, sent_at

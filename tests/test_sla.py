@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
@@ -25,7 +26,17 @@ def rfc(when: datetime) -> str:
     return when.strftime("%a, %d %b %Y %H:%M:%S +0000")
 
 
+def at(when: datetime):
+    """Run as if it were ``when``: mail arrives, agents act and pages render then."""
+    return time_machine.travel(when, tick=False)
+
+
 def buyer_mail(when=T0, n=1, words="Where is my order?", **kw):
+    with at(when + timedelta(seconds=30)):
+        return _buyer_mail(when, n, words, **kw)
+
+
+def _buyer_mail(when, n, words, **kw):
     result = mail_ingest(raw=build_mail(
         message_id=f"<b{n}@x>", date=rfc(when), body=amazon_body(words),
         subject="Order delivery inquiry from Amazon customer Jane Doe (Order: 111-7366207-0755439)",
@@ -35,6 +46,11 @@ def buyer_mail(when=T0, n=1, words="Where is my order?", **kw):
 
 
 def seller_reply(when, n=1, **kw):
+    with at(when + timedelta(seconds=30)):
+        return _seller_reply(when, n, **kw)
+
+
+def _seller_reply(when, n=1, **kw):
     headers = {"In-Reply-To": "<b1@x>"}
     headers.update(kw.pop("headers", {}))
     result = mail_ingest(raw=build_mail(
@@ -43,6 +59,11 @@ def seller_reply(when, n=1, **kw):
         headers=headers, **kw,
     ), source="test")
     return Message.objects.get(pk=result.message_pk)
+
+
+def act(ticket, kind, when, **kw):
+    with at(when):
+        return clock_action_record(ticket=ticket, kind=kind, at=when, **kw)
 
 
 def test_a_buyer_message_starts_a_24_hour_clock():
@@ -66,9 +87,11 @@ def test_a_late_reply_is_met_late_and_a_violation_is_recorded_once():
     seller_reply(T0 + timedelta(hours=25))
     obligation = message.ticket.obligations.get()
     assert obligation.state == "met_late" and obligation.breached
+    assert sla_sweep(now=T0 + timedelta(hours=26)).breaches_recorded == 1
     violation = Violation.objects.get()
     assert violation.due_at == T0 + timedelta(hours=24) and violation.kind == "buyer_reply"
     obligations_recompute(ticket_ids=[message.ticket_id])
+    assert sla_sweep(now=T0 + timedelta(hours=27)).breaches_recorded == 0
     assert Violation.objects.count() == 1
 
 
@@ -86,20 +109,20 @@ def test_kaufland_allows_48_hours(ingest_file):
 
 def test_no_response_required_in_time_ends_it_without_a_breach():
     message = buyer_mail()
-    clock_action_record(ticket=message.ticket, kind="no_response_required",
-                        at=T0 + timedelta(hours=2))
+    act(message.ticket, "no_response_required", T0 + timedelta(hours=2))
     obligation = message.ticket.obligations.get()
     assert obligation.state == "no_response_required" and not obligation.breached
+    sla_sweep(now=T0 + timedelta(hours=30))
     assert not Violation.objects.exists()
     assert message.ticket.timeline.filter(kind="clock_no_response_required").exists()
 
 
 def test_no_response_required_after_the_deadline_keeps_the_breach():
     message = buyer_mail()
-    clock_action_record(ticket=message.ticket, kind="no_response_required",
-                        at=T0 + timedelta(hours=30))
+    act(message.ticket, "no_response_required", T0 + timedelta(hours=30))
     obligation = message.ticket.obligations.get()
     assert obligation.state == "no_response_required" and obligation.breached
+    sla_sweep(now=T0 + timedelta(hours=30, minutes=1))
     assert Violation.objects.get().obligation == obligation
 
 
@@ -142,8 +165,7 @@ def test_a_violation_is_never_rewritten_by_later_events():
     sla_sweep(now=T0 + timedelta(hours=30))
     before = Violation.objects.values().get()
     seller_reply(T0 + timedelta(hours=31))
-    clock_action_record(ticket=message.ticket, kind="no_response_required",
-                        at=T0 + timedelta(hours=32))
+    act(message.ticket, "no_response_required", T0 + timedelta(hours=32))
     assert Violation.objects.values().get() == before
 
 

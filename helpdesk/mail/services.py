@@ -24,7 +24,7 @@ from helpdesk.tickets.threading import thread_find
 from .models import RawMail, RawMailStatus
 from .parse import ParsedMail, ParseError, parse_mail, scan_message_id
 from .raw_store import blob_get, blob_key, blob_put
-from .recognise import Ruleset, recognise
+from .recognise import Recognised, Ruleset, recognise
 from .text import sanitise_html, thread_subject
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def _body_fingerprint(raw: bytes) -> str:
     return blob_key(body.strip())[:16]
 
 
-def _dedup_keys(raw: bytes, parsed: ParsedMail | None) -> tuple[str, str]:
+def dedup_keys(raw: bytes, parsed: ParsedMail | None) -> tuple[str, str]:
     """(the usual key, the key for a different mail that reuses an existing Message-ID)."""
     message_id = parsed.message_id if parsed else scan_message_id(raw)
     if not message_id:
@@ -88,7 +88,7 @@ def mail_ingest(
         parsed = parse_mail(raw)
     except ParseError as exc:
         reason = str(exc)
-    key, collision_key = _dedup_keys(raw, parsed)
+    key, collision_key = dedup_keys(raw, parsed)
     raw_mail = _raw_mail_create(raw, sha256, source, key)
     if raw_mail is None and collision_key:
         # The Message-ID is taken. The same mail again is a duplicate; a different mail
@@ -164,58 +164,16 @@ def _process(raw_mail: RawMail, parsed: ParsedMail, ruleset: Ruleset | None) -> 
 
 def _store(raw_mail: RawMail, parsed: ParsedMail, ruleset: Ruleset | None) -> IngestResult:
     found = recognise(parsed, ruleset)
-    at = sent_at(parsed, raw_mail.received_at)
+    new = message_new(parsed, found, raw_mail.received_at)
     buyer = _buyer(found) if found.buyer_alias else None
     order = _order(found, buyer) if found.order_id else None
-    subject_key = thread_subject(parsed.subject)
-    ticket = thread_find(
-        message_id=parsed.message_id,
-        referenced_ids=[r for r in [parsed.in_reply_to, *parsed.references] if r],
-        kind=found.kind,
-        order=order,
-        buyer=buyer,
-        thread_subject=subject_key,
-    )
+    ticket = thread_find(**thread_facts(parsed, found, order, buyer))
     created = ticket is None
     if ticket is None:
-        ticket = ticket_open(
-            kind=OPENS_TICKET_OF_KIND.get(found.kind, TicketKind.OTHER),
-            channel=found.channel,
-            buyer=buyer,
-            order=order,
-            subject=parsed.subject,
-            thread_subject=subject_key,
-            language=found.language,
-            at=at,
-        )
+        ticket = ticket_open(**ticket_facts(parsed, found, order, buyer, new.sent_at))
     else:
         _fill_ticket(ticket, buyer, order)
-    message = message_add(
-        ticket=ticket,
-        raw_id=raw_mail.pk,
-        new=NewMessage(
-            direction=found.direction,
-            kind=found.kind,
-            is_auto=found.is_auto,
-            sent_at=at,
-            received_at=raw_mail.received_at,
-            message_id=parsed.message_id,
-            in_reply_to=parsed.in_reply_to,
-            references=parsed.references,
-            subject=parsed.subject,
-            from_address=parsed.from_address,
-            from_name=parsed.from_name,
-            to_address=", ".join(parsed.to_addresses),
-            language=found.language,
-            buyer_text=_clean(found.buyer_text),
-            quoted_text=_clean(found.quoted_text),
-            body_html=_clean(sanitise_html(parsed.html)),
-            attachments=[
-                NewAttachment(a.filename[:255], a.content_type[:255], len(a.data), blob_put(a.data))
-                for a in parsed.attachments
-            ],
-        ),
-    )
+    message = message_add(ticket=ticket, raw_id=raw_mail.pk, new=new)
     raw_mail.status = RawMailStatus.STORED
     raw_mail.quarantine_reason = ""
     raw_mail.processed_at = timezone.now()
@@ -223,12 +181,69 @@ def _store(raw_mail: RawMail, parsed: ParsedMail, ruleset: Ruleset | None) -> In
     return IngestResult(Outcome.STORED, raw_mail.pk, message.pk, ticket_created=created)
 
 
+def message_new(parsed: ParsedMail, found: Recognised, received_at: datetime) -> NewMessage:
+    """The message a recognised mail makes; keeps its attachments' bytes in the raw store."""
+    return NewMessage(
+        direction=found.direction,
+        kind=found.kind,
+        is_auto=found.is_auto,
+        sent_at=sent_at(parsed, received_at),
+        received_at=received_at,
+        message_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to,
+        references=parsed.references,
+        subject=parsed.subject,
+        from_address=parsed.from_address,
+        from_name=parsed.from_name,
+        to_address=", ".join(parsed.to_addresses),
+        language=found.language,
+        buyer_text=_clean(found.buyer_text),
+        quoted_text=_clean(found.quoted_text),
+        body_html=_clean(sanitise_html(parsed.html)),
+        attachments=[
+            NewAttachment(a.filename[:255], a.content_type[:255], len(a.data), blob_put(a.data))
+            for a in parsed.attachments
+        ],
+    )
+
+
+def thread_facts(
+    parsed: ParsedMail, found: Recognised, order: Order | None, buyer: Buyer | None
+) -> dict:
+    """The arguments of ``thread_find`` for a mail."""
+    return {
+        "message_id": parsed.message_id,
+        "referenced_ids": [r for r in [parsed.in_reply_to, *parsed.references] if r],
+        "kind": found.kind,
+        "order": order,
+        "buyer": buyer,
+        "thread_subject": thread_subject(parsed.subject),
+    }
+
+
+def ticket_facts(
+    parsed: ParsedMail, found: Recognised, order: Order | None, buyer: Buyer | None,
+    at: datetime,
+) -> dict:
+    """The arguments of ``ticket_open`` for a mail that starts a thread."""
+    return {
+        "kind": OPENS_TICKET_OF_KIND.get(found.kind, TicketKind.OTHER),
+        "channel": found.channel,
+        "buyer": buyer,
+        "order": order,
+        "subject": parsed.subject,
+        "thread_subject": thread_subject(parsed.subject),
+        "language": found.language,
+        "at": at,
+    }
+
+
 def _clean(text: str) -> str:
     # PostgreSQL refuses NUL characters in text; they carry nothing a reader needs.
     return text.replace("\x00", "")
 
 
-def _buyer(found) -> Buyer:
+def _buyer(found: Recognised) -> Buyer:
     buyer, created = Buyer.objects.get_or_create(
         alias=found.buyer_alias,
         defaults={"name": found.buyer_name, "language": found.language, "channel": found.channel},
@@ -239,7 +254,7 @@ def _buyer(found) -> Buyer:
     return buyer
 
 
-def _order(found, buyer: Buyer | None) -> Order:
+def _order(found: Recognised, buyer: Buyer | None) -> Order:
     order, created = Order.objects.get_or_create(
         order_id=found.order_id, defaults={"channel": found.channel, "buyer": buyer}
     )
@@ -254,7 +269,14 @@ def _order(found, buyer: Buyer | None) -> Order:
 
 
 def _fill_ticket(ticket: Ticket, buyer: Buyer | None, order: Order | None) -> None:
-    """A later mail may name the buyer or the order the first one did not."""
+    updates = ticket_fill(ticket, buyer, order)
+    if updates:
+        ticket.save(update_fields=updates)
+
+
+def ticket_fill(ticket: Ticket, buyer: Buyer | None, order: Order | None) -> list[str]:
+    """A later mail may name the buyer or the order the first one did not; the changed
+    fields (not saved)."""
     updates = []
     if buyer is not None and ticket.buyer_id is None:
         ticket.buyer = buyer
@@ -262,6 +284,4 @@ def _fill_ticket(ticket: Ticket, buyer: Buyer | None, order: Order | None) -> No
     if order is not None and ticket.order_id is None:
         ticket.order = order
         updates.append("order")
-    if updates:
-        ticket.save(update_fields=updates)
-
+    return updates

@@ -68,6 +68,7 @@ class Obligation(models.Model):
     breached = models.BooleanField(default=False)
     claim_risk = models.BooleanField(default=False)
     at_risk_alerted_at = models.DateTimeField(null=True, blank=True)
+    violation_recorded = models.BooleanField(default=False)
 
     objects = ObligationQuerySet.as_manager()
 
@@ -84,6 +85,10 @@ class Obligation(models.Model):
             # that finds nothing new reads almost nothing.
             models.Index(
                 fields=["due_at"], condition=Q(is_open=True, breached=False),
+                name="obligation_open_unbreached",
+            ),
+            models.Index(
+                fields=["due_at"], condition=Q(breached=True, violation_recorded=False),
                 name="obligation_unrecorded_breach",
             ),
             models.Index(
@@ -100,6 +105,14 @@ class Obligation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} due {self.due_at:%Y-%m-%d %H:%M} ({self.state})"
+
+    def state_at(self, now) -> str:
+        """The state as of ``now``: the stored one is only as fresh as the last sweep."""
+        if not self.is_open:
+            return self.state
+        if now > self.due_at:
+            return ObligationState.OVERDUE
+        return ObligationState.AT_RISK if now >= self.at_risk_at else ObligationState.PENDING
 
 
 class Violation(models.Model):

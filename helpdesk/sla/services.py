@@ -65,9 +65,9 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
     Obligation.objects.bulk_create(to_create)
     if to_update:
         Obligation.objects.bulk_update(to_update, _MUTABLE)
-    breached = [o for o in [*to_create, *to_update] if o.breached]
-    if breached:
-        violations_record(obligations=breached, now=now)
+    # Breaches are recorded by the sweep, not here: what a ticket's mail says depends on the
+    # order mail arrives in (a Sent folder may be fetched after the inbox), and the sweep
+    # judges every ticket the same way within a minute.
 
 
 def _policies(channels: set[Channel]) -> dict[int, clock.Policy]:
@@ -105,7 +105,7 @@ def _values(result: clock.Obligation, policy: clock.Policy) -> dict:
 
 def violations_record(*, obligations: list[Obligation], now: datetime) -> list[Violation]:
     """Record each breach once. The unique obligation link makes a second record impossible,
-    so two sweeps at once, or a sweep and a reply, cannot double it."""
+    even for two sweeps at once."""
     already = set(
         Violation.objects.filter(obligation__in=obligations).values_list("obligation_id", flat=True)
     )
@@ -124,6 +124,10 @@ def violations_record(*, obligations: list[Obligation], now: datetime) -> list[V
         for o in fresh
     ]
     Violation.objects.bulk_create(violations, ignore_conflicts=True)
+    for start in range(0, len(fresh), 1000):
+        Obligation.objects.filter(pk__in=[o.pk for o in fresh[start : start + 1000]]).update(
+            violation_recorded=True
+        )
     TimelineEvent.objects.bulk_create(
         TimelineEvent(
             ticket_id=o.ticket_id, at=o.due_at, kind="clock_breached",

@@ -36,15 +36,11 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
             return SweepResult(skipped=True)
         result = SweepResult()
 
-        newly_overdue = list(
-            Obligation.objects.open().filter(breached=False, due_at__lt=now)
+        Obligation.objects.open().filter(breached=False, due_at__lt=now).update(
+            state=ObligationState.OVERDUE, breached=True
         )
-        for start in range(0, len(newly_overdue), 1000):
-            chunk = newly_overdue[start : start + 1000]
-            Obligation.objects.filter(pk__in=[o.pk for o in chunk]).update(
-                state=ObligationState.OVERDUE, breached=True
-            )
-        result.breaches_recorded = len(violations_record(obligations=newly_overdue, now=now))
+        unrecorded = list(Obligation.objects.filter(breached=True, violation_recorded=False))
+        result.breaches_recorded = len(violations_record(obligations=unrecorded, now=now))
 
         at_risk = Obligation.objects.open().filter(
             at_risk_alerted_at=None, at_risk_at__lte=now, due_at__gte=now

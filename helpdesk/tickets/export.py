@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from .models import Message, Ticket
 
@@ -11,7 +12,9 @@ BATCH = 500
 
 
 def ticket_export_rows(*, since: datetime | None = None) -> Iterator[dict]:
-    """Tickets with activity at or after ``since`` (all without), oldest first."""
+    """Tickets with activity at or after ``since`` (all without), oldest first; open clocks
+    are judged as of now."""
+    now = timezone.now()
     tickets = Ticket.objects.select_related("channel", "buyer", "order").order_by("pk")
     if since is not None:
         tickets = tickets.filter(last_message_at__gte=since)
@@ -45,7 +48,7 @@ def ticket_export_rows(*, since: datetime | None = None) -> Iterator[dict]:
                     "starts_at": o.starts_at.isoformat(),
                     "due_at": o.due_at.isoformat(),
                     "satisfied_at": o.satisfied_at.isoformat() if o.satisfied_at else None,
-                    "state": o.state,
+                    "state": o.state_at(now),
                 }
                 for o in sorted(ticket.obligations.all(), key=lambda o: (o.starts_at, o.pk))
             ],

@@ -1,6 +1,7 @@
 """Ticket services: every change to a ticket goes through here, in one transaction with the
 timeline event it writes."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -62,6 +63,40 @@ class NewMessage:
     attachments: list[NewAttachment] = field(default_factory=list)
 
 
+def ticket_build(
+    *,
+    kind: str,
+    channel: Channel,
+    buyer: Buyer | None,
+    order: Order | None,
+    subject: str,
+    thread_subject: str,
+    language: str,
+    at: datetime,
+) -> Ticket:
+    """A new ticket, not yet saved: ``ticket_open`` saves it, the batch ingest bulk-inserts."""
+    return Ticket(
+        kind=kind,
+        channel=channel,
+        buyer=buyer,
+        order=order,
+        subject=subject[:500],
+        thread_subject=thread_subject,
+        language=language,
+        created_at=at,
+        last_message_at=at,
+    )
+
+
+def opened_event(ticket: Ticket) -> TimelineEvent:
+    return TimelineEvent(
+        ticket=ticket,
+        at=ticket.created_at,
+        kind="opened",
+        text=f"Ticket opened: {ticket.get_kind_display()}",
+    )
+
+
 def ticket_open(
     *,
     kind: str,
@@ -73,27 +108,18 @@ def ticket_open(
     language: str,
     at: datetime,
 ) -> Ticket:
-    ticket = Ticket.objects.create(
-        kind=kind,
-        channel=channel,
-        buyer=buyer,
-        order=order,
-        subject=subject[:500],
-        thread_subject=thread_subject,
-        language=language,
-        created_at=at,
-        last_message_at=at,
+    ticket = ticket_build(
+        kind=kind, channel=channel, buyer=buyer, order=order, subject=subject,
+        thread_subject=thread_subject, language=language, at=at,
     )
-    TimelineEvent.objects.create(
-        ticket=ticket, at=at, kind="opened", text=f"Ticket opened: {ticket.get_kind_display()}"
-    )
+    ticket.save(force_insert=True)
+    opened_event(ticket).save(force_insert=True)
     return ticket
 
 
-@transaction.atomic
-def message_add(*, ticket: Ticket, new: NewMessage, raw_id: int | None = None) -> Message:
-    """Add a message to a ticket, move the ticket's status, and write the timeline."""
-    message = Message.objects.create(
+def message_build(ticket: Ticket, new: NewMessage, raw_id: int | None = None) -> Message:
+    """The message row, not yet saved."""
+    return Message(
         ticket=ticket,
         raw_id=raw_id,
         direction=new.direction,
@@ -112,15 +138,26 @@ def message_add(*, ticket: Ticket, new: NewMessage, raw_id: int | None = None) -
         quoted_text=new.quoted_text,
         body_html=new.body_html,
     )
-    references = list(dict.fromkeys([*new.references, new.in_reply_to]))
-    MessageReference.objects.bulk_create(
-        MessageReference(message=message, referenced_id=ref) for ref in references if ref
-    )
-    if new.attachments:
-        Attachment.objects.bulk_create(
-            Attachment(message=message, **vars(attachment)) for attachment in new.attachments
-        )
 
+
+def references_of(new: NewMessage) -> list[str]:
+    """The Message-IDs a message names, each once: what its MessageReference rows hold."""
+    return [ref for ref in dict.fromkeys([*new.references, new.in_reply_to]) if ref]
+
+
+def message_children(
+    message: Message, new: NewMessage
+) -> tuple[list[MessageReference], list[Attachment]]:
+    """(MessageReference rows, Attachment rows) of a message, not yet saved."""
+    references = [
+        MessageReference(message=message, referenced_id=ref) for ref in references_of(new)
+    ]
+    attachments = [Attachment(message=message, **vars(a)) for a in new.attachments]
+    return references, attachments
+
+
+def ticket_follow(ticket: Ticket, new: NewMessage) -> list[str]:
+    """Move the ticket's last-message time and status for a new message; the changed fields."""
     updates = []
     if new.sent_at > ticket.last_message_at:
         ticket.last_message_at = new.sent_at
@@ -132,16 +169,44 @@ def message_add(*, ticket: Ticket, new: NewMessage, raw_id: int | None = None) -
     elif new.direction == Direction.OUT and not new.is_auto and ticket.status == TicketStatus.OPEN:
         ticket.status = TicketStatus.WAITING
         updates.append("status")
-    if updates:
-        ticket.save(update_fields=updates)
+    return updates
 
+
+def message_event(ticket: Ticket, message: Message, new: NewMessage) -> TimelineEvent:
+    """The timeline line of a saved message (it names the message's pk)."""
     who = new.from_name or new.from_address or "unknown sender"
     verb = "Reply sent" if new.direction == Direction.OUT else "Message received"
-    TimelineEvent.objects.create(
+    return TimelineEvent(
         ticket=ticket,
         at=new.sent_at,
         kind=f"message_{new.direction}",
         text=f"{verb}: {message.get_kind_display()} from {who}"[:1000],
         data={"message": message.pk},
     )
+
+
+def tickets_messages_added(tickets: Iterable[Ticket]) -> None:
+    """Called once messages were added to ``tickets``, in the same transaction, by
+    ``message_add`` and by the batch ingest (once per batch, with every ticket it touched).
+    The one place for work derived from a ticket's messages: their SLA obligations."""
+    # sla builds on tickets; importing it here keeps the import graph one-way.
+    from helpdesk.sla.services import obligations_recompute
+
+    obligations_recompute(ticket_ids=[ticket.pk for ticket in tickets])
+
+
+@transaction.atomic
+def message_add(*, ticket: Ticket, new: NewMessage, raw_id: int | None = None) -> Message:
+    """Add a message to a ticket, move the ticket's status, and write the timeline."""
+    message = message_build(ticket, new, raw_id)
+    message.save(force_insert=True)
+    references, attachments = message_children(message, new)
+    MessageReference.objects.bulk_create(references)
+    if attachments:
+        Attachment.objects.bulk_create(attachments)
+    updates = ticket_follow(ticket, new)
+    if updates:
+        ticket.save(update_fields=updates)
+    message_event(ticket, message, new).save(force_insert=True)
+    tickets_messages_added([ticket])
     return message

@@ -1,4 +1,9 @@
-"""Which ticket a new message belongs to. A reply must never open a second ticket."""
+"""Which ticket a new message belongs to. A reply must never open a second ticket.
+
+The rules live in ``thread_resolve``; where the tickets are looked up is a ``TicketLookup``:
+the database here, the database plus the batch so far in the batch ingest."""
+
+from typing import Protocol
 
 from helpdesk.marketplaces.models import Buyer, Order
 
@@ -23,6 +28,50 @@ ORDER_ONLY_KINDS: dict[str, list[str]] = {
 }
 
 
+# Among several candidates the most recently active ticket wins, then the oldest one.
+NEWEST_FIRST = ("-last_message_at", "pk")
+
+
+class TicketLookup(Protocol):
+    def by_message_ids(self, message_ids: list[str]) -> Ticket | None:
+        """The ticket holding a message with one of these Message-IDs."""
+
+    def by_reference_to(self, message_id: str) -> Ticket | None:
+        """The ticket of the first message that names ``message_id`` as referenced."""
+
+    def by_order(self, order: Order, buyer: Buyer | None, kinds: list[str]) -> Ticket | None:
+        """A ticket of the order: with this buyer, or without one of these kinds."""
+
+    def by_subject(self, buyer: Buyer, thread_subject: str) -> Ticket | None:
+        """A ticket of the buyer with this normalised subject."""
+
+
+class DatabaseLookup:
+    def by_message_ids(self, message_ids: list[str]) -> Ticket | None:
+        tickets = Ticket.objects.filter(messages__message_id__in=message_ids)
+        return tickets.order_by(*NEWEST_FIRST).first()
+
+    def by_reference_to(self, message_id: str) -> Ticket | None:
+        reference = (
+            MessageReference.objects.filter(referenced_id=message_id)
+            .select_related("message__ticket")
+            .order_by("pk")
+            .first()
+        )
+        return reference.message.ticket if reference else None
+
+    def by_order(self, order: Order, buyer: Buyer | None, kinds: list[str]) -> Ticket | None:
+        if buyer is not None:
+            tickets = Ticket.objects.filter(order=order, buyer=buyer)
+        else:
+            tickets = Ticket.objects.filter(order=order, kind__in=kinds)
+        return tickets.order_by(*NEWEST_FIRST).first()
+
+    def by_subject(self, buyer: Buyer, thread_subject: str) -> Ticket | None:
+        tickets = Ticket.objects.filter(buyer=buyer, thread_subject=thread_subject)
+        return tickets.order_by(*NEWEST_FIRST).first()
+
+
 def thread_find(
     *,
     message_id: str,
@@ -34,35 +83,36 @@ def thread_find(
 ) -> Ticket | None:
     """The ticket by, in order: In-Reply-To/References (either direction), order id with
     buyer, buyer alias with normalised subject."""
+    return thread_resolve(
+        DatabaseLookup(), message_id=message_id, referenced_ids=referenced_ids, kind=kind,
+        order=order, buyer=buyer, thread_subject=thread_subject,
+    )
+
+
+def thread_resolve(
+    lookup: TicketLookup,
+    *,
+    message_id: str,
+    referenced_ids: list[str],
+    kind: str,
+    order: Order | None,
+    buyer: Buyer | None,
+    thread_subject: str,
+) -> Ticket | None:
+    """``thread_find``'s rules over any ``lookup``."""
     if referenced_ids:
-        ticket = (
-            Ticket.objects.filter(messages__message_id__in=referenced_ids)
-            .order_by("-last_message_at")
-            .first()
-        )
+        ticket = lookup.by_message_ids(referenced_ids)
         if ticket:
             return ticket
     if message_id:
         # A reply stored before the mail it answers (e.g. a Sent folder fetched first).
-        reference = (
-            MessageReference.objects.filter(referenced_id=message_id)
-            .select_related("message__ticket")
-            .first()
-        )
-        if reference:
-            return reference.message.ticket
+        ticket = lookup.by_reference_to(message_id)
+        if ticket:
+            return ticket
     if order is not None:
-        if buyer is not None:
-            by_order = Ticket.objects.filter(order=order, buyer=buyer)
-        else:
-            by_order = Ticket.objects.filter(order=order, kind__in=ORDER_ONLY_KINDS.get(kind, []))
-        ticket = by_order.order_by("-last_message_at").first()
+        ticket = lookup.by_order(order, buyer, ORDER_ONLY_KINDS.get(kind, []))
         if ticket:
             return ticket
     if buyer is not None and thread_subject:
-        return (
-            Ticket.objects.filter(buyer=buyer, thread_subject=thread_subject)
-            .order_by("-last_message_at")
-            .first()
-        )
+        return lookup.by_subject(buyer, thread_subject)
     return None

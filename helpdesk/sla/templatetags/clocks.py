@@ -22,12 +22,7 @@ def _span(delta: timedelta) -> str:
 @register.filter
 def clock_state(obligation) -> str:
     """The state as of this moment: pending, at_risk or overdue (open clocks), else stored."""
-    if not obligation.is_open:
-        return obligation.state
-    now = timezone.now()
-    if now > obligation.due_at:
-        return "overdue"
-    return "at_risk" if now >= obligation.at_risk_at else "pending"
+    return obligation.state_at(timezone.now())
 
 
 @register.filter

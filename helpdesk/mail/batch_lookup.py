@@ -1,0 +1,91 @@
+"""The threading lookups of ``thread_resolve`` over the database as it was when a batch
+started plus the batch's own tickets and messages so far, so that mails threading onto each
+other inside one batch land in one ticket, exactly as if they had come one at a time."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from helpdesk.marketplaces.models import Buyer, Order
+from helpdesk.tickets.models import Message, MessageReference, Ticket
+from helpdesk.tickets.services import NewMessage, references_of
+
+# New tickets rank after every stored one, in the order they were opened (see NEWEST_FIRST).
+_NEW_RANK = 1 << 62
+
+
+class MemoryLookup:
+    """A ``TicketLookup``; every ticket it knows of is one instance, changed in place."""
+
+    def __init__(self) -> None:
+        self._with_message_id: dict[str, list[Ticket]] = defaultdict(list)
+        self._first_reference: dict[str, Ticket] = {}
+        self._of_order: dict[int, list[Ticket]] = defaultdict(list)
+        self._of_buyer: dict[int, list[Ticket]] = defaultdict(list)
+        self._rank: dict[int, int] = {}  # id(ticket) → pk, or its place after them
+
+    @classmethod
+    def prefetch(
+        cls, *, message_ids: set[str], referenced_ids: set[str], tickets: Q
+    ) -> "MemoryLookup":
+        """Load what the rules can reach: the tickets of messages with a Message-ID the run
+        references, of the first references to a Message-ID of the run, and ``tickets``."""
+        holders = list(
+            Message.objects.filter(message_id__in=referenced_ids)
+            .order_by()
+            .values_list("message_id", "ticket_id")
+        )
+        references = list(
+            MessageReference.objects.filter(referenced_id__in=message_ids)
+            .order_by("pk")
+            .values_list("referenced_id", "message__ticket_id")
+        )
+        pks = {pk for _, pk in holders} | {pk for _, pk in references}
+        loaded = {t.pk: t for t in Ticket.objects.filter(tickets | Q(pk__in=pks)).order_by()}
+        lookup = cls()
+        for ticket in loaded.values():
+            lookup.ticket_added(ticket)
+        for message_id, pk in holders:
+            lookup._with_message_id[message_id].append(loaded[pk])
+        for message_id, pk in references:
+            lookup._first_reference.setdefault(message_id, loaded[pk])
+        return lookup
+
+    def ticket_added(self, ticket: Ticket) -> None:
+        """Know of ``ticket``: a new one, a stored one, or one that gained a buyer or order."""
+        if id(ticket) not in self._rank:
+            self._rank[id(ticket)] = ticket.pk if ticket.pk is not None else (
+                _NEW_RANK + len(self._rank)
+            )
+        if ticket.order_id is not None and ticket not in self._of_order[ticket.order_id]:
+            self._of_order[ticket.order_id].append(ticket)
+        if ticket.buyer_id is not None and ticket not in self._of_buyer[ticket.buyer_id]:
+            self._of_buyer[ticket.buyer_id].append(ticket)
+
+    def message_added(self, ticket: Ticket, new: NewMessage) -> None:
+        if new.message_id:
+            self._with_message_id[new.message_id].append(ticket)
+        for ref in references_of(new):
+            self._first_reference.setdefault(ref, ticket)
+
+    def _newest(self, tickets: Iterable[Ticket]) -> Ticket | None:
+        return max(
+            tickets, key=lambda t: (t.last_message_at, -self._rank[id(t)]), default=None
+        )
+
+    def by_message_ids(self, message_ids: list[str]) -> Ticket | None:
+        return self._newest(t for mid in message_ids for t in self._with_message_id.get(mid, ()))
+
+    def by_reference_to(self, message_id: str) -> Ticket | None:
+        return self._first_reference.get(message_id)
+
+    def by_order(self, order: Order, buyer: Buyer | None, kinds: list[str]) -> Ticket | None:
+        tickets = self._of_order.get(order.pk, ())
+        if buyer is not None:
+            return self._newest(t for t in tickets if t.buyer_id == buyer.pk)
+        return self._newest(t for t in tickets if t.kind in kinds)
+
+    def by_subject(self, buyer: Buyer, thread_subject: str) -> Ticket | None:
+        tickets = self._of_buyer.get(buyer.pk, ())
+        return self._newest(t for t in tickets if t.thread_subject == thread_subject)

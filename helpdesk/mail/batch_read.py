@@ -1,0 +1,106 @@
+"""Reading mail for the batch ingest: keep the bytes, parse, recognise; no database.
+
+This can run one batch ahead in a child process (``KeepAhead``). Storing a batch keeps this
+process busy. Writing to the raw store mostly waits on the disk, and parsing plus recognising
+take about as long as storing. Threads can't overlap them: under the GIL a writer thread
+waits for the busy parser after every system call. A second process can. Either way, all of
+a batch's bytes are in the store before any of its rows are written."""
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from types import TracebackType
+
+from django.utils import timezone
+
+from helpdesk.tickets.services import NewMessage
+
+from .parse import ParsedMail, ParseError, parse_mail
+from .raw_store import blob_put
+from .recognise import Recognised, Ruleset, recognise
+from .services import dedup_keys, message_new
+
+
+@dataclass
+class Recognition:
+    parsed: ParsedMail
+    found: Recognised
+    new: NewMessage  # its attachments' bytes are in the store too
+
+
+@dataclass
+class KeptMail:
+    source: str
+    raw: bytes
+    sha256: str
+    keys: tuple[str, str]  # the dedup key, and the one for a reused Message-ID (or "")
+    # None when it could not be parsed or recognised: mail_ingest quarantines it with why.
+    recognition: Recognition | None
+
+
+# What a child sends back per mail: all but the source and the bytes, which the parent has.
+_Result = tuple[str, tuple[str, str], Recognition | None]
+
+
+def mails_keep(mails: list[tuple[str, bytes]], ruleset: Ruleset) -> list[KeptMail]:
+    """Put every mail's bytes in the store (a RawStoreError propagates) and read it."""
+    return _kept(mails, _keep([raw for _, raw in mails], ruleset))
+
+
+def _keep(raws: list[bytes], ruleset: Ruleset) -> list[_Result]:
+    return [_keep_one(raw, ruleset) for raw in raws]
+
+
+def _keep_one(raw: bytes, ruleset: Ruleset) -> _Result:
+    sha256 = blob_put(raw)
+    try:
+        parsed = parse_mail(raw)
+    except ParseError:
+        return sha256, dedup_keys(raw, None), None
+    return sha256, dedup_keys(raw, parsed), _recognition(parsed, ruleset)
+
+
+def _recognition(parsed: ParsedMail, ruleset: Ruleset) -> Recognition | None:
+    try:
+        found = recognise(parsed, ruleset)
+        return Recognition(parsed, found, message_new(parsed, found, timezone.now()))
+    except Exception:
+        return None  # whatever it was, mail_ingest meets it again and quarantines the mail
+
+
+def _kept(mails: list[tuple[str, bytes]], results: list[_Result]) -> list[KeptMail]:
+    return [
+        KeptMail(source, raw, *result) for (source, raw), result in zip(mails, results, strict=True)
+    ]
+
+
+class KeepAhead:
+    """``submit(mails, ruleset)`` starts ``mails_keep`` in a child process and returns a
+    function that waits for it. Where fork is unavailable, ``submit`` does the work itself."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "KeepAhead":
+        if "fork" in multiprocessing.get_all_start_methods():
+            # Fork: the child inherits the settings (the raw store's directory) as they are.
+            # The first task forks it now, before this process starts any thread.
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self._pool.submit(int).result()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def submit(
+        self, mails: list[tuple[str, bytes]], ruleset: Ruleset
+    ) -> Callable[[], list[KeptMail]]:
+        if self._pool is None:
+            kept = mails_keep(mails, ruleset)
+            return lambda: kept
+        future = self._pool.submit(_keep, [raw for _, raw in mails], ruleset)
+        return lambda: _kept(mails, future.result())

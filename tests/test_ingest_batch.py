@@ -1,0 +1,304 @@
+"""The batch ingest (``manage.py ingest``) stores exactly what ``mail_ingest`` stores one mail
+after the other, with a bounded number of queries per batch."""
+
+import mailbox
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from io import StringIO
+
+import pytest
+from mails import CORPORA, FIXTURE_MAIL
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+from mails import amazon_body, build_mail
+
+from helpdesk.mail import batch
+from helpdesk.mail.batch import mails_ingest
+from helpdesk.mail.management.commands import ingest as ingest_command
+from helpdesk.mail.models import RawMail
+from helpdesk.mail.raw_store import RawStoreError
+from helpdesk.mail.services import IngestResult, Outcome, mail_ingest
+from helpdesk.mail.sources.files import mails_read, paths_expand
+from helpdesk.marketplaces.models import Buyer, Order, OrderItem
+from helpdesk.tickets.models import Attachment, Message, MessageReference, Ticket, TimelineEvent
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+TABLES = [RawMail, Buyer, Order, OrderItem, Ticket, Message, MessageReference, Attachment,
+          TimelineEvent]
+SELLER = "support@example-seller.com"
+
+
+def buyer_mail(n: int, words: str, *, alias: str = "abc123xyz", name: str = "Jane Doe",
+               order: str = "111-7366207-0755439", subject: str = "Question", **kw) -> bytes:
+    sender = f'"{name} - Amazon Marketplace" <{alias}@marketplace.amazon.com>' if name else (
+        f"{alias}@marketplace.amazon.com")
+    body = amazon_body(words, order_id=order) if order else words
+    return build_mail(message_id=f"<t{n}@x>", sender=sender, subject=subject, body=body, **kw)
+
+
+def seller_mail(n: int, to: str, refs: str | None, *, subject: str = "Re: Question",
+                body: str = "We are on it.", **kw) -> bytes:
+    headers = {"In-Reply-To": refs, "References": refs} if refs else {}
+    return build_mail(message_id=f"<t{n}@x>", sender=SELLER, to=f"{to}@marketplace.amazon.com",
+                      subject=subject, body=body, headers=headers, **kw)
+
+
+def refund_notice(n: int, order: str) -> bytes:
+    """A marketplace notice naming an order but no buyer."""
+    return build_mail(message_id=f"<t{n}@x>", sender="no-reply@amazon.com",
+                      subject=f"Refund issued for order {order}",
+                      body=amazon_body("Refund issued", order_id=order))
+
+
+def with_attachment(n: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "att@marketplace.amazon.com"
+    msg["To"] = SELLER
+    msg["Subject"] = "Photo of the damage"
+    msg["Message-ID"] = f"<t{n}@x>"
+    msg.set_content("See the photo.")
+    msg.add_attachment(b"\x89PNG fake", maintype="image", subtype="png", filename="crack.png")
+    return msg.as_bytes()
+
+
+def tricky_mails() -> list[bytes]:
+    """Every threading rule, within one batch and across batches, and the odd cases."""
+    order2, order3, order4 = "222-0000000-0000002", "333-0000000-0000003", "444-0000000-0000004"
+    return [
+        buyer_mail(1, "Where is my order?"),
+        seller_mail(2, "abc123xyz", "<t1@x>"),  # In-Reply-To a mail of the same batch
+        seller_mail(3, "late9", "<t4@x>"),  # a reply before the mail it answers ...
+        buyer_mail(4, "Hello?", alias="late9", order="", subject="Late"),  # ... arrives
+        buyer_mail(5, "Still nothing!", subject="Something else"),  # order with buyer
+        buyer_mail(6, "Is it blue?", alias="col7", order="", subject="Question about colours"),
+        buyer_mail(7, "Hello?", alias="col7", order="", subject="RE: AW: Question about colours"),
+        buyer_mail(8, "Other", alias="col7", order="", subject="Another topic"),
+        # Names no buyer: joins the order's ticket of a fitting kind, or opens its own.
+        refund_notice(9, "111-7366207-0755439"),
+        refund_notice(10, order2),
+        buyer_mail(11, "Now with a buyer", alias="own11", order=order2),  # claims the order
+        # The order's tickets are of no kind a notice joins: it opens one more.
+        refund_notice(26, order2),
+        buyer_mail(12, "No name yet", alias="anon12", name="", order=order3),
+        buyer_mail(13, "Now named", alias="anon12", name="Ana García", order=order3),
+        buyer_mail(14, "Same bytes twice"),
+        buyer_mail(14, "Same bytes twice"),
+        buyer_mail(15, "first body"),
+        buyer_mail(15, "a different mail reusing the Message-ID"),
+        build_mail(message_id=None, body="no id"),
+        build_mail(message_id=None, body="no id"),
+        build_mail(message_id=None, body="no id, other text"),
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00binary outlook msg",
+        with_attachment(16),
+        build_mail(message_id="<t17@x>", sender="someone@example.org", subject="Out of office",
+                   headers={"Auto-Submitted": "auto-replied"}),
+        # A Message-ID PostgreSQL refuses as too long: that batch falls back to one at a time.
+        build_mail(message_id=f"<{'x' * 1200}@x>", body="long id"),
+        # Names two tickets with the same last message time: the older one wins.
+        seller_mail(18, "col7", "<t8@x> <t6@x>", subject="Re: colours"),
+        buyer_mail(19, "Body with a \x00 NUL", alias="nul19", order=""),
+        # A ticket that gains its buyer and order from a reply is then found by them.
+        build_mail(message_id="<t20@x>", sender="someone@example.org", subject="Hello"),
+        buyer_mail(21, "Re", alias="fill21", order=order4, subject="Re: Hello",
+                   headers={"In-Reply-To": "<t20@x>"}),
+        buyer_mail(22, "More", alias="fill21", order=order4, subject="Other"),
+        # Two replies to a mail not seen yet open two tickets; it joins the first one's.
+        seller_mail(23, "refa23", "<t25@x>"),
+        seller_mail(24, "refb24", "<t25@x>"),
+        buyer_mail(25, "The question", alias="refb24", order=""),
+    ]
+
+
+def later_mails() -> tuple[list[bytes], list[bytes]]:
+    """(stored first, then in a batch): the batch names a stored buyer, gives a stored ticket
+    its buyer and order, and a stored order its buyer."""
+    order5, order6 = "555-0000000-0000005", "666-0000000-0000006"
+    first = [
+        buyer_mail(30, "No name yet", alias="anon30", name="", order=""),
+        build_mail(message_id="<t31@x>", sender="someone@example.org", subject="Hi there"),
+        refund_notice(32, order5),
+        seller_mail(36, "refa36", "<t38@x>"),
+        seller_mail(37, "refb37", "<t38@x>"),
+    ]
+    then = [
+        buyer_mail(33, "Named now", alias="anon30", name="Max Mustermann", order=""),
+        buyer_mail(34, "Re", alias="fill34", order=order6, subject="Re: Hi there",
+                   headers={"In-Reply-To": "<t31@x>"}),
+        buyer_mail(35, "Mine", alias="claim35", order=order5),
+        buyer_mail(38, "The question", alias="refb37", order=""),
+    ]
+    return first, then
+
+
+def generated_mails(count: int) -> list[bytes]:
+    """Bench-like mail: buyer messages, seller replies by In-Reply-To and buyer follow-ups by
+    order id onto random earlier threads; two by two in the same minute, so some tie."""
+    rng = random.Random(7)
+    mails, threads = [], []
+    for n in range(1000, 1000 + count):
+        date = format_datetime(NOW - timedelta(days=30) + timedelta(minutes=n // 2))
+        roll = rng.random()
+        if threads and roll < 0.25:
+            alias, order, first = rng.choice(threads)
+            mails.append(seller_mail(n, alias, first, date=date))
+        elif threads and roll < 0.5:
+            alias, order, _ = rng.choice(threads)
+            mails.append(buyer_mail(n, f"Any news? {n}", alias=alias, order=order, date=date,
+                                    subject=f"Follow-up {n % 3}"))
+        else:
+            alias, order = f"gen{rng.randrange(40)}", f"{rng.randrange(100, 999)}-0000000-0000001"
+            mails.append(buyer_mail(n, f"Question {n}", alias=alias, order=order, date=date,
+                                    subject=f"Order inquiry {n % 5}"))
+            threads.append((alias, order, f"<t{n}@x>"))
+    return mails
+
+
+def real_mails() -> list[bytes]:
+    """The fixture mail and the shared real-world corpora, where present."""
+    paths = [p for p in (FIXTURE_MAIL, CORPORA) if p.is_dir()]
+    return [raw for path in paths_expand(paths) for _, raw in mails_read(path)]
+
+
+@pytest.fixture
+def frozen(monkeypatch) -> None:
+    """One clock for both ways, so that received and processed times compare equal."""
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+
+
+def snapshot(results: list[IngestResult]) -> tuple[list, dict]:
+    """The results and every row, with each key replaced by its row's place in its table: the
+    same rows written in the same order compare equal, whatever the primary keys."""
+    places = {model: _places(model) for model in TABLES}
+    rows = {}
+    for model in TABLES:
+        relations = [f for f in model._meta.concrete_fields if f.related_model in places]
+        rows[model.__name__] = table = []
+        for row in model.objects.order_by("pk").values():
+            if model is TimelineEvent and row["kind"] == "clock_breached":
+                # Breaches are recorded by the clock once per mail one at a time and once per
+                # batch the batch way: the same lines, in another order (compared below).
+                continue
+            row["id"] = places[model][row["id"]]
+            for field in relations:
+                value = row[field.attname]
+                row[field.attname] = None if value is None else places[field.related_model][value]
+            if model is TimelineEvent and "message" in row["data"]:
+                row["data"] = {"message": places[Message][row["data"]["message"]]}
+            table.append(row)
+    rows["breaches"] = sorted(
+        (places[Ticket][ticket_id], at, text)
+        for ticket_id, at, text in TimelineEvent.objects.filter(kind="clock_breached")
+        .values_list("ticket_id", "at", "text")
+    )
+    outcomes = [
+        (r.outcome, places[RawMail].get(r.raw_mail_id), places[Message].get(r.message_pk),
+         r.ticket_created, r.reason)
+        for r in results
+    ]
+    return outcomes, rows
+
+
+def _places(model) -> dict[int, int]:
+    pks = model.objects.order_by("pk").values_list("pk", flat=True)
+    return {pk: place for place, pk in enumerate(pks)}
+
+
+class _Undo(Exception):
+    pass
+
+
+def stored_by(ingest: Callable[[], list[IngestResult]]) -> tuple[list, dict]:
+    """The snapshot of what ``ingest`` stores; then it is rolled back."""
+    try:
+        with transaction.atomic():
+            raise _Undo(snapshot(ingest()))
+    except _Undo as undo:
+        return undo.args[0]
+
+
+def one_by_one(mails: list[bytes]) -> list[IngestResult]:
+    return [mail_ingest(raw=raw, source=f"test#{n}") for n, raw in enumerate(mails)]
+
+
+def in_batches(mails: list[bytes], size: int) -> list[IngestResult]:
+    sources = [(f"test#{n}", raw) for n, raw in enumerate(mails)]
+    return [r for i in range(0, len(sources), size) for r in mails_ingest(sources[i : i + size])]
+
+
+@pytest.mark.parametrize("size", [200, 7])
+def test_the_batch_way_stores_exactly_what_one_mail_at_a_time_stores(frozen, size, caplog):
+    generated, real, (first, then) = generated_mails(200), real_mails(), later_mails()
+    # Some is in the database before: the batches thread onto it, and repeat some of it.
+    stored = generated[:60] + first + real[::2]
+    one_by_one(stored)
+    mails = generated[60:130] + tricky_mails() + then + generated[130:] + real[1::2] + stored[::5]
+    expected = stored_by(lambda: one_by_one(mails))
+    assert stored_by(lambda: in_batches(mails, size)) == expected
+    # Only the batch with the Message-ID PostgreSQL refuses went one at a time.
+    fallbacks = [r for r in caplog.records if "one at a time" in r.getMessage()]
+    assert len(fallbacks) == (1 if connection.vendor == "postgresql" else 0)
+
+
+def test_mails_threading_onto_each_other_in_one_batch_land_in_one_ticket():
+    results = mails_ingest([
+        ("a", seller_mail(1, "zz9", "<t2@x>", subject="Re: Late")),  # answers the next one
+        ("b", buyer_mail(2, "Question", alias="zz9", order="", subject="Late")),
+        ("c", buyer_mail(3, "Follow-up", alias="zz9", order="", subject="Re: Late")),
+        ("d", seller_mail(4, "zz9", "<t3@x>", subject="Re: Late")),
+    ])
+    assert [r.outcome for r in results] == [Outcome.STORED] * 4
+    assert [r.ticket_created for r in results] == [True, False, False, False]
+    assert Ticket.objects.count() == 1
+    assert Message.objects.filter(ticket=Ticket.objects.get()).count() == 4
+
+
+def test_a_batch_takes_a_bounded_number_of_queries(django_assert_max_num_queries):
+    mails_ingest([(f"g{n}", raw) for n, raw in enumerate(generated_mails(30))])  # some to find
+    mails = [(f"m{n}", raw) for n, raw in enumerate(generated_mails(230)[30:])]
+    # About 20 per batch however many mails it holds, where one at a time takes ~20 per mail.
+    with django_assert_max_num_queries(30):
+        results = mails_ingest(mails)
+    assert {r.outcome for r in results} == {Outcome.STORED}
+
+
+def test_a_duplicate_stored_meanwhile_by_another_process_is_caught_by_the_constraint(
+    monkeypatch,
+):
+    stored = mail_ingest(raw=buyer_mail(1, "first"), source="other process")
+    monkeypatch.setattr(batch, "_keys_taken", lambda mails: set())  # the look missed it
+    results = mails_ingest([("a", buyer_mail(2, "new")), ("b", buyer_mail(1, "first"))])
+    assert [r.outcome for r in results] == [Outcome.STORED, Outcome.DUPLICATE]
+    assert results[1].raw_mail_id == stored.raw_mail_id
+    assert RawMail.objects.count() == 2 and Message.objects.count() == 2
+
+
+def test_a_raw_store_that_cannot_keep_mail_stops_the_command_before_any_row(tmp_path, settings):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.RAW_MAIL_DIR = blocked
+    (tmp_path / "one.eml").write_bytes(build_mail())
+    with pytest.raises(RawStoreError):
+        call_command("ingest", str(tmp_path / "one.eml"), "--json", stdout=StringIO())
+    assert not RawMail.objects.exists()
+
+
+def test_the_command_reading_ahead_stores_what_one_mail_at_a_time_stores(frozen, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setattr(ingest_command, "BATCH", 40)  # many batches, read ahead in a child
+    box = mailbox.mbox(tmp_path / "mails.mbox")
+    for raw in generated_mails(250) + tricky_mails():
+        box.add(raw)
+    box.close()
+    mails = list(mails_read(tmp_path / "mails.mbox"))
+    expected = stored_by(lambda: [mail_ingest(raw=raw, source=source) for source, raw in mails])
+
+    def command() -> list[IngestResult]:
+        call_command("ingest", str(tmp_path / "mails.mbox"), "--json", stdout=StringIO())
+        return []
+
+    assert stored_by(command)[1] == expected[1]
