@@ -45,3 +45,8 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) var
+
+# Screenshots of the inbox and a ticket page on the demo data (docs/screenshots/, linked
+# from README), taken by Playwright driving Debian's Chromium.
+screenshots: setup system-deps
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py

@@ -3,10 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from helpdesk.accounts import views as account_views
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox:list", permanent=False)),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", account_views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("helpdesk.accounts.urls")),
     path("admin/", admin.site.urls),
     path("ingest/", include("helpdesk.mail.urls")),
     path("inbox/", include("helpdesk.inbox.urls")),

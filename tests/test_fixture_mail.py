@@ -68,8 +68,11 @@ def _mismatches(message: Message, entry: dict) -> list[str]:
         # default channel's language, not guessed.
         found["language"] = wanted["language"] = None
     problems = [f"{k}: {found[k]!r} != {wanted[k]!r}" for k in found if found[k] != wanted[k]]
-    if entry["asin"] and not (ticket.order and ticket.order.items.filter(asin=entry["asin"]).exists()):
-        problems.append(f"asin {entry['asin']} not on the order")
+    if entry["asin"] and not (
+        ticket.asin == entry["asin"]
+        or (ticket.order and ticket.order.items.filter(asin=entry["asin"]).exists())
+    ):
+        problems.append(f"asin {entry['asin']} on neither the ticket nor its order")
     if entry["buyer_name"] and entry["direction"] == "in" and ticket.buyer:
         if ticket.buyer.name != entry["buyer_name"]:
             problems.append(f"buyer name {ticket.buyer.name!r} != {entry['buyer_name']!r}")

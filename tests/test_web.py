@@ -22,6 +22,18 @@ def ticket():
     return Message.objects.get(pk=result.message_pk).ticket
 
 
+def agent_of_every_queue(django_user_model):
+    """An agent sees only their queues' tickets (see test_inbox_access.py): one for all."""
+    from helpdesk.marketplaces.models import Channel
+    from helpdesk.tickets.models import Queue
+
+    user = django_user_model.objects.create_user("agent1", password="x")
+    queue = Queue.objects.create(name="Everything")
+    queue.channels.set(Channel.objects.all())
+    queue.members.add(user)
+    return user
+
+
 @pytest.mark.parametrize("url", ["/inbox/", "/inbox/tickets/1/", "/admin/"])
 def test_pages_need_login(client, url):
     response = client.get(url)
@@ -29,14 +41,14 @@ def test_pages_need_login(client, url):
 
 
 def test_the_inbox_lists_tickets(client, django_user_model, ticket):
-    client.force_login(django_user_model.objects.create_user("agent1", password="x"))
+    client.force_login(agent_of_every_queue(django_user_model))
     response = client.get("/inbox/")
     assert response.status_code == 200
     assert "Broken &lt;b&gt;lid&lt;/b&gt;" in response.content.decode()
 
 
 def test_the_ticket_page_shows_the_buyers_words_and_no_script(client, django_user_model, ticket):
-    client.force_login(django_user_model.objects.create_user("agent1", password="x"))
+    client.force_login(agent_of_every_queue(django_user_model))
     page = client.get(reverse("inbox:ticket", args=[ticket.pk])).content.decode()
     assert "The lid is broken" in page
     assert "<script>document.title" not in page and "onerror" not in page
@@ -47,7 +59,7 @@ def test_an_html_only_mail_with_a_script_shows_text_and_runs_nothing(
 ):
     result = ingest_file("amazon-com/html_only_script_injection.eml")
     ticket = Message.objects.get(pk=result.message_pk).ticket
-    client.force_login(django_user_model.objects.create_user("agent1", password="x"))
+    client.force_login(agent_of_every_queue(django_user_model))
     page = client.get(reverse("inbox:ticket", args=[ticket.pk])).content.decode()
     assert "<script>alert" not in page and "onerror=" not in page
     assert "javascript:" not in page

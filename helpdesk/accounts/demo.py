@@ -11,15 +11,31 @@ from django.utils import timezone
 
 from helpdesk.mail.services import IngestResult, mail_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
+from helpdesk.marketplaces.models import Channel
+from helpdesk.tickets.models import AgentProfile, Queue
 
 # Printed by `load_demo` and listed in README; for a local demo only.
 DEMO_USERS = [
     # (username, password, group, is_staff/superuser)
     ("agent", "agent-demo-pass", "agent", False),
+    ("kaufland", "kaufland-demo-pass", "agent", False),
     ("manager", "manager-demo-pass", "manager", False),
     ("admin", "admin-demo-pass", "admin", True),
 ]
 ROLES = ["agent", "manager", "admin"]
+# One queue per channel group, and which demo agents are members: "agent" works every demo
+# queue, "kaufland" only Kaufland (to show an agent's view narrowed to their queues).
+DEMO_QUEUES = [
+    ("Amazon US", ["amazon-com", "amazon-ca"], ["agent"]),
+    ("Amazon EU", ["amazon-co-uk", "amazon-de", "amazon-fr", "amazon-it", "amazon-es"],
+     ["agent"]),
+    ("Amazon JP", ["amazon-co-jp"], ["agent"]),
+    ("Kaufland", ["kaufland-de"], ["agent", "kaufland"]),
+    ("Other mail", ["other"], ["agent"]),
+]
+DEMO_TIME_ZONES = {"agent": "Europe/Berlin"}
+# Time between two consecutive demo mails once moved (see demo_mail_ingest).
+DEMO_STEP = timedelta(minutes=40)
 _DATE = re.compile(rb"^Date:[^\r\n]*(\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.MULTILINE)
 
 
@@ -35,8 +51,20 @@ def demo_users_create() -> list[tuple[str, str]]:
             user.set_password(password)
             user.save()
         user.groups.add(Group.objects.get(name=role))
+        if username in DEMO_TIME_ZONES:
+            AgentProfile.objects.get_or_create(
+                user=user, defaults={"time_zone": DEMO_TIME_ZONES[username]}
+            )
         created.append((username, password))
+    demo_queues_create()
     return created
+
+
+def demo_queues_create() -> None:
+    for name, codes, members in DEMO_QUEUES:
+        queue, _ = Queue.objects.get_or_create(name=name)
+        queue.channels.add(*Channel.objects.filter(code__in=codes))
+        queue.members.add(*User.objects.filter(username__in=members))
 
 
 def _date_of(raw: bytes) -> datetime | None:
@@ -51,17 +79,23 @@ def _date_of(raw: bytes) -> datetime | None:
 
 
 def demo_mail_ingest(folder: Path, *, now: datetime | None = None) -> list[IngestResult]:
-    """Ingest the fixture mails with their dates moved so the newest is three hours old."""
+    """Ingest the fixture mails with their dates moved into the last two days, in their
+    original order, the newest three hours old: the fixtures span a year, which would make
+    every demo clock long overdue; spread like this the inbox shows every clock state."""
     now = now or timezone.now()
     mails = [mail for path in paths_expand([folder]) if path.suffix == ".eml"
              for mail in mails_read(path)]
-    dates = [d for d in (_date_of(raw) for _, raw in mails) if d and d.year < 2030]
-    shift = (now - timedelta(hours=3) - max(dates)) if dates else timedelta(0)
+    dates = sorted({d for d in (_date_of(raw) for _, raw in mails) if d and d.year < 2030})
+    newest = now - timedelta(hours=3)
+    moved = {d: newest - (len(dates) - 1 - rank) * DEMO_STEP for rank, d in enumerate(dates)}
     results = []
     for source, raw in mails:
         when = _date_of(raw)
-        if when and when.year < 2030:
-            new_date = f"Date: {format_datetime(when + shift)}".encode()
-            raw = _DATE.sub(lambda _: new_date, raw, count=1)
+        # A mail without a usable Date would be dated by its months-old Received header.
+        new_date = f"Date: {format_datetime(moved.get(when, newest))}".encode()
+        if _DATE.search(raw.split(b"\n\n", 1)[0]):
+            raw = _DATE.sub(lambda _match, line=new_date: line, raw, count=1)
+        else:
+            raw = new_date + b"\r\n" + raw
         results.append(mail_ingest(raw=raw, source=f"demo:{source}"))
     return results

@@ -1,9 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import composer, ticket_views, views
 
 app_name = "inbox"
 urlpatterns = [
     path("", views.inbox, name="list"),
-    path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("tickets/<int:pk>/", ticket_views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/do/<slug:action>/", ticket_views.ticket_action, name="action"),
+    path("tickets/<int:pk>/presence/", ticket_views.presence, name="presence"),
+    path("tickets/<int:pk>/attachments/<int:attachment_pk>/", ticket_views.attachment_download,
+         name="attachment"),
+    path("tickets/<int:pk>/reply/template/", composer.reply_template, name="reply_template"),
+    path("tickets/<int:pk>/reply/check/", composer.reply_check, name="reply_check"),
+    path("tickets/<int:pk>/reply/", composer.reply_send_view, name="reply_send"),
 ]

@@ -1,22 +1,109 @@
-from django.core.paginator import Paginator
+"""The inbox list, its htmx refresh, and bulk actions."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
-from helpdesk.tickets.selectors import ticket_list, ticket_messages
+from helpdesk.marketplaces.models import Channel
+from helpdesk.tickets.selectors import tickets_visible, user_scope, users_assignable
 
-PAGE_SIZE = 50
+from .bulk import BULK_ACTIONS, bulk_run
+from .filters import UNASSIGNED, VIEWS, InboxQuery, ListPlan, facets_apply, list_plan
+from .listing import inbox_counts, inbox_facets, inbox_page
+from .security import inbox_csp
+
+POLL_SECONDS = 30  # how often the list refreshes itself; settings.INBOX_POLL_SECONDS wins
 
 
+@require_GET
+@inbox_csp
 def inbox(request: HttpRequest) -> HttpResponse:
-    page = Paginator(ticket_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "inbox/list.html", {"page": page})
+    now = timezone.now()
+    query = InboxQuery.from_get(request.GET)
+    plan = list_plan(query=query, user=request.user, now=now)
+    page = inbox_page(plan=plan, user=request.user, number=query.page, now=now)
+    counts = inbox_counts(plan=plan, user=request.user, now=now)
+    context = {
+        "query": query,
+        "page": page,
+        "views": [
+            {"key": key, "label": label, "count": counts.get(key, 0),
+             "url": "?" + query.querystring(view=key), "active": key == query.view}
+            for key, label in VIEWS
+        ],
+        "selected": set(request.GET.getlist("selected")),
+        "cursor": request.GET.get("cursor", ""),
+        "poll_seconds": getattr(settings, "INBOX_POLL_SECONDS", POLL_SECONDS),
+        "page_urls": {
+            "previous": "?" + query.querystring(page=query.page - 1) if page.has_previous else "",
+            "next": "?" + query.querystring(page=query.page + 1) if page.has_next else "",
+        },
+        "search_capped": plan.search_capped,
+        "now": now,
+    }
+    if request.htmx and request.htmx.target == "inbox-results":
+        # The poll: rows and counts only, with the agent's selection carried back in.
+        return render(request, "inbox/_results.html", context)
+    context.update(_facet_options(request.user, plan, query))
+    return render(request, "inbox/list.html", context)
 
 
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(ticket_list(), pk=pk)
-    return render(
-        request,
-        "inbox/ticket.html",
-        {"ticket": ticket, "messages": ticket_messages(ticket=ticket),
-         "timeline": ticket.timeline.select_related("actor")},
-    )
+def _facet_options(user: AbstractBaseUser, plan: ListPlan, query: InboxQuery) -> dict:
+    # Counted over the open tickets (and the search), whatever channel, language or
+    # assignee is picked, so the other choices keep their numbers.
+    visible = tickets_visible(user=user)
+    facets = inbox_facets(tickets=facets_apply(visible, InboxQuery(q=query.q), plan.found))
+    scope = user_scope(user)
+    channels = Channel.objects.order_by("name")
+    if not scope.everything:
+        channels = channels.filter(pk__in={c for chs, _kinds in scope.rules for c in chs})
+    languages = sorted(set(facets.languages) | ({query.language} if query.language else set()))
+    people = list(users_assignable())
+    return {
+        "channel_options": [(c.pk, c.name, facets.channels.get(c.pk, 0)) for c in channels],
+        "language_options": [(code, facets.languages.get(code, 0)) for code in languages if code],
+        "assignee_options": [
+            (u.pk, u.get_full_name().strip() or u.get_username(), facets.assignees.get(u.pk, 0))
+            for u in people
+        ],
+        "unassigned_key": UNASSIGNED,
+        "unassigned_count": facets.assignees.get(None, 0),
+        "assignable": people,
+    }
+
+
+@require_POST
+@inbox_csp
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Assign, mark "no response required" (after a confirmation page), or resolve the
+    selected tickets; tickets outside the agent's queues are not touched."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = ""
+    back = back or "/inbox/"
+    action = request.POST.get("action", "")
+    ids = [int(i) for i in request.POST.getlist("selected") if i.isdigit()]
+    tickets = list(tickets_visible(user=request.user).filter(pk__in=ids).order_by("pk"))
+    if action not in BULK_ACTIONS or not tickets:
+        messages.error(request, _("Select at least one ticket and an action."))
+        return redirect(back)
+    if action == "no_response_required" and request.POST.get("confirm") != "yes":
+        return render(request, "inbox/bulk_confirm.html", {
+            "tickets": tickets, "action": action, "next": back,
+        })
+    result = bulk_run(action=action, tickets=tickets, actor=request.user,
+                      assignee_id=request.POST.get("assignee", ""))
+    if result.done:
+        messages.success(request, ngettext(
+            "%(label)s: %(n)d ticket.", "%(label)s: %(n)d tickets.", result.done
+        ) % {"label": BULK_ACTIONS[action], "n": result.done})
+    for problem in result.problems:
+        messages.warning(request, problem)
+    return redirect(back)

@@ -9,10 +9,10 @@ written, so the caller wraps it in a savepoint (see ``batch.py``)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import Model, Q
+from django.db.models import Q
 from django.utils import timezone
 
+from helpdesk.db import rows_update
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
 from helpdesk.tickets.models import (
     Attachment,
@@ -153,7 +153,7 @@ def _mail_thread(
         rows.ticket_opened(ticket)
         lookup.ticket_added(ticket)
     else:
-        filled = ticket_fill(ticket, buyer, order)
+        filled = ticket_fill(ticket, buyer, order, found.asin)
         rows.ticket_changed(ticket, filled)
         if filled:  # it gained a buyer or an order: now found by them too
             lookup.ticket_added(ticket)
@@ -222,24 +222,3 @@ class _Rows:
             by_fields[frozenset(fields)].append(ticket)
         for fields, tickets in by_fields.items():
             rows_update(tickets, sorted(fields))
-
-
-def rows_update(objs: list[Model], fields: list[str]) -> None:
-    """``save(update_fields=fields)`` for many rows as one executemany: bulk_update's
-    CASE WHEN per row costs some 20 times more to build."""
-    if not objs:
-        return
-    meta = objs[0]._meta
-    columns = [meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(meta.db_table),
-        ", ".join(f"{quote(column.column)} = %s" for column in columns),
-        quote(meta.pk.column),
-    )
-    params = [
-        [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns] + [obj.pk]
-        for obj in objs
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)

@@ -172,7 +172,7 @@ def _store(raw_mail: RawMail, parsed: ParsedMail, ruleset: Ruleset | None) -> In
     if ticket is None:
         ticket = ticket_open(**ticket_facts(parsed, found, order, buyer, new.sent_at))
     else:
-        _fill_ticket(ticket, buyer, order)
+        _fill_ticket(ticket, buyer, order, found.asin)
     message = message_add(ticket=ticket, raw_id=raw_mail.pk, new=new)
     raw_mail.status = RawMailStatus.STORED
     raw_mail.quarantine_reason = ""
@@ -235,6 +235,7 @@ def ticket_facts(
         "thread_subject": thread_subject(parsed.subject),
         "language": found.language,
         "at": at,
+        "asin": found.asin,
     }
 
 
@@ -268,16 +269,21 @@ def _order(found: Recognised, buyer: Buyer | None) -> Order:
     return order
 
 
-def _fill_ticket(ticket: Ticket, buyer: Buyer | None, order: Order | None) -> None:
-    updates = ticket_fill(ticket, buyer, order)
+def _fill_ticket(ticket: Ticket, buyer: Buyer | None, order: Order | None, asin: str) -> None:
+    updates = ticket_fill(ticket, buyer, order, asin)
     if updates:
         ticket.save(update_fields=updates)
 
 
-def ticket_fill(ticket: Ticket, buyer: Buyer | None, order: Order | None) -> list[str]:
-    """A later mail may name the buyer or the order the first one did not; the changed
-    fields (not saved)."""
+def ticket_fill(
+    ticket: Ticket, buyer: Buyer | None, order: Order | None, asin: str = ""
+) -> list[str]:
+    """A later mail may name the buyer, the order or the product the first one did not; the
+    changed fields (not saved)."""
     updates = []
+    if asin and not ticket.asin:
+        ticket.asin = asin
+        updates.append("asin")
     if buyer is not None and ticket.buyer_id is None:
         ticket.buyer = buyer
         updates.append("buyer")

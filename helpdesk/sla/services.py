@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from helpdesk.db import rows_update
 from helpdesk.marketplaces.models import Channel, Holiday
 from helpdesk.tickets.models import Message, Ticket, TimelineEvent
 
@@ -63,8 +64,7 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
                     setattr(row, field, value)
                 to_update.append(row)
     Obligation.objects.bulk_create(to_create)
-    if to_update:
-        Obligation.objects.bulk_update(to_update, _MUTABLE)
+    rows_update(to_update, _MUTABLE)
     # Breaches are recorded by the sweep, not here: what a ticket's mail says depends on the
     # order mail arrives in (a Sent folder may be fetched after the inbox), and the sweep
     # judges every ticket the same way within a minute.

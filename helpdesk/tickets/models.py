@@ -65,6 +65,10 @@ class Ticket(models.Model):
     # Subject without Re:/AW:/Fwd: prefixes, lower-cased: the last threading fallback.
     thread_subject = models.CharField(max_length=500, blank=True)
     language = models.CharField(max_length=10, blank=True)
+    asin = models.CharField(
+        max_length=20, blank=True, db_index=True,
+        help_text="The product the ticket is about, also when no order is named (pre-sale).",
+    )
     created_at = models.DateTimeField()
     last_message_at = models.DateTimeField()
 
@@ -143,3 +147,132 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.text}"
+
+
+# --- The agents' side: queues, profiles, read markers, escalations, presence -------------
+
+
+def _default_time_zone() -> str:
+    # Read when a profile is made, not at import, so the setting can change per environment.
+    return settings.TIME_ZONE
+
+
+def _validate_time_zone(value: str) -> None:
+    from zoneinfo import available_timezones
+
+    from django.core.exceptions import ValidationError
+
+    if value not in available_timezones():
+        raise ValidationError(f"Unknown time zone {value!r}; use a name like Europe/Berlin.")
+
+
+class Queue(models.Model):
+    """A team's share of the tickets: those of its channels, narrowed to some kinds if set.
+    An agent sees and acts on the tickets of the queues they are a member of; managers and
+    admins see every ticket."""
+
+    name = models.CharField(max_length=100, unique=True)
+    channels = models.ManyToManyField(Channel, related_name="queues", blank=True)
+    kinds = models.JSONField(
+        default=list, blank=True,
+        help_text="Ticket kinds this queue takes, e.g. [\"claim\", \"chargeback\"]; empty: "
+        "every kind.",
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="queues", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not isinstance(self.kinds, list):
+            raise ValidationError({"kinds": "Give a list of ticket kinds, or an empty list."})
+        unknown = sorted(set(self.kinds) - set(TicketKind.values))
+        if unknown:
+            raise ValidationError({"kinds": f"Unknown kinds: {', '.join(unknown)}."})
+
+
+class AgentProfile(models.Model):
+    """What the web app needs to know about an agent beyond the user row."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    time_zone = models.CharField(
+        max_length=64, default=_default_time_zone, validators=[_validate_time_zone],
+        help_text="Times are shown in this zone, e.g. Europe/Berlin.",
+    )
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class TicketRead(models.Model):
+    """When an agent last looked at a ticket: newer activity makes it unread for them."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "ticket"], name="ticket_read_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read #{self.ticket_id} at {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class Escalation(models.Model):
+    """A case opened with marketplace seller support; a follow-up is due if nothing is
+    heard by ``follow_up_due_at``."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    case_id = models.CharField(max_length=100)
+    note = models.TextField(blank=True)
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    follow_up_due_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        indexes = [
+            # "Follow-up due" reads only the open cases.
+            models.Index(
+                fields=["follow_up_due_at"], condition=models.Q(closed_at=None),
+                name="escalation_open_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.case_id} on #{self.ticket_id}"
+
+
+class TicketPresence(models.Model):
+    """Who has a ticket open right now, refreshed by the page every few seconds; rows older
+    than a minute mean nothing and are overwritten."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="presence")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    composing = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="presence_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on #{self.ticket_id}"

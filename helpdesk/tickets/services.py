@@ -73,6 +73,7 @@ def ticket_build(
     thread_subject: str,
     language: str,
     at: datetime,
+    asin: str = "",
 ) -> Ticket:
     """A new ticket, not yet saved: ``ticket_open`` saves it, the batch ingest bulk-inserts."""
     return Ticket(
@@ -83,6 +84,7 @@ def ticket_build(
         subject=subject[:500],
         thread_subject=thread_subject,
         language=language,
+        asin=asin,
         created_at=at,
         last_message_at=at,
     )
@@ -107,10 +109,11 @@ def ticket_open(
     thread_subject: str,
     language: str,
     at: datetime,
+    asin: str = "",
 ) -> Ticket:
     ticket = ticket_build(
         kind=kind, channel=channel, buyer=buyer, order=order, subject=subject,
-        thread_subject=thread_subject, language=language, at=at,
+        thread_subject=thread_subject, language=language, at=at, asin=asin,
     )
     ticket.save(force_insert=True)
     opened_event(ticket).save(force_insert=True)

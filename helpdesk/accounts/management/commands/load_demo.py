@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from helpdesk.accounts.demo import demo_mail_ingest, demo_users_create
+from helpdesk.sla.services import obligations_recompute
+from helpdesk.tickets.models import Ticket
 
 
 class Command(BaseCommand):
@@ -13,5 +15,7 @@ class Command(BaseCommand):
         results = demo_mail_ingest(Path(settings.BASE_DIR) / "fixtures" / "mail")
         stored = sum(r.outcome == "stored" for r in results)
         self.stdout.write(f"Demo mail: {stored} new of {len(results)}.")
+        # Idempotent: makes sure every demo ticket's clocks are live for the inbox.
+        obligations_recompute(ticket_ids=Ticket.objects.values_list("pk", flat=True))
         for username, password in demo_users_create():
             self.stdout.write(f"  log in as {username!r} with password {password!r}")

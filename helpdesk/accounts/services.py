@@ -1,0 +1,21 @@
+"""Changes to an agent's own settings."""
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from helpdesk.tickets.models import AgentProfile
+
+
+def agent_profile_update(*, user: AbstractBaseUser, time_zone: str) -> AgentProfile:
+    profile, _created = AgentProfile.objects.update_or_create(
+        user=user, defaults={"time_zone": time_zone}
+    )
+    return profile
+
+
+def agent_time_zone(*, user: AbstractBaseUser) -> str:
+    from django.conf import settings
+
+    return (
+        AgentProfile.objects.filter(user=user).values_list("time_zone", flat=True).first()
+        or settings.TIME_ZONE
+    )

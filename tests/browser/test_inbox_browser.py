@@ -1,0 +1,117 @@
+"""An agent's day in a real browser: find an at-risk ticket, reply with a template and see
+the clock stop; mark another "no response required"; the list refreshing itself keeps the
+selection; a buyer's HTML with a script runs nothing."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from inbox_support import queue_make, smtp_sink, ticket_make, user_make
+from playwright.sync_api import expect
+
+from helpdesk.tickets.models import Ticket
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+PASSWORD = "agent1-pass-1234"
+EVIL_HTML = (
+    '<p id="buyer-html">Hello from the buyer</p>'
+    "<script>parent.document.title='pwned'; window.top.pwned = 1;</script>"
+    "<img src=x onerror=\"parent.document.title='pwned'\">"
+)
+
+
+@pytest.fixture
+def desk():
+    queue = queue_make("Amazon US", ["amazon-com"])
+    return {
+        "agent": user_make("agent1", queues=[queue]),
+        "risky": ticket_make(subject="Where is my travel mug?", words="Where is my order?",
+                             buyer_name="Jane Doe", order_id="111-7366207-0755439",
+                             asin="B01FCAWEYM", age=timedelta(hours=21)),
+        "thanks": ticket_make(subject="Thank you!", words="Got it, thanks a lot!",
+                              buyer_name="Tom Ray", age=timedelta(hours=2)),
+        "evil": ticket_make(subject="Question about the lid", words="", html=EVIL_HTML,
+                            buyer_name="Eve", age=timedelta(hours=1)),
+    }
+
+
+def test_reply_to_an_at_risk_ticket_with_a_template_stops_its_clock(
+    page, live_server, desk, log_in, settings, run_sent_jobs
+):
+    risky = desk["risky"]
+    with smtp_sink() as (sink, mailers):
+        settings.MAILERS = mailers
+        log_in("agent1", PASSWORD)
+        page.click("a.view-at_risk")
+        rows = page.locator("#inbox-results tr.row")
+        expect(rows).to_have_count(1)
+        expect(rows.first.locator(".badge.clock.at_risk")).to_contain_text("left")
+        rows.first.locator("td.subject a").click()
+        page.wait_for_url(f"**/inbox/tickets/{risky.pk}/")
+        expect(page.locator(".panel.clocks")).to_contain_text("Buyer reply")
+        page.select_option("select[data-template-picker]", label="Where is my order")
+        body = page.locator("#composer textarea[name=body]")
+        expect(body).to_have_value(re.compile(r"Hello Jane,.*111-7366207-0755439", re.S))
+        expect(page.locator("#preview")).to_contain_text("No compliance findings")
+        page.click("button[data-send]")
+        expect(page.locator(".flash")).to_contain_text("Reply queued")
+        run_sent_jobs()
+        page.reload()
+        expect(page.locator(".panel.clocks")).to_contain_text("No open clocks.")
+        expect(page.locator(".panel.timeline")).to_contain_text("Reply sent")
+        assert len(sink.mails) == 1
+    clock = risky.obligations.get()
+    assert not clock.is_open and clock.state == "met"
+    assert page.errors == []
+
+
+def test_mark_another_no_response_required_from_the_keyboard(page, live_server, desk, log_in):
+    thanks = desk["thanks"]
+    log_in("agent1", PASSWORD)
+    page.goto(f"{live_server.url}/inbox/tickets/{thanks.pk}/")
+    page.keyboard.press("n")
+    page.locator("details[data-key=n] button[type=submit]").click()
+    expect(page.locator(".flash")).to_contain_text("Clock stopped")
+    expect(page.locator(".panel.clocks")).to_contain_text("No open clocks.")
+    expect(page.locator(".panel.timeline")).to_contain_text("No response required")
+    assert thanks.obligations.get().state == "no_response_required"
+    assert page.errors == []
+
+
+def test_a_buyers_html_with_a_script_runs_nothing(page, live_server, desk, log_in):
+    evil = desk["evil"]
+    log_in("agent1", PASSWORD)
+    page.goto(f"{live_server.url}/inbox/tickets/{evil.pk}/")
+    frame = page.frame_locator("iframe.mail-html")
+    expect(frame.locator("#buyer-html")).to_have_text("Hello from the buyer")
+    page.wait_for_timeout(500)
+    assert "pwned" not in page.title()
+    assert page.evaluate("window.pwned") is None
+    assert page.errors == []
+
+
+def test_the_list_refreshes_itself_and_keeps_the_selection_and_place(
+    page, live_server, desk, log_in, settings
+):
+    settings.INBOX_POLL_SECONDS = 1
+    log_in("agent1", PASSWORD)
+    rows = page.locator("#inbox-results tr.row")
+    expect(rows).to_have_count(3)
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    cursor_id = rows.nth(1).get_attribute("data-id")
+    expect(rows.nth(1)).to_have_class(re.compile("cursor"))
+    rows.nth(0).locator("input[type=checkbox]").check()
+    checked_id = rows.nth(0).get_attribute("data-id")
+    ticket_make(subject="A brand new question", age=timedelta(minutes=1))
+    expect(rows).to_have_count(4, timeout=10_000)
+    expect(page.locator(f'tr.row[data-id="{checked_id}"] input[type=checkbox]')).to_be_checked()
+    expect(page.locator(f'tr.row[data-id="{cursor_id}"]')).to_have_class(re.compile("cursor"))
+    expect(page.locator("[data-selected-count]")).to_have_text("1 ticket selected")
+    page.keyboard.press("?")
+    expect(page.locator("dialog#keys")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("o")
+    page.wait_for_url(f"**/inbox/tickets/{cursor_id}/")
+    assert Ticket.objects.count() == 4 and page.errors == []

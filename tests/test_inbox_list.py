@@ -1,0 +1,182 @@
+"""The inbox list: order by clock, views with counts, facets, search, pages, the htmx
+refresh, unread markers and bulk actions."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from inbox_support import queue_make, ticket_make, user_make
+
+from helpdesk.inbox.filters import InboxQuery, list_plan
+from helpdesk.inbox.listing import inbox_page
+from helpdesk.tickets.actions import ticket_assign, ticket_escalate, ticket_mark_read
+from helpdesk.tickets.models import Ticket, TicketRead
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent(client):
+    queue = queue_make("All Amazon", ["amazon-com", "amazon-de"])
+    user = user_make("agent1", queues=[queue])
+    client.force_login(user)
+    return user
+
+
+def row_ids(response) -> list[int]:
+    return [int(i) for i in re.findall(r'<tr class="row[^"]*" data-id="(\d+)"',
+                                       response.content.decode())]
+
+
+def view_counts(response) -> dict[str, str]:
+    html = response.content.decode()
+    return dict(re.findall(r'class="view-(\w+)[^"]*"[^>]*>\s*<span class="label">[^<]*</span>\s*'
+                           r'<span class="count[^"]*">([^<]*)</span>', html))
+
+
+def test_overdue_first_then_soonest_due_then_newest_without_clock(client, agent):
+    resolved = ticket_make(subject="done", age=timedelta(minutes=5), status="resolved")
+    quiet = ticket_make(kind="other", subject="notice", age=timedelta(minutes=1))
+    fresh = ticket_make(subject="fresh", age=timedelta(hours=1))        # 23 h left
+    risky = ticket_make(subject="risky", age=timedelta(hours=22))       # 2 h left
+    late = ticket_make(subject="late", age=timedelta(hours=30))         # overdue 6 h
+    later = ticket_make(subject="later", age=timedelta(hours=26))       # overdue 2 h
+    older_quiet = ticket_make(kind="other", subject="old notice", age=timedelta(days=3))
+    response = client.get("/inbox/")
+    assert row_ids(response) == [late.pk, later.pk, risky.pk, fresh.pk, quiet.pk,
+                                 older_quiet.pk]
+    assert resolved.pk not in row_ids(response)
+    html = response.content.decode()
+    assert 'badge clock overdue' in html and "6 h 00 min overdue" in html
+    assert 'badge clock at_risk' in html and 'badge clock pending' in html
+
+
+def test_views_filter_and_count(client, agent):
+    mine = ticket_make(subject="mine", age=timedelta(hours=2))
+    ticket_assign(ticket=mine, assignee=agent, actor=agent)
+    ticket_make(subject="risky", age=timedelta(hours=21))
+    late = ticket_make(subject="late", age=timedelta(hours=25))
+    ret = ticket_make(kind="return_request", subject="return", age=timedelta(hours=1))
+    claim = ticket_make(kind="claim", subject="claim", age=timedelta(hours=1))
+    waiting = ticket_make(subject="waiting", status="waiting")
+    resolved = ticket_make(kind="other", subject="resolved", status="resolved")
+    ticket_escalate(ticket=claim, actor=agent, case_id="C-1",
+                    now=timezone.now() - timedelta(hours=49))
+    response = client.get("/inbox/")
+    counts = view_counts(response)
+    assert counts == {
+        "open": "6", "mine": "1", "unassigned": "5", "at_risk": "1", "overdue": "1",
+        "follow_up": "1", "returns": "1", "claims": "1", "waiting": "1", "resolved": "1",
+        "all": "7",
+    }
+    expect = {"mine": [mine.pk], "overdue": [late.pk], "returns": [ret.pk],
+              "claims": [claim.pk], "waiting": [waiting.pk], "resolved": [resolved.pk],
+              "follow_up": [claim.pk]}
+    for view, ids in expect.items():
+        assert row_ids(client.get("/inbox/", {"view": view})) == ids, view
+    assert "follow-up due" in client.get("/inbox/", {"view": "follow_up"}).content.decode()
+
+
+def test_facets_narrow_the_list_and_the_counts(client, agent):
+    de = ticket_make(channel="amazon-de", language="de", subject="Frage")
+    ticket_make(channel="amazon-com", subject="Question")
+    response = client.get("/inbox/", {"channel": de.channel_id})
+    assert row_ids(response) == [de.pk]
+    assert view_counts(response)["open"] == "1"
+    assert row_ids(client.get("/inbox/", {"language": "de"})) == [de.pk]
+    ticket_assign(ticket=de, assignee=agent, actor=agent)
+    assert row_ids(client.get("/inbox/", {"assignee": agent.pk})) == [de.pk]
+    assert de.pk not in row_ids(client.get("/inbox/", {"assignee": "none"}))
+    page = client.get("/inbox/").content.decode()
+    assert "Amazon.de (1)" in page and "Amazon.com (1)" in page
+
+
+@pytest.mark.parametrize("term", ["teapot", "TEAPOT", "Grizelda", "111-2223334-4445556",
+                                  "Chipped"])
+def test_search_finds_subject_words_order_and_buyer_name(client, agent, term):
+    hit = ticket_make(subject="Chipped lid", words="My teapot arrived broken",
+                      buyer_name="Grizelda Moss", order_id="111-2223334-4445556")
+    ticket_make(subject="Other", words="Where is it", buyer_name="Tom")
+    ticket_make(kind="other", subject="Closed teapot case", status="resolved")
+    ids = row_ids(client.get("/inbox/", {"q": term}))
+    assert hit.pk in ids and len(ids) == (2 if term.lower() == "teapot" else 1)
+
+
+def test_pages_continue_from_clocked_tickets_into_the_rest(agent):
+    now = timezone.now()
+    clocked = [ticket_make(subject=f"c{i}", age=timedelta(hours=i + 1), now=now)
+               for i in range(3)]
+    rest = [ticket_make(kind="other", subject=f"r{i}", age=timedelta(hours=i + 1), now=now)
+            for i in range(4)]
+    plan = list_plan(query=InboxQuery(), user=agent, now=now)
+    seen = []
+    for number in (1, 2, 3):
+        page = inbox_page(plan=plan, user=agent, number=number, now=now, size=3)
+        seen += [t.pk for t in page.rows]
+        assert page.has_next == (number < 3)
+    assert seen == [t.pk for t in reversed(clocked)] + [t.pk for t in rest]
+    assert page.total == 7 and not page.capped
+
+
+def test_the_refresh_returns_rows_and_counts_and_keeps_the_selection(client, agent):
+    a = ticket_make(subject="a")
+    b = ticket_make(subject="b", age=timedelta(hours=2))
+    response = client.get("/inbox/", {"selected": [b.pk], "cursor": a.pk},
+                          HTTP_HX_REQUEST="true", HTTP_HX_TARGET="inbox-results")
+    html = response.content.decode()
+    assert "<html" not in html and 'id="view-list"' in html and 'hx-swap-oob="true"' in html
+    assert re.search(rf'value="{b.pk}" form="bulk" checked', html)
+    assert not re.search(rf'value="{a.pk}" form="bulk" checked', html)
+    assert re.search(rf'class="row[^"]*cursor" data-id="{a.pk}"', html)
+
+
+def test_unread_until_opened_and_again_after_new_activity(client, agent):
+    ticket = ticket_make(subject="hello")
+    assert 'class="row unread' in client.get("/inbox/").content.decode()
+    client.get(f"/inbox/tickets/{ticket.pk}/")
+    assert 'class="row unread' not in client.get("/inbox/").content.decode()
+    Ticket.objects.filter(pk=ticket.pk).update(last_message_at=timezone.now())
+    assert 'class="row unread' in client.get("/inbox/").content.decode()
+    ticket_mark_read(ticket=ticket, user=agent)
+    assert TicketRead.objects.filter(user=agent).count() == 1
+
+
+def test_bulk_assign_and_resolve(client, agent):
+    quiet = ticket_make(kind="other", subject="notice")
+    clocked = ticket_make(subject="question")
+    response = client.post("/inbox/bulk/", {"action": "assign", "assignee": agent.pk,
+                                            "selected": [quiet.pk, clocked.pk],
+                                            "next": "/inbox/?view=mine"})
+    assert response.status_code == 302 and response["Location"] == "/inbox/?view=mine"
+    assert Ticket.objects.filter(assignee=agent).count() == 2
+    response = client.post("/inbox/bulk/", {"action": "resolve",
+                                            "selected": [quiet.pk, clocked.pk]}, follow=True)
+    quiet.refresh_from_db()
+    clocked.refresh_from_db()
+    assert quiet.status == "resolved" and clocked.status == "open"
+    assert "still has an open clock" in response.content.decode()
+
+
+def test_bulk_no_response_required_asks_first(client, agent):
+    one = ticket_make(subject="thanks!")
+    two = ticket_make(subject="thank you")
+    data = {"action": "no_response_required", "selected": [one.pk, two.pk]}
+    page = client.post("/inbox/bulk/", data)
+    assert page.status_code == 200 and "Mark 2 tickets" in page.content.decode()
+    assert one.obligations.filter(is_open=True).exists()
+    client.post("/inbox/bulk/", {**data, "confirm": "yes"})
+    for ticket in (one, two):
+        clock = ticket.obligations.get()
+        assert not clock.is_open and clock.state == "no_response_required"
+    assert row_ids(client.get("/inbox/", {"view": "overdue"})) == []
+
+
+def test_bulk_assign_refuses_someone_outside_the_queue(client, agent):
+    ticket = ticket_make(subject="q")
+    stranger = user_make("stranger", queues=[queue_make("JP", ["amazon-co-jp"])])
+    response = client.post("/inbox/bulk/", {"action": "assign", "assignee": stranger.pk,
+                                            "selected": [ticket.pk]}, follow=True)
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    assert "not a member of this ticket" in response.content.decode()

@@ -1,0 +1,261 @@
+"""The ticket page: thread, side panel, actions, attachments, presence, and the composer
+(templates, live compliance preview, sending, the stale-thread warning)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from inbox_support import queue_make, smtp_sink, ticket_make, user_make
+
+from helpdesk.mail.raw_store import blob_put
+from helpdesk.replies.models import Outbox, ReplyTemplate
+from helpdesk.tickets.actions import ticket_escalate
+from helpdesk.tickets.models import AgentProfile, Attachment, Escalation, TimelineEvent
+from helpdesk.tickets.services import NewMessage, message_add
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queue():
+    return queue_make("Amazon", ["amazon-com", "amazon-de"])
+
+
+@pytest.fixture
+def agent(client, queue):
+    user = user_make("agent1", queues=[queue])
+    client.force_login(user)
+    return user
+
+
+def page(client, ticket) -> str:
+    response = client.get(f"/inbox/tickets/{ticket.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_page_shows_thread_side_panel_and_times_in_both_zones(client, agent):
+    AgentProfile.objects.create(user=agent, time_zone="Europe/Berlin")
+    ticket = ticket_make(subject="Lid broken", words="The lid is broken", buyer_name="Ann Lee",
+                         order_id="111-1234567-1234567", asin="B01FCAWEYM",
+                         age=timedelta(hours=2))
+    earlier = ticket_make(subject="Earlier question", buyer_name="Ann Lee")
+    earlier.buyer = ticket.buyer
+    earlier.save()
+    html = page(client, ticket)
+    assert "The lid is broken" in html and "Ann Lee" in html
+    assert "111-1234567-1234567" in html and "B01FCAWEYM" in html and "Travel Mug" in html
+    assert "Earlier question" in html
+    assert re.search(r"\d+ h \d+ min left", html) and "Buyer reply" in html
+    assert "Ticket opened" in html and "Message received" in html
+    # The agent's zone (CET) on the page, the buyer's (amazon.com: Pacific) on hover.
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", html)
+    assert re.search(r"Buyer(?:'|&#x27;)s local time: \d{4}-\d\d-\d\d \d\d:\d\d P[SD]T", html)
+
+
+def test_buyer_html_is_sandboxed_and_quoted_history_folded(client, agent):
+    ticket = ticket_make(words="", html='<p>Hi <b>there</b></p><script>alert(1)</script>')
+    message = ticket.messages.get()
+    message.quoted_text = "> earlier mail"
+    message.save()
+    html = page(client, ticket)
+    frame = re.search(r'<iframe class="mail-html" sandbox="" [^>]*srcdoc="([^"]*)"', html)
+    assert frame, "the HTML body is shown in a sandboxed iframe"
+    assert "<script" not in html.split("<body", 1)[1].replace('<script src="/static/', "")
+    assert "&lt;b&gt;there&lt;/b&gt;" in frame.group(1)
+    assert "default-src &#x27;none&#x27;" in frame.group(1)
+    assert '<details class="quoted"><summary>Quoted history</summary>' in html
+    response = client.get(f"/inbox/tickets/{ticket.pk}/")
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_attachments_download_as_files_never_as_pages(client, agent):
+    ticket = ticket_make()
+    message = ticket.messages.get()
+    html_att = Attachment.objects.create(message=message, filename="invoice.html",
+                                         content_type="text/html", size=20,
+                                         sha256=blob_put(b"<script>alert(1)</script>"))
+    pdf = Attachment.objects.create(message=message, filename="label.pdf",
+                                    content_type="application/pdf", size=4,
+                                    sha256=blob_put(b"%PDF"))
+    assert f"/inbox/tickets/{ticket.pk}/attachments/{pdf.pk}/" in page(client, ticket)
+    response = client.get(f"/inbox/tickets/{ticket.pk}/attachments/{html_att.pk}/")
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == 'attachment; filename="invoice.html"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    response = client.get(f"/inbox/tickets/{ticket.pk}/attachments/{pdf.pk}/")
+    assert response["Content-Type"] == "application/pdf" and response.content == b"%PDF"
+    other = ticket_make()
+    assert client.get(f"/inbox/tickets/{other.pk}/attachments/{pdf.pk}/").status_code == 404
+
+
+def test_claim_assign_resolve_reopen_and_note_go_on_the_timeline(client, agent, queue):
+    colleague = user_make("colleague", queues=[queue])
+    ticket = ticket_make(kind="other", subject="notice")
+    url = f"/inbox/tickets/{ticket.pk}/do/"
+    client.post(url + "claim/")
+    client.post(url + "assign/", {"assignee": colleague.pk})
+    client.post(url + "resolve/")
+    client.post(url + "reopen/")
+    client.post(url + "note/", {"text": "Called the carrier: parcel is lost."})
+    ticket.refresh_from_db()
+    assert ticket.assignee == colleague and ticket.status == "open"
+    kinds = list(TimelineEvent.objects.filter(ticket=ticket, actor=agent)
+                 .values_list("kind", flat=True))
+    assert kinds == ["assigned", "assigned", "resolved", "reopened", "note"]
+    html = page(client, ticket)
+    assert "Claimed by agent1" in html and "Assigned to colleague" in html
+    assert "Called the carrier: parcel is lost." in html
+
+
+def test_resolve_is_refused_while_a_clock_runs(client, agent):
+    ticket = ticket_make()
+    response = client.post(f"/inbox/tickets/{ticket.pk}/do/resolve/", follow=True)
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+    assert "still has an open clock" in response.content.decode()
+
+
+def test_no_response_required_stops_the_clock(client, agent):
+    ticket = ticket_make(words="Thanks, all good!")
+    assert "No response required" in page(client, ticket)
+    client.post(f"/inbox/tickets/{ticket.pk}/do/clock/",
+                {"kind": "no_response_required", "note": "just thanks"})
+    clock = ticket.obligations.get()
+    assert not clock.is_open and clock.state == "no_response_required" and not clock.breached
+    html = page(client, ticket)
+    assert "No open clocks." in html and "No response required: just thanks" in html
+
+
+def test_escalation_records_a_case_and_a_follow_up_in_48_hours(client, agent):
+    ticket = ticket_make(kind="claim", subject="A-to-z claim")
+    client.post(f"/inbox/tickets/{ticket.pk}/do/escalate/", {"case_id": "1234567890"})
+    escalation = Escalation.objects.get(ticket=ticket)
+    assert escalation.follow_up_due_at - escalation.opened_at == timedelta(hours=48)
+    html = page(client, ticket)
+    assert "Escalated to seller support: case 1234567890" in html
+    assert "Seller support case 1234567890" in html
+    assert client.get("/inbox/", {"view": "follow_up"}).content.decode().count('class="row') == 0
+    later = ticket_make(kind="claim", subject="Older claim")
+    ticket_escalate(ticket=later, actor=agent, case_id="77",
+                    now=timezone.now() - timedelta(hours=49))
+    assert f'data-id="{later.pk}"' in client.get("/inbox/", {"view": "follow_up"}).content.decode()
+    client.post(f"/inbox/tickets/{later.pk}/do/follow_up_done/",
+                {"escalation": later.escalations.get().pk})
+    assert later.escalations.get().closed_at is not None
+
+
+def test_presence_shows_who_else_is_viewing_or_replying(client, agent, queue, django_user_model):
+    ticket = ticket_make()
+    colleague = user_make("colleague", queues=[queue])
+    from django.test import Client
+
+    other = Client()
+    other.force_login(colleague)
+    other.post(f"/inbox/tickets/{ticket.pk}/presence/", {"composing": "1"})
+    html = client.post(f"/inbox/tickets/{ticket.pk}/presence/", {"seen": "0.0"}).content.decode()
+    assert "colleague is replying" in html and "new activity" in html
+    assert "colleague is replying" in page(client, ticket)
+
+
+def test_template_picker_fills_the_composer_for_the_tickets_language(client, agent):
+    ticket = ticket_make(channel="amazon-de", language="de", order_id="302-1234567-1234567",
+                         buyer_name="Lukas Schneider", subject="Wo ist meine Bestellung")
+    html = page(client, ticket)
+    names = re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', html.split(
+        'data-template-picker', 1)[1].split("</select>", 1)[0])
+    assert names and all(
+        ReplyTemplate.objects.get(pk=pk).fits(ticket.kind) for pk, _name in names
+    )
+    template = ReplyTemplate.objects.get(name="Where is my order")
+    fields = client.get(f"/inbox/tickets/{ticket.pk}/reply/template/",
+                        {"template": template.pk}).content.decode()
+    assert "Hallo Lukas" in fields and "302-1234567-1234567" in fields
+    assert "No compliance findings" in fields
+
+
+def test_live_check_marks_what_the_rules_find(client, agent):
+    ticket = ticket_make(order_id="111-1234567-1234567")
+    response = client.post(f"/inbox/tickets/{ticket.pk}/reply/check/", {
+        "subject": "Your order",
+        "body": "Please leave us a 5-star review and call +1 206 555 0100 or visit "
+                "https://cheap-mugs.example.com",
+    })
+    html = response.content.decode()
+    assert "Blocks sending" in html and "<mark>" in html
+
+
+def test_sending_a_reply_queues_it_sends_it_and_stops_the_clock(client, agent, settings,
+                                                               run_jobs):
+    ticket = ticket_make(order_id="111-1234567-1234567", age=timedelta(hours=3))
+    html = page(client, ticket)
+    seen = re.search(r'name="seen" value="([^"]+)"', html).group(1)
+    with smtp_sink() as (sink, mailers):
+        settings.MAILERS = mailers
+        response = client.post(f"/inbox/tickets/{ticket.pk}/reply/", {
+            "subject": "Your order", "body": "Hello Jane,\n\nit ships today.\n\nBest, Ann",
+            "seen": seen,
+        })
+        assert response.status_code == 302
+        run_jobs()
+        assert len(sink.mails) == 1
+    outbox = Outbox.objects.get(ticket=ticket)
+    assert outbox.state == "sent" and outbox.author == agent
+    clock = ticket.obligations.get()
+    assert not clock.is_open and clock.state == "met"
+    ticket.refresh_from_db()
+    assert ticket.status == "waiting"
+
+
+def test_a_reply_written_against_an_older_thread_warns_before_sending(client, agent):
+    ticket = ticket_make(words="Where is my order?")
+    seen = re.search(r'name="seen" value="([^"]+)"', page(client, ticket)).group(1)
+    now = timezone.now()
+    message_add(ticket=ticket, new=NewMessage(
+        direction="in", kind="buyer_message", is_auto=False, sent_at=now, received_at=now,
+        message_id="<later@test>", from_address=ticket.buyer.alias, from_name="Jane",
+        buyer_text="Never mind, it just arrived!",
+    ))
+    data = {"subject": "Re", "body": "It ships today.", "seen": seen}
+    response = client.post(f"/inbox/tickets/{ticket.pk}/reply/", data)
+    html = response.content.decode()
+    assert response.status_code == 409 and not Outbox.objects.exists()
+    assert "The thread moved on while you were writing" in html
+    assert "Never mind, it just arrived!" in html and "Send anyway" in html
+    assert "It ships today." in html  # the draft is kept
+    fresh = re.search(r'name="seen" value="([^"]+)"', html).group(1)
+    assert fresh != seen
+    response = client.post(f"/inbox/tickets/{ticket.pk}/reply/", {**data, "seen": fresh})
+    assert response.status_code == 302 and Outbox.objects.count() == 1
+
+
+def test_a_colleagues_queued_reply_also_counts_as_newer(client, agent, queue):
+    ticket = ticket_make()
+    seen = re.search(r'name="seen" value="([^"]+)"', page(client, ticket)).group(1)
+    from django.test import Client
+
+    colleague = Client()
+    colleague.force_login(user_make("colleague", queues=[queue]))
+    colleague_page = colleague.get(f"/inbox/tickets/{ticket.pk}/").content.decode()
+    colleague_seen = re.search(r'name="seen" value="([^"]+)"', colleague_page).group(1)
+    colleague.post(f"/inbox/tickets/{ticket.pk}/reply/",
+                   {"subject": "Re", "body": "Shipped.", "seen": colleague_seen})
+    response = client.post(f"/inbox/tickets/{ticket.pk}/reply/",
+                           {"subject": "Re", "body": "Shipping soon.", "seen": seen})
+    assert response.status_code == 409
+    assert "colleague queued a reply" in response.content.decode()
+    assert Outbox.objects.count() == 1
+
+
+def test_a_blocked_reply_comes_back_with_the_findings(client, agent):
+    ticket = ticket_make(order_id="111-1234567-1234567")
+    seen = re.search(r'name="seen" value="([^"]+)"', page(client, ticket)).group(1)
+    response = client.post(f"/inbox/tickets/{ticket.pk}/reply/", {
+        "subject": "Re", "body": "Please leave a positive review for a refund.", "seen": seen,
+    })
+    html = response.content.decode()
+    assert response.status_code == 422 and "blocked this reply" in html
+    assert "Blocks sending" in html and not Outbox.objects.exists()
+    assert "Manager override" not in html  # agents cannot override
