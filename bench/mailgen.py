@@ -15,8 +15,10 @@ MARKETS = [
     ("es", "es", "Iniciar mensaje", "Finalizar mensaje", "Consulta del cliente de Amazon"),
 ]
 NAMES = ["Jane Doe", "Max Mustermann", "Marie Dupont", "Luca Rossi", "Ana García", "Tom Smith"]
-WORDS = ("the mug arrived with a crack in the lid and it leaks when I carry it in my bag "
-         "could you please send a replacement or tell me how to return it thanks").split()
+WORDS = (
+    "the mug arrived with a crack in the lid and it leaks when I carry it in my bag "
+    "could you please send a replacement or tell me how to return it thanks"
+).split()
 
 
 def _order_id(rng: random.Random) -> str:

@@ -198,7 +198,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"helpdesk": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "helpdesk": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")}
+    },
 }
 
 if SECRET_KEY.startswith("django-insecure"):

@@ -73,9 +73,9 @@ def _mismatches(message: Message, entry: dict) -> list[str]:
         or (ticket.order and ticket.order.items.filter(asin=entry["asin"]).exists())
     ):
         problems.append(f"asin {entry['asin']} on neither the ticket nor its order")
-    if entry["buyer_name"] and entry["direction"] == "in" and ticket.buyer:
-        if ticket.buyer.name != entry["buyer_name"]:
-            problems.append(f"buyer name {ticket.buyer.name!r} != {entry['buyer_name']!r}")
+    wrong_name = ticket.buyer and ticket.buyer.name != entry["buyer_name"]
+    if entry["buyer_name"] and entry["direction"] == "in" and wrong_name:
+        problems.append(f"buyer name {ticket.buyer.name!r} != {entry['buyer_name']!r}")
     if entry["buyer_text_contains"] and entry["buyer_text_contains"] not in message.buyer_text:
         problems.append(f"buyer text lacks {entry['buyer_text_contains']!r}: {message.buyer_text[:200]!r}")
     if entry["buyer_text_excludes"] and entry["buyer_text_excludes"] in message.buyer_text:

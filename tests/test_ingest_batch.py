@@ -10,11 +10,10 @@ from email.utils import format_datetime
 from io import StringIO
 
 import pytest
-from mails import CORPORA, FIXTURE_MAIL
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
-from mails import amazon_body, build_mail
+from mails import CORPORA, FIXTURE_MAIL, amazon_body, build_mail
 
 from helpdesk.mail import batch
 from helpdesk.mail.batch import mails_ingest

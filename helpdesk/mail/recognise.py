@@ -77,7 +77,9 @@ class Ruleset:
         self.default_channel = next((c for c in channels if c.is_default), None)
         # Longest domain first so amazon.co.uk wins over a hypothetical co.uk.
         self.channels = sorted(
-            (c for c in channels if c.domain or c.relay_domain), key=lambda c: len(c.domain), reverse=True
+            (c for c in channels if c.domain or c.relay_domain),
+            key=lambda c: len(c.domain),
+            reverse=True,
         )
         self.seller_addresses = set(settings.SELLER_ADDRESSES)
         self.loaded_at = time.monotonic()

@@ -36,9 +36,11 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
     ).values_list("pk", "ticket_id", "direction", "kind", "is_auto", "sent_at"):
         messages[ticket_id].append(clock.ClockMessage(str(pk), direction, kind, is_auto, sent_at))
     actions = defaultdict(list)
-    for action in ClockAction.objects.filter(ticket_id__in=ids):
+    for action in ClockAction.objects.filter(ticket_id__in=ids).select_related("obligation"):
         key = str(action.obligation.message_id) if action.obligation_id else None
-        actions[action.ticket_id].append(clock.ClockAction(action.kind, action.at, key, action.note))
+        actions[action.ticket_id].append(
+            clock.ClockAction(action.kind, action.at, key, action.note)
+        )
     existing = {
         (o.message_id, o.kind): o for o in Obligation.objects.filter(ticket_id__in=ids)
     }

@@ -118,6 +118,9 @@ class MessageReference(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="references")
     referenced_id = models.CharField(max_length=998, db_index=True)
 
+    def __str__(self) -> str:
+        return self.referenced_id
+
 
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")

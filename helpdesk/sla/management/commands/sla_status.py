@@ -25,7 +25,9 @@ class Command(BaseCommand):
                 f"WARNING: the SLA sweep last ran {beat['age_s'] // 60} min ago: "
                 "breaches are not being recorded and alerts not sent. Is cron running?"
             ))
-        self.stdout.write(f"{'clock':<16}{'overdue':>9}{'at risk':>9}{'pending':>9}{'claim risk':>12}")
+        self.stdout.write(
+            f"{'clock':<16}{'overdue':>9}{'at risk':>9}{'pending':>9}{'claim risk':>12}"
+        )
         for kind, row in status["open"].items():
             self.stdout.write(
                 f"{kind:<16}{row['overdue']:>9}{row['at_risk']:>9}{row['pending']:>9}"
