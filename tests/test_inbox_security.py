@@ -91,7 +91,8 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "SECURE_HSTS_SECONDS": "31536000", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
         "SECURE_HSTS_PRELOAD": "1", "VAR_DIR": str(tmp_path),
     }
-    env.pop("SECURE_COOKIES", None)
+    for name in ("SECURE_COOKIES", "DJANGO_ALLOW_ASYNC_UNSAFE"):  # set by some test runs
+        env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,

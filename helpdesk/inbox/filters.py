@@ -163,6 +163,9 @@ class ListPlan:
     clocks_scoped: QuerySet[Obligation] | None  # every open clock the counts may use alone
     only_clocked: bool = False  # every ticket of the view is in the first part
     found: list[int] | None = None  # the search's matches (None: no search)
+    # Visible tickets with the search but no channel, language or assignee picked, for the
+    # numbers beside those choices; None when none is picked (then it is ``narrowed``).
+    unpicked: QuerySet[Ticket] | None = None
 
     @property
     def search_capped(self) -> bool:
@@ -194,11 +197,18 @@ def list_plan(*, query: InboxQuery, user: AbstractBaseUser, now: datetime) -> Li
         # Never a running clock here: resolving is refused while one runs, and any mail that
         # starts one reopens its ticket. So the resolved view is simply newest first.
         clocks = None
-    elif alone is not None and query.view in ("all", "at_risk", "overdue"):
+    elif alone is not None and query.view in ("open", "all", "at_risk", "overdue"):
+        # "open" too: a running clock is on an open ticket (and if one ever were not, showing
+        # it among the open ones is the safe side).
         clocks = {"at_risk": alone.at_risk(now), "overdue": alone.overdue(now)}.get(
             query.view, alone
         )
     else:
         clocks = Obligation.objects.open().filter(ticket__in=tickets.order_by().values("pk"))
-    return ListPlan(tickets=tickets, narrowed=narrowed, clocks=clocks, clocks_scoped=alone,
-                    only_clocked=query.view in ("at_risk", "overdue"), found=found)
+    picked = query.channel or query.language or query.assignee
+    return ListPlan(
+        tickets=tickets, narrowed=narrowed, clocks=clocks, clocks_scoped=alone,
+        only_clocked=query.view in ("at_risk", "overdue"), found=found,
+        unpicked=facets_apply(tickets_visible(user=user), InboxQuery(q=query.q), found)
+        if picked else None,
+    )

@@ -11,17 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from helpdesk.sla.models import Obligation
 from helpdesk.tickets.models import Escalation, Ticket, TicketKind, TicketRead, TicketStatus
 
+from .display import row_decorate
 from .filters import UNRESOLVED, ListPlan
 
 PAGE_SIZE = 50
-# Counts stop here: "10,000+" is as useful to an agent as an exact figure, and counting a
+# Counts stop here: "1,000+" is as useful to an agent as an exact figure, and counting a
 # million resolved tickets is not free.
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
+# Past this many rows a page counts the clocked tickets first instead of reading them all.
+DEEP_PAGE = 2_000
 
 
 @dataclass
@@ -51,41 +54,49 @@ def count_capped(tickets: QuerySet[Ticket], cap: int = COUNT_CAP) -> tuple[int, 
     return min(n, cap), n > cap
 
 
+def clocked_ids(clocks: QuerySet[Obligation], want: int) -> tuple[list[int], bool]:
+    """Ticket ids in the order of their soonest open clock, the first ``want`` of them; and
+    whether that is all of them. Reads clocks in due order and keeps each ticket's first:
+    the page's rows come straight off the open-clock index, nothing is sorted or counted
+    (a ticket with two open clocks only makes it read a little further)."""
+    limit = want
+    while True:
+        rows = list(
+            clocks.order_by("due_at", "ticket_id").values_list("ticket_id", flat=True)[:limit]
+        )
+        ids = list(dict.fromkeys(rows))
+        if len(ids) >= want or len(rows) < limit:
+            return ids[:want], len(rows) < limit and len(ids) <= want
+        limit *= 2
+
+
 def inbox_page(
-    *, plan: ListPlan, user: AbstractBaseUser, number: int, now: datetime,
-    size: int = PAGE_SIZE,
+    *, plan: ListPlan, user: AbstractBaseUser, number: int, now: datetime, total: int,
+    capped: bool = False, size: int = PAGE_SIZE,
 ) -> InboxPage:
+    """A page of the view; ``total`` is its count (``inbox_counts`` already has it)."""
     offset = (number - 1) * size
     ids: list[int] = []
     n_clocked = 0
     if plan.clocks is not None:
-        first = (
-            plan.clocks.values("ticket_id").annotate(next_due=Min("due_at"))
-            # How many tickets the first part has, in the same query as its page.
-            .annotate(clocked=Window(Count("ticket_id")))
-            .order_by("next_due", "ticket_id")
-        )
-        rows = list(first[offset : offset + size + 1])
-        ids = [row["ticket_id"] for row in rows]
-        if rows:
-            n_clocked = rows[0]["clocked"]
-        elif offset:  # a page past the first part: only its size is needed
-            n_clocked = plan.clocks.values("ticket_id").distinct().count()
-    if plan.only_clocked:
-        total, capped = min(n_clocked, COUNT_CAP), n_clocked > COUNT_CAP
-    else:
-        if len(ids) <= size:
-            rest = plan.tickets
-            if plan.clocks is not None:
-                rest = rest.filter(
-                    ~Exists(Obligation.objects.filter(ticket=OuterRef("pk"), is_open=True))
-                )
-            rest = rest.order_by("-last_message_at", "-pk").values_list("pk", flat=True)
-            start = max(0, offset - n_clocked)
-            ids += list(rest[start : start + size + 1 - len(ids)])
-        total, capped = count_capped(plan.tickets)
-        total = max(total, min(n_clocked, COUNT_CAP))
-        capped = capped or n_clocked > COUNT_CAP
+        if offset > DEEP_PAGE and offset >= (
+            n_clocked := plan.clocks.values("ticket_id").distinct().count()
+        ):
+            pass  # a far page past every clocked ticket: straight to the rest
+        else:
+            clocked, complete = clocked_ids(plan.clocks, offset + size + 1)
+            ids = clocked[offset:]
+            n_clocked = len(clocked) if complete else offset + len(ids)
+    if not plan.only_clocked and len(ids) <= size:
+        # Reached only when every clocked ticket is read, so ``n_clocked`` is exact.
+        rest = plan.tickets
+        if plan.clocks is not None:
+            rest = rest.filter(
+                ~Exists(Obligation.objects.filter(ticket=OuterRef("pk"), is_open=True))
+            )
+        rest = rest.order_by("-last_message_at", "-pk").values_list("pk", flat=True)
+        start = max(0, offset - n_clocked)
+        ids += list(rest[start : start + size + 1 - len(ids)])
     has_next, ids = len(ids) > size, ids[:size]
     return InboxPage(
         rows=page_rows(ids=ids, user=user, now=now), number=number, size=size, total=total,
@@ -111,40 +122,10 @@ def page_rows(*, ids: list[int], user: AbstractBaseUser, now: datetime) -> list[
         )
     )
     by_id = {t.pk: t for t in rows}
-    return [by_id[pk] for pk in ids if pk in by_id]
-
-
-def inbox_counts(
-    *, plan: ListPlan, user: AbstractBaseUser, now: datetime
-) -> dict[str, int | str]:
-    """The number beside each view, for the visible tickets with the facets applied."""
-    tickets = plan.narrowed
-    working = tickets.filter(status__in=UNRESOLVED).aggregate(
-        open=Count("pk"),
-        mine=Count("pk", filter=Q(assignee=user)),
-        unassigned=Count("pk", filter=Q(assignee=None)),
-        returns=Count("pk", filter=Q(kind=TicketKind.RETURN_REQUEST)),
-        claims=Count("pk", filter=Q(kind__in=[TicketKind.CLAIM, TicketKind.CHARGEBACK])),
-        waiting=Count("pk", filter=Q(status=TicketStatus.WAITING)),
-    )
-    ids = tickets.order_by().values("pk")
-    clocks = plan.clocks_scoped
-    if clocks is None:
-        clocks = Obligation.objects.open().filter(ticket__in=ids)
-    counts: dict[str, int | str] = {**working, **clocks.aggregate(
-        at_risk=Count("ticket", distinct=True,
-                      filter=Q(at_risk_at__lte=now, due_at__gte=now)),
-        overdue=Count("ticket", distinct=True, filter=Q(due_at__lt=now)),
-    )}
-    counts["follow_up"] = (
-        Escalation.objects.filter(closed_at=None, follow_up_due_at__lte=now, ticket__in=ids)
-        .values("ticket_id").distinct().count()
-    )
-    for key, subset in (("resolved", tickets.filter(status=TicketStatus.RESOLVED)),
-                        ("all", tickets)):
-        n, capped = count_capped(subset)
-        counts[key] = f"{n:,}+" if capped else n
-    return counts
+    ordered = [by_id[pk] for pk in ids if pk in by_id]
+    for ticket in ordered:
+        row_decorate(ticket, now)
+    return ordered
 
 
 @dataclass
@@ -154,14 +135,79 @@ class Facets:
     assignees: Counter
 
 
-def inbox_facets(*, tickets: QuerySet[Ticket]) -> Facets:
-    """Open tickets per channel, language and assignee, in one grouped query."""
-    facets = Facets(Counter(), Counter(), Counter())
-    for row in (
+@dataclass
+class Counts:
+    """The number of tickets in each view; ``capped`` names those that stopped counting."""
+
+    numbers: dict[str, int]
+    capped: set[str]
+    facets: Facets | None = None  # per channel, language, assignee, when read on the way
+
+    def label(self, view: str) -> str:
+        n = self.numbers.get(view, 0)
+        return f"{n:,}+" if view in self.capped else f"{n:,}" if n >= 10_000 else str(n)
+
+
+def working_groups(tickets: QuerySet[Ticket]) -> list[dict]:
+    """The open tickets grouped by everything the working views and facets count: one pass
+    over the working-set index, however the numbers are then summed."""
+    return list(
         tickets.filter(status__in=UNRESOLVED).order_by()
-        .values("channel_id", "language", "assignee_id").annotate(n=Count("pk"))
-    ):
+        .values("channel_id", "language", "assignee_id", "kind", "status")
+        .annotate(n=Count("pk"))
+    )
+
+
+def facets_of(groups: list[dict]) -> Facets:
+    facets = Facets(Counter(), Counter(), Counter())
+    for row in groups:
         facets.channels[row["channel_id"]] += row["n"]
         facets.languages[row["language"]] += row["n"]
         facets.assignees[row["assignee_id"]] += row["n"]
     return facets
+
+
+def inbox_counts(
+    *, plan: ListPlan, user: AbstractBaseUser, now: datetime, facets_too: bool = False
+) -> Counts:
+    """The number beside each view, for the visible tickets with the facets applied; with
+    ``facets_too`` also the per-channel, language and assignee numbers, from the same query
+    when no channel, language or assignee is picked."""
+    groups = working_groups(plan.narrowed)
+    claims = {TicketKind.CLAIM, TicketKind.CHARGEBACK}
+    numbers = {
+        "open": sum(g["n"] for g in groups),
+        "mine": sum(g["n"] for g in groups if g["assignee_id"] == user.pk),
+        "unassigned": sum(g["n"] for g in groups if g["assignee_id"] is None),
+        "returns": sum(g["n"] for g in groups if g["kind"] == TicketKind.RETURN_REQUEST),
+        "claims": sum(g["n"] for g in groups if g["kind"] in claims),
+        "waiting": sum(g["n"] for g in groups if g["status"] == TicketStatus.WAITING),
+    }
+    ids = plan.narrowed.order_by().values("pk")
+    clocks = plan.clocks_scoped
+    if clocks is None:
+        # A running clock is on an open ticket (resolving is refused while one runs; a mail
+        # that starts one reopens the ticket), so the working set, read from its own index,
+        # is enough to count them. The clock views themselves still look at every status.
+        clocks = Obligation.objects.open().filter(
+            ticket__in=plan.narrowed.filter(status__in=UNRESOLVED).order_by().values("pk")
+        )
+    numbers.update(clocks.aggregate(
+        at_risk=Count("ticket", distinct=True,
+                      filter=Q(at_risk_at__lte=now, due_at__gte=now)),
+        overdue=Count("ticket", distinct=True, filter=Q(due_at__lt=now)),
+    ))
+    numbers["follow_up"] = (
+        Escalation.objects.filter(closed_at=None, follow_up_due_at__lte=now, ticket__in=ids)
+        .values("ticket_id").distinct().count()
+    )
+    counts = Counts(numbers=numbers, capped=set())
+    for key, subset in (("resolved", plan.narrowed.filter(status=TicketStatus.RESOLVED)),
+                        ("all", plan.narrowed)):
+        numbers[key], capped = count_capped(subset)
+        if capped:
+            counts.capped.add(key)
+    if facets_too:
+        unpicked = plan.unpicked
+        counts.facets = facets_of(groups if unpicked is None else working_groups(unpicked))
+    return counts

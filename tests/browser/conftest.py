@@ -8,24 +8,39 @@ from collections.abc import Iterator
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-# Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests make
-# between browser steps are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator:
+def browser(django_db_setup) -> Iterator:
     if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
         pytest.skip("Chromium is not installed (make system-deps installs it)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs the tests in a greenlet with a context of its own, and
+    # Django keeps connections per context: the test database's serialized contents (what
+    # serialized_rollback restores after each flush) must be handed to the new connections.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    # Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests
+    # make between browser steps are still plain synchronous code.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         yield browser
         browser.close()
+    if before is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
+from helpdesk.inbox import display
 from helpdesk.inbox.security import FRAME_STYLE
 
 register = template.Library()
@@ -35,41 +34,18 @@ def in_zone(value: datetime | None, zone: str) -> str:
 
 @register.filter
 def when(value: datetime | None) -> str:
-    """Compact, in the agent's zone: 14:05 today, 5 Oct this year, else 2025-10-05."""
-    if value is None:
-        return ""
-    local, today = timezone.localtime(value), timezone.localdate()
-    if local.date() == today:
-        return f"{local:%H:%M}"
-    if local.year == today.year:
-        return date_format(local, "j M")
-    return f"{local:%Y-%m-%d}"
+    return display.when(value)
 
 
 @register.filter
 def clock_short(obligation) -> str:
     """How long is left, or how long ago it ran out, in a badge's width."""
-    now = timezone.now()
-    if now > obligation.due_at:
-        return _("%(span)s overdue") % {"span": _span(now - obligation.due_at)}
-    return _("%(span)s left") % {"span": _span(obligation.due_at - now)}
-
-
-def _span(delta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    return display.clock_text(obligation, timezone.now())
 
 
 @register.filter
 def full_time(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = timezone.localtime(value)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    return display.full_time(value)
 
 
 @register.filter

@@ -2,10 +2,11 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from tqdm import tqdm
 
 from helpdesk.mail.batch import kept_ingest
@@ -14,8 +15,9 @@ from helpdesk.mail.recognise import Ruleset, ruleset_get
 from helpdesk.mail.services import IngestResult, Outcome, quarantine_retry
 from helpdesk.mail.sources.files import mails_read, paths_expand
 
-# Mails per transaction, stored with a few queries per batch (helpdesk/mail/batch.py).
-BATCH = 200
+# Mails per transaction, stored with a few queries per batch (helpdesk/mail/batch.py). Larger
+# batches share more of the index pages each commit writes (a third fewer writes than 200).
+BATCH = 500
 # Batches the keeper may read ahead: it evens out the disk's hiccups; memory stays flat.
 AHEAD = 2
 
@@ -47,6 +49,7 @@ class Command(BaseCommand):
             # unless shown: even a disabled one keeps that thread running for good.
             with (
                 KeepAhead() as keeper,
+                _sqlite_write_room(),
                 tqdm(total=len(files), unit="file") if show_bar else nullcontext() as bar,
             ):
                 _ingest_all(_batches(files, bar), keeper, counts, ruleset_get())
@@ -64,6 +67,28 @@ class Command(BaseCommand):
                 "read {read}, stored {stored}, duplicates {duplicates}, "
                 "quarantined {quarantined}, tickets created {tickets_created}".format(**summary)
             )
+
+
+@contextmanager
+def _sqlite_write_room() -> Iterator[None]:
+    """On SQLite, room for a batch's changed pages and fewer checkpoints, on this connection
+    while it ingests. The default 2 MiB cache spills them to the WAL before the commit, and a
+    checkpoint after about every batch copies the same index pages again and again: together
+    a third more disk writes, a share that grows with the database."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    settings = {"cache_size": -32 * 1024, "wal_autocheckpoint": 10_000}  # KiB, pages
+    with connection.cursor() as cursor:
+        before = {name: cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in settings}
+        for name, value in settings.items():
+            cursor.execute(f"PRAGMA {name} = {int(value)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for name, value in before.items():
+                cursor.execute(f"PRAGMA {name} = {int(value)}")
 
 
 def _batches(files: list[Path], bar: tqdm | None) -> Iterator[list[tuple[str, bytes]]]:
