@@ -49,4 +49,7 @@ clean:
 # Screenshots of the inbox and a ticket page on the demo data (docs/screenshots/, linked
 # from README), taken by Playwright driving Debian's Chromium.
 screenshots: setup system-deps
+	@fc-list 2>/dev/null | grep -qi "microhei\|cjk" || { if [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	  else echo "The demo's Japanese mail needs a CJK font: apt-get install fonts-wqy-microhei"; fi; }
 	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py

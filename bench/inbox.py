@@ -64,9 +64,14 @@ def populate(n: int) -> None:
                    {ch}, 1 + g % {buyers}, now()
             FROM generate_series(1, {n}) g""")
         # Status by g % 100: 0-1 open with a running clock, 2 waiting, 3 an open notice.
+        # (Text columns other apps may have added since are filled with '' too.)
+        ticket_cols = {col.name for col in connection.introspection.get_table_description(
+            c, "tickets_ticket")}
+        blank = sorted(ticket_cols & {"asin"})
         c.execute(f"""
             INSERT INTO tickets_ticket (id, kind, status, channel_id, buyer_id, order_id,
-                assignee_id, subject, thread_subject, language, created_at, last_message_at)
+                assignee_id, subject, thread_subject, language, created_at, last_message_at
+                {"".join(", " + col for col in blank)})
             SELECT g,
                    CASE WHEN g % 100 = 3 THEN 'other' WHEN g % 37 = 0 THEN 'return_request'
                         WHEN g % 53 = 0 THEN 'claim' ELSE 'buyer_message' END,
@@ -74,6 +79,7 @@ def populate(n: int) -> None:
                         WHEN g % 100 = 2 THEN 'waiting' ELSE 'resolved' END,
                    {ch}, 1 + g % {buyers}, g, {assignee},
                    'Inquiry ' || g || ': ' || ({phrases})[1 + g % 10], 'inquiry', 'en', t, t
+                   {", ''" * len(blank)}
             FROM (SELECT g, CASE WHEN g % 100 < 4 THEN now() - (g % 2880) * interval '1 minute'
                                  ELSE now() - (g % 525600) * interval '1 minute' END AS t
                   FROM generate_series(1, {n}) g) x""")
@@ -94,10 +100,15 @@ def populate(n: int) -> None:
             FROM tickets_ticket""")
         # Open clocks (g % 100 < 2): due 24 h after the message, so ages up to 48 h give
         # overdue, at-risk and pending ones; every other buyer message has a met clock.
-        c.execute("""
+        # Columns the SLA app may have added since (booleans, false here) are filled too.
+        existing = {col.name for col in connection.introspection.get_table_description(
+            c, "sla_obligation")}
+        extra = sorted(existing & {"violation_recorded"})
+        c.execute(f"""
             INSERT INTO sla_obligation (ticket_id, message_id, channel_id, kind, starts_at,
                 due_at, at_risk_at, claim_risk_at, satisfied_at, satisfied_by,
-                response_seconds, state, is_open, breached, claim_risk)
+                response_seconds, state, is_open, breached, claim_risk
+                {"".join(", " + col for col in extra)})
             SELECT t.id, t.id, t.channel_id, 'buyer_reply', t.created_at,
                    t.created_at + interval '24 hours', t.created_at + interval '20 hours',
                    t.created_at + interval '48 hours',
@@ -108,6 +119,7 @@ def populate(n: int) -> None:
                         WHEN t.created_at < now() - interval '24 hours' THEN 'overdue'
                         ELSE 'pending' END,
                    open, open AND t.created_at < now() - interval '24 hours', false
+                   {", false" * len(extra)}
             FROM (SELECT *, id % 100 < 2 AS open FROM tickets_ticket
                   WHERE kind IN ('buyer_message', 'return_request', 'claim')) t""")
         c.execute(f"""
