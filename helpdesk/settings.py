@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "helpdesk.replies",
     "helpdesk.accounts",
     "helpdesk.inbox",
+    "helpdesk.complaints",
+    "helpdesk.reports",
 ]
 
 MIDDLEWARE = [

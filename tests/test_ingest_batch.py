@@ -23,6 +23,8 @@ from helpdesk.mail.raw_store import RawStoreError
 from helpdesk.mail.services import IngestResult, Outcome, mail_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
+from helpdesk.sla.models import Obligation
+from helpdesk.sla.services import obligations_recompute
 from helpdesk.tickets.models import Attachment, Message, MessageReference, Ticket, TimelineEvent
 
 pytestmark = pytest.mark.django_db
@@ -263,6 +265,20 @@ def test_a_batch_takes_a_bounded_number_of_queries(django_assert_max_num_queries
     with django_assert_max_num_queries(30):
         results = mails_ingest(mails)
     assert {r.outcome for r in results} == {Outcome.STORED}
+
+
+def test_a_batch_recomputes_the_obligations_of_every_ticket_it_touched(frozen):
+    def obligations() -> list[tuple]:
+        return sorted(Obligation.objects.values_list(
+            "ticket_id", "message_id", "kind", "state", "starts_at", "due_at", "satisfied_at"
+        ))
+
+    mails_ingest([(f"m{n}", raw) for n, raw in enumerate(generated_mails(150))])
+    assert Obligation.objects.exists()
+    after_batch = obligations()
+    Obligation.objects.all().delete()
+    obligations_recompute(ticket_ids=Ticket.objects.values_list("pk", flat=True))
+    assert obligations() == after_batch
 
 
 def test_a_duplicate_stored_meanwhile_by_another_process_is_caught_by_the_constraint(
