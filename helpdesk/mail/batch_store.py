@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
-from helpdesk.db import rows_update
+from helpdesk.db import rows_insert, rows_update
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
 from helpdesk.tickets.models import (
     Attachment,
@@ -83,7 +83,7 @@ def _buyers_resolve(mails: list[Recognised]) -> dict[str, Buyer]:
             buyer.name = found.buyer_name
             if buyer.pk is not None:
                 named.append(buyer)
-    Buyer.objects.bulk_create(created)
+    rows_insert(created)
     rows_update(named, ["name"])
     return buyers
 
@@ -119,9 +119,9 @@ def _orders_resolve(mails: list[Recognised], buyers: dict[str, Buyer]) -> dict[s
         if found.asin and (found.order_id, found.asin) not in items:
             items.add((found.order_id, found.asin))
             new_items.append(OrderItem(order=order, asin=found.asin, title=found.item_title))
-    Order.objects.bulk_create(created)
+    rows_insert(created)
     rows_update(claimed, ["buyer"])
-    OrderItem.objects.bulk_create(new_items)
+    rows_insert(new_items)
     return orders
 
 
@@ -207,14 +207,14 @@ class _Rows:
         processed_at = timezone.now()
         for raw_mail in self.raw_mails:
             raw_mail.processed_at = processed_at
-        # bulk_create sets the primary keys, which the rows after refer to.
-        RawMail.objects.bulk_create(self.raw_mails)
-        Ticket.objects.bulk_create(self.tickets)
-        Message.objects.bulk_create(self.messages)
-        MessageReference.objects.bulk_create(self.references)
-        Attachment.objects.bulk_create(self.attachments)
-        TimelineEvent.objects.bulk_create(
-            e if isinstance(e, TimelineEvent) else message_event(*e) for e in self.timeline
+        # rows_insert sets the primary keys, which the rows after refer to.
+        rows_insert(self.raw_mails)
+        rows_insert(self.tickets)
+        rows_insert(self.messages)
+        rows_insert(self.references)
+        rows_insert(self.attachments)
+        rows_insert(
+            [e if isinstance(e, TimelineEvent) else message_event(*e) for e in self.timeline]
         )
         # Only the changed fields, grouped: an agent may be editing the others meanwhile.
         by_fields: dict[frozenset[str], list[Ticket]] = defaultdict(list)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from helpdesk.db import rows_update
+from helpdesk.db import rows_insert, rows_update
 from helpdesk.marketplaces.models import Channel, Holiday
 from helpdesk.tickets.models import Message, Ticket, TimelineEvent
 
@@ -29,7 +29,7 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
     if not ids:
         return
     now = now or timezone.now()
-    tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related("channel")}
+    channel_of = dict(Ticket.objects.filter(pk__in=ids).values_list("pk", "channel_id"))
     messages = defaultdict(list)
     for pk, ticket_id, direction, kind, is_auto, sent_at in Message.objects.filter(
         ticket_id__in=ids
@@ -44,12 +44,12 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
     existing = {
         (o.message_id, o.kind): o for o in Obligation.objects.filter(ticket_id__in=ids)
     }
-    policies = _policies({t.channel for t in tickets.values()})
+    policies = _policies(set(Channel.objects.filter(pk__in=set(channel_of.values()))))
 
     to_create, to_update = [], []
     for ticket_id in ids:
-        ticket = tickets[ticket_id]
-        policy = policies[ticket.channel_id]
+        channel_id = channel_of[ticket_id]
+        policy = policies[channel_id]
         computed = clock.obligations_compute(
             messages=messages[ticket_id], actions=actions[ticket_id], policy=policy, now=now
         )
@@ -59,13 +59,13 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
             if row is None:
                 to_create.append(Obligation(
                     ticket_id=ticket_id, message_id=int(result.key),
-                    channel_id=ticket.channel_id, kind=result.kind, **values,
+                    channel_id=channel_id, kind=result.kind, **values,
                 ))
             elif any(getattr(row, field) != value for field, value in values.items()):
                 for field, value in values.items():
                     setattr(row, field, value)
                 to_update.append(row)
-    Obligation.objects.bulk_create(to_create)
+    rows_insert(to_create)
     rows_update(to_update, _MUTABLE)
     # Breaches are recorded by the sweep, not here: what a ticket's mail says depends on the
     # order mail arrives in (a Sent folder may be fetched after the inbox), and the sweep
