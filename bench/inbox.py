@@ -68,10 +68,14 @@ def populate(n: int) -> None:
         ticket_cols = {col.name for col in connection.introspection.get_table_description(
             c, "tickets_ticket")}
         blank = sorted(ticket_cols & {"asin"})
+        # The search text: the subject, then the message's words (as inserted below).
+        searchable = "search_text" in ticket_cols
+        search_value = (f", 'Inquiry ' || g || ': ' || ({phrases})[1 + g % 10] || E'\\n' || "
+                        f"'Hello, ' || ({phrases})[1 + g % 10] || '. Order ' || g")
         c.execute(f"""
             INSERT INTO tickets_ticket (id, kind, status, channel_id, buyer_id, order_id,
                 assignee_id, subject, thread_subject, language, created_at, last_message_at
-                {"".join(", " + col for col in blank)})
+                {"".join(", " + col for col in blank)}{", search_text" if searchable else ""})
             SELECT g,
                    CASE WHEN g % 100 = 3 THEN 'other' WHEN g % 37 = 0 THEN 'return_request'
                         WHEN g % 53 = 0 THEN 'claim' ELSE 'buyer_message' END,
@@ -80,6 +84,7 @@ def populate(n: int) -> None:
                    {ch}, 1 + g % {buyers}, g, {assignee},
                    'Inquiry ' || g || ': ' || ({phrases})[1 + g % 10], 'inquiry', 'en', t, t
                    {", ''" * len(blank)}
+                   {search_value if searchable else ""}
             FROM (SELECT g, CASE WHEN g % 100 < 4 THEN now() - (g % 2880) * interval '1 minute'
                                  ELSE now() - (g % 525600) * interval '1 minute' END AS t
                   FROM generate_series(1, {n}) g) x""")

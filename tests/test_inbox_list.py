@@ -1,10 +1,12 @@
 """The inbox list: order by clock, views with counts, facets, search, pages, the htmx
 refresh, unread markers and bulk actions."""
 
+import importlib
 import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from inbox_support import queue_make, ticket_make, user_make
 
@@ -12,6 +14,7 @@ from helpdesk.inbox.filters import InboxQuery, list_plan
 from helpdesk.inbox.listing import inbox_counts, inbox_page
 from helpdesk.tickets.actions import ticket_assign, ticket_escalate, ticket_mark_read
 from helpdesk.tickets.models import Ticket, TicketRead
+from helpdesk.tickets.services import SEARCH_TEXT_MAX, NewMessage, message_add
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +105,45 @@ def test_search_finds_subject_words_order_and_buyer_name(client, agent, term):
     ticket_make(kind="other", subject="Closed teapot case", status="resolved")
     ids = row_ids(client.get("/inbox/", {"q": term}))
     assert hit.pk in ids and len(ids) == (2 if term.lower() == "teapot" else 1)
+
+
+def test_search_finds_words_of_later_messages_in_the_thread_and_of_replies(client, agent):
+    ticket = ticket_make(subject="Lid question", words="Is the lid dishwasher safe?")
+    at = ticket.last_message_at + timedelta(hours=1)
+    for direction, words in [("out", "Tracking number QX77123 for you"),
+                             ("in", "Now the handle snapped off")]:
+        message_add(ticket=ticket, new=NewMessage(
+            direction=direction, kind="buyer_message", is_auto=False, sent_at=at,
+            received_at=at, message_id=f"<{direction}@test>", subject="Re: Lid question",
+            from_address="x@example.com", to_address="y@example.com", buyer_text=words,
+        ))
+    for term in ["dishwasher", "snapped", "QX77123"]:
+        assert row_ids(client.get("/inbox/", {"q": term})) == [ticket.pk], term
+    assert row_ids(client.get("/inbox/", {"q": "teapot"})) == []
+
+
+def test_tickets_from_before_the_search_text_are_found_once_it_is_filled(client, agent):
+    ticket = ticket_make(subject="Old case", words="The zipper jammed")
+    Ticket.objects.filter(pk=ticket.pk).update(search_text="")
+    assert row_ids(client.get("/inbox/", {"q": "zipper"})) == []
+    migration = importlib.import_module("helpdesk.tickets.migrations.0004_ticket_search_text")
+    migration.search_text_fill(connection)
+    assert Ticket.objects.get(pk=ticket.pk).search_text == "Old case\nThe zipper jammed"
+    assert row_ids(client.get("/inbox/", {"q": "zipper"})) == [ticket.pk]
+
+
+def test_a_runaway_thread_stops_growing_its_search_text(agent):
+    ticket = ticket_make(words="first words")
+    at = ticket.last_message_at
+    for n in range(30):
+        message_add(ticket=ticket, new=NewMessage(
+            direction="in", kind="buyer_message", is_auto=False, sent_at=at, received_at=at,
+            message_id=f"<bot{n}@test>", subject="Re", from_address="x@example.com",
+            to_address="y@example.com", buyer_text="spam " * 200,
+        ))
+    ticket.refresh_from_db()
+    assert len(ticket.search_text) <= SEARCH_TEXT_MAX
+    assert ticket.search_text.startswith("Question\nfirst words")
 
 
 def test_pages_continue_from_clocked_tickets_into_the_rest(agent):

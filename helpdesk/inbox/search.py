@@ -1,5 +1,5 @@
-"""Full-text search over a ticket's subject, the buyer's own words, the order id and the
-buyer's name.
+"""Full-text search over a ticket's subject and its messages' own words (the ticket's search
+text, kept as mail arrives), the order id and the buyer's name.
 
 On PostgreSQL each part is a query over its own GIN (or unique) index, and the parts are
 joined with UNION into one set of ticket ids: an OR across tables would scan every ticket.
@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Q
 
 from helpdesk.marketplaces.models import Buyer, Order
-from helpdesk.tickets.models import Message, Ticket
+from helpdesk.tickets.models import Ticket
 
 MAX_WORDS = 8
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -45,9 +45,8 @@ def search_q(text: str) -> Q:
 
 
 def _portable(text: str) -> Q:
-    by_message = Message.objects.filter(buyer_text__icontains=text).values("ticket_id")
     return (
-        Q(subject__icontains=text) | Q(pk__in=by_message)
+        Q(search_text__icontains=text)
         | Q(order__order_id__iexact=text) | Q(buyer__name__icontains=text)
     )
 
@@ -55,15 +54,11 @@ def _portable(text: str) -> Q:
 # (probe: count the matches, capped; query: the ticket ids; newest first: how to read the
 # newest matches of a common word by walking an index in time order).
 _ARMS = [
-    (f"SELECT 1 FROM {Message._meta.db_table} "
-     "WHERE to_tsvector('simple', buyer_text) @@ to_tsquery('simple', %s)",
-     f"SELECT ticket_id FROM {Message._meta.db_table} "
-     "WHERE to_tsvector('simple', buyer_text) @@ to_tsquery('simple', %s)",
-     "ORDER BY sent_at DESC"),
+    # search_vector: generated from search_text by the database (inbox migration 0003).
     (f"SELECT 1 FROM {Ticket._meta.db_table} "
-     "WHERE to_tsvector('simple', subject) @@ to_tsquery('simple', %s)",
+     "WHERE search_vector @@ to_tsquery('simple', %s)",
      f"SELECT id FROM {Ticket._meta.db_table} "
-     "WHERE to_tsvector('simple', subject) @@ to_tsquery('simple', %s)",
+     "WHERE search_vector @@ to_tsquery('simple', %s)",
      "ORDER BY last_message_at DESC, id DESC"),
     (f"SELECT 1 FROM {Buyer._meta.db_table} "
      "WHERE to_tsvector('simple', name) @@ to_tsquery('simple', %s)",

@@ -71,6 +71,10 @@ class Ticket(models.Model):
     )
     created_at = models.DateTimeField()
     last_message_at = models.DateTimeField()
+    # The subject and every message's own words (the buyer's and the seller's), kept as mail
+    # arrives so that a search reads one row per ticket (on PostgreSQL through a full-text
+    # index, inbox migration 0003).
+    search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-last_message_at"]

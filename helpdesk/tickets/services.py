@@ -87,6 +87,7 @@ def ticket_build(
         asin=asin,
         created_at=at,
         last_message_at=at,
+        search_text=subject[:500],
     )
 
 
@@ -159,9 +160,25 @@ def message_children(
     return references, attachments
 
 
+# Enough for any real thread; a runaway one (a bot writing daily) stops growing its search text.
+SEARCH_TEXT_MAX = 20_000
+
+
+def search_text_add(ticket: Ticket, words: str) -> bool:
+    """Add a message's own words to what the ticket is found by; whether it changed."""
+    room = SEARCH_TEXT_MAX - len(ticket.search_text) - 1
+    words = words.strip()[:room] if room > 0 else ""
+    if not words:
+        return False
+    ticket.search_text = f"{ticket.search_text}\n{words}" if ticket.search_text else words
+    return True
+
+
 def ticket_follow(ticket: Ticket, new: NewMessage) -> list[str]:
     """Move the ticket's last-message time and status for a new message; the changed fields."""
     updates = []
+    if search_text_add(ticket, new.buyer_text):
+        updates.append("search_text")
     if new.sent_at > ticket.last_message_at:
         ticket.last_message_at = new.sent_at
         updates.append("last_message_at")
