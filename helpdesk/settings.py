@@ -93,8 +93,6 @@ INSTALLED_APPS = [
     "helpdesk.replies",
     "helpdesk.accounts",
     "helpdesk.inbox",
-    "helpdesk.complaints",
-    "helpdesk.reports",
 ]
 
 MIDDLEWARE = [
