@@ -156,3 +156,15 @@ def test_presence_shows_who_else_is_viewing_or_replying(client, agent, queue, dj
     html = client.post(f"/inbox/tickets/{ticket.pk}/presence/", {"seen": "0.0"}).content.decode()
     assert "colleague is replying" in html and "new activity" in html
     assert "colleague is replying" in page(client, ticket)
+
+
+def test_times_inside_timeline_texts_read_in_the_agents_zone(client, agent):
+    AgentProfile.objects.create(user=agent, time_zone="Asia/Tokyo")
+    ticket = ticket_make(subject="Late answer")
+    TimelineEvent.objects.create(
+        ticket=ticket, at=timezone.now(), kind="clock_breached",
+        text="Clock missed: Buyer reply was due 2026-03-29 23:30 UTC",
+    )
+    html = page(client, ticket)
+    assert "Clock missed: Buyer reply was due 2026-03-30 08:30 JST" in html
+    assert "23:30 UTC" not in html

@@ -2,6 +2,7 @@
 exactly one copy, failures shown and retried, and the clock stopping only on success."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings as live_settings
@@ -14,10 +15,10 @@ from helpdesk.mail.services import Outcome, mail_ingest
 from helpdesk.replies.models import Outbox, OutboxState, ReplyTemplate
 from helpdesk.replies.outbox import outbox_retry
 from helpdesk.replies.selectors import outbox_for_ticket
-from helpdesk.replies.sending import BACKOFF, outbox_send
+from helpdesk.replies.sending import BACKOFF, outbox_alert_job, outbox_send
 from helpdesk.replies.services import reply_send
 from helpdesk.sla.models import Obligation
-from helpdesk.tickets.models import Message, TimelineEvent
+from helpdesk.tickets.models import AgentProfile, Message, TimelineEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +107,21 @@ def test_smtp_down_fails_visibly_and_a_later_retry_sends_exactly_one(settings, a
     outbox.refresh_from_db()
     assert outbox.state == OutboxState.SENT and outbox.attempts == 2
     assert clock(ticket).state == "met"
+
+
+def test_the_authors_alert_names_the_next_attempt_in_their_own_zone(settings, agent, run_all):
+    AgentProfile.objects.create(user=agent, time_zone="Asia/Tokyo")
+    ticket = buyer_ticket()
+    settings.MAILERS = mailer_settings(free_port())  # nothing listens: the send fails
+    outbox = send(ticket, agent)
+    run_all()
+    outbox.refresh_from_db()
+    tokyo = timezone.localtime(outbox.next_attempt_at, ZoneInfo("Asia/Tokyo"))
+    with smtp_server() as (server, port):
+        settings.MAILERS = mailer_settings(port)
+        assert outbox_alert_job(outbox.pk) == 1
+        [alert] = server.to("anna@example.test")
+    assert f"tried again at {tokyo:%Y-%m-%d %H:%M} JST" in alert.message.get_content()
 
 
 def test_a_refused_recipient_fails_for_good_and_alerts_the_author(settings, agent, run_all):

@@ -2,7 +2,8 @@
 call them, and the inbox computes a page's rows with them once, in Python, rather than
 through dozens of template lookups per row."""
 
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -39,6 +40,20 @@ def full_time(value: datetime | None) -> str:
         return ""
     local = timezone.localtime(value)
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+# How stored texts (the timeline, alerts) name a time: unambiguous for the record.
+_UTC_TIME = re.compile(r"\b(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC\b")
+
+
+def local_times(text: str) -> str:
+    """A stored text with each "2026-03-29 14:05 UTC" in it shown in the agent's zone."""
+
+    def local(match: re.Match) -> str:
+        at = datetime.fromisoformat(f"{match[1]}T{match[2]}").replace(tzinfo=UTC)
+        return full_time(at)
+
+    return _UTC_TIME.sub(local, text)
 
 
 def when(value: datetime | None, today=None) -> str:

@@ -11,6 +11,7 @@ itself: an agent confirms the reply arrived or sends it again knowingly.
 import logging
 from datetime import datetime, timedelta
 from uuid import uuid4
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
@@ -22,7 +23,13 @@ from helpdesk import jobs
 from helpdesk.mail.models import RawMail, RawMailStatus
 from helpdesk.mail.raw_store import blob_get, blob_put
 from helpdesk.sla.services import obligations_recompute
-from helpdesk.tickets.models import Direction, Message, MessageKind, TimelineEvent
+from helpdesk.tickets.models import (
+    AgentProfile,
+    Direction,
+    Message,
+    MessageKind,
+    TimelineEvent,
+)
 from helpdesk.tickets.services import NewAttachment, NewMessage, message_add
 
 from .models import Outbox, OutboxState
@@ -207,6 +214,17 @@ def _event(outbox: Outbox, kind: str, text: str, actor: object = None) -> None:
     )
 
 
+def _their_time(user: object, at: datetime) -> str:
+    """``at`` in the zone the user chose for their pages, as the page would show it."""
+    name = AgentProfile.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    try:
+        zone = ZoneInfo(name or "UTC")
+    except ZoneInfoNotFoundError:
+        zone = ZoneInfo("UTC")
+    local = at.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
 def outbox_alert_job(outbox_id: int) -> int:
     """Tell the author that a reply did not go (or may not have); how many mails went."""
     outbox = Outbox.objects.select_related("author", "ticket").filter(pk=outbox_id).first()
@@ -218,7 +236,8 @@ def outbox_alert_job(outbox_id: int) -> int:
     if outbox.state == OutboxState.UNCERTAIN:
         what = "may not have reached the buyer"
     elif outbox.next_attempt_at:
-        what = f"was not sent; it is tried again at {outbox.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+        again = _their_time(outbox.author, outbox.next_attempt_at)
+        what = f"was not sent; it is tried again at {again}"
     else:
         what = "was not sent, and is not tried again by itself"
     body = (f'Your reply "{outbox.subject}" on ticket #{ticket.pk} ({ticket.subject}) {what}.'

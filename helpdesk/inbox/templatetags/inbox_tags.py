@@ -49,6 +49,11 @@ def full_time(value: datetime | None) -> str:
 
 
 @register.filter
+def local_times(text: str) -> str:
+    return display.local_times(text)
+
+
+@register.filter
 def frame_document(html: str) -> str:
     """The document for ``<iframe sandbox srcdoc=…>``. Returned unsafe on purpose: the
     template's autoescaping turns it into a valid attribute value."""
