@@ -32,6 +32,8 @@ def fresh_database(url: str) -> None:
         subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True)
 
 
+# Ticket g says phrase g / 7 % 10: each phrase in one ticket in ten, old and new alike (the
+# newest tickets are those with g % 100 < 4).
 WORDS = ["where is my order", "the mug arrived broken", "lid is leaking", "wrong colour sent",
          "please cancel my order", "how do I return this", "thanks a lot", "size is too small",
          "parcel never arrived", "is it dishwasher safe"]
@@ -70,8 +72,8 @@ def populate(n: int) -> None:
         blank = sorted(ticket_cols & {"asin"})
         # The search text: the subject, then the message's words (as inserted below).
         searchable = "search_text" in ticket_cols
-        search_value = (f", 'Inquiry ' || g || ': ' || ({phrases})[1 + g % 10] || E'\\n' || "
-                        f"'Hello, ' || ({phrases})[1 + g % 10] || '. Order ' || g")
+        search_value = (f", 'Inquiry ' || g || ': ' || ({phrases})[1 + g / 7 % 10] || E'\\n' || "
+                        f"'Hello, ' || ({phrases})[1 + g / 7 % 10] || '. Order ' || g")
         c.execute(f"""
             INSERT INTO tickets_ticket (id, kind, status, channel_id, buyer_id, order_id,
                 assignee_id, subject, thread_subject, language, created_at, last_message_at
@@ -82,7 +84,7 @@ def populate(n: int) -> None:
                    CASE WHEN g % 100 < 2 OR g % 100 = 3 THEN 'open'
                         WHEN g % 100 = 2 THEN 'waiting' ELSE 'resolved' END,
                    {ch}, 1 + g % {buyers}, g, {assignee},
-                   'Inquiry ' || g || ': ' || ({phrases})[1 + g % 10], 'inquiry', 'en', t, t
+                   'Inquiry ' || g || ': ' || ({phrases})[1 + g / 7 % 10], 'inquiry', 'en', t, t
                    {", ''" * len(blank)}
                    {search_value if searchable else ""}
             FROM (SELECT g, CASE WHEN g % 100 < 4 THEN now() - (g % 2880) * interval '1 minute'
@@ -94,7 +96,7 @@ def populate(n: int) -> None:
                 to_address, language, buyer_text, quoted_text, body_html)
             SELECT t.id, t.id, 'in', t.kind, false, t.created_at, t.created_at,
                    '<' || t.id || '@bench>', '', t.subject, 'b@marketplace.amazon.com',
-                   'Buyer', '', 'en', 'Hello, ' || ({phrases})[1 + t.id % 10]
+                   'Buyer', '', 'en', 'Hello, ' || ({phrases})[1 + t.id / 7 % 10]
                    || '. Order ' || t.id, '', ''
             FROM tickets_ticket t""")
         c.execute("""
@@ -229,6 +231,9 @@ def main() -> None:
     row("/inbox/?q=<order id>", "/inbox/", {"q": Ticket.objects.get(pk=n // 2).order.order_id})
     row("/inbox/?q=<buyer name>", "/inbox/", {"q": Ticket.objects.get(pk=n // 3).buyer.name})
     row("/inbox/?q=broken (in 10 % of all messages)", "/inbox/", {"q": "broken"})
+    row("/inbox/?q=dishwasher safe (both in 10 %)", "/inbox/", {"q": "dishwasher safe"})
+    row("/inbox/?q=jane (the name of one buyer in 8)", "/inbox/", {"q": "jane"})
+    row("/inbox/?q=<a word in no ticket>", "/inbox/", {"q": "zyzzyva"})
     ticket = Ticket.objects.filter(obligations__is_open=True).order_by("pk").first()
     row("/inbox/tickets/<id>/", f"/inbox/tickets/{ticket.pk}/")
     client.force_login(manager)

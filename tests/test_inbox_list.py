@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 from inbox_support import queue_make, ticket_make, user_make
 
+from helpdesk.inbox import search
 from helpdesk.inbox.filters import InboxQuery, list_plan
 from helpdesk.inbox.listing import inbox_counts, inbox_page
 from helpdesk.tickets.actions import ticket_assign, ticket_escalate, ticket_mark_read
@@ -105,6 +106,19 @@ def test_search_finds_subject_words_order_and_buyer_name(client, agent, term):
     ticket_make(kind="other", subject="Closed teapot case", status="resolved")
     ids = row_ids(client.get("/inbox/", {"q": term}))
     assert hit.pk in ids and len(ids) == (2 if term.lower() == "teapot" else 1)
+
+
+@pytest.mark.parametrize("common_share", [0.0, 1.0])
+def test_common_and_rare_words_find_the_same_tickets(client, agent, monkeypatch, common_share):
+    """On PostgreSQL a common word is read newest first, a rare one from its index: the
+    same matches either way (on SQLite both are the same LIKE)."""
+    monkeypatch.setattr(search, "COMMON_SHARE", common_share)
+    hits = [ticket_make(subject=f"Case {n}", words="The strap tore", buyer_name="Ida Moss")
+            for n in range(3)]
+    ticket_make(subject="Other", words="Where is it", buyer_name="Tom")
+    expected = sorted(t.pk for t in hits)
+    assert sorted(row_ids(client.get("/inbox/", {"q": "strap"}))) == expected
+    assert sorted(row_ids(client.get("/inbox/", {"q": "moss"}))) == expected
 
 
 def test_search_finds_words_of_later_messages_in_the_thread_and_of_replies(client, agent):
