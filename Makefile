@@ -7,7 +7,7 @@ PORT ?= 8000
 export SELLER_ADDRESSES ?= support@example-seller.com,service@mugshop.de
 export DJANGO_SETTINGS_MODULE := helpdesk.settings
 
-.PHONY: run test setup system-deps migrate demo lint bench screenshots clean
+.PHONY: run test test-quick load setup system-deps migrate demo lint bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -18,11 +18,14 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 	@mkdir -p var
 
-# System packages the tests drive for real: Dovecot (IMAP) and Chromium (browser tests).
+# System packages the tests drive for real: Dovecot (IMAP), Chromium (browser tests), and
+# Redis and PostgreSQL binaries (the fault tests start, stop and restart their own servers).
 system-deps:
 	@missing=""; \
 	command -v dovecot >/dev/null || missing="$$missing dovecot-imapd"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "Missing system packages:$$missing (run: sudo apt-get install$$missing)"; fi; \
@@ -39,6 +42,14 @@ run: demo
 
 test: setup system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Everything but the long fault runs (-m 'not slow').
+test-quick: setup system-deps
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# The load test of docs/RELIABILITY.md (PostgreSQL bench_load, Redis DB 7, gunicorn, locust).
+load: setup
+	$(PY) bench/load/run.py $(LOAD_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check helpdesk tests bench

@@ -3,9 +3,15 @@
 Without ``REDIS_URL`` a job runs in-process, right after the surrounding transaction commits,
 so one machine with no services works. With ``REDIS_URL`` it is enqueued on an RQ queue and
 served by ``manage.py rqworker``. Jobs must be idempotent: RQ retries a job that died.
+
+Redis holds no state of its own: every job's work is also recorded in the database (a raw
+mail still ``received``, an outbox row still ``queued``), and the periodic ``outbox_retry``
+enqueues again what is due. So a job that cannot be enqueued (Redis down) or that is lost
+(Redis restarted empty, a worker killed) is logged and picked up later, never lost.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +22,12 @@ logger = logging.getLogger(__name__)
 
 # Seconds to wait before each retry of a failed job.
 RETRY_INTERVALS = [10, 60, 300]
+# How long the answer of ``queue_reachable`` is kept, and how long its ping may take: every
+# page asks, and a page must not wait on a Redis that is away.
+REACHABLE_CACHE_SECONDS = 5.0
+PING_TIMEOUT = 0.5
+
+_reachable: tuple[float, bool] | None = None
 
 
 def uses_redis() -> bool:
@@ -32,11 +44,23 @@ def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default", **kwar
 
 def _enqueue_rq(func: Callable[..., Any], args: tuple, kwargs: dict, queue: str) -> None:
     import django_rq
+    from redis.exceptions import RedisError
     from rq import Retry
 
-    django_rq.get_queue(queue).enqueue(
-        func, *args, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS), **kwargs
-    )
+    try:
+        django_rq.get_queue(queue).enqueue(
+            func, *args, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            **kwargs,
+        )
+    except RedisError:
+        # The caller's work is committed and its row says it is still to do: the periodic
+        # retry enqueues it once Redis is back. Failing the caller (a 500 to a webhook, an
+        # agent's reply form) would help nobody.
+        _reachable_remember(False)
+        logger.warning(
+            "Redis unreachable: job %s(%s) not enqueued; the periodic retry will enqueue it",
+            getattr(func, "__name__", func), ", ".join(map(str, args)), exc_info=True,
+        )
 
 
 def _run_in_process(func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
@@ -46,3 +70,53 @@ def _run_in_process(func: Callable[..., Any], args: tuple, kwargs: dict) -> None
         # In-process there is no worker to retry; the job's own state (e.g. an outbox row
         # left queued) is what a later run picks up. Never let it break the caller.
         logger.exception("in-process job %s failed", getattr(func, "__name__", func))
+
+
+def queue_waiting(queue: str) -> int | None:
+    """Jobs waiting on ``queue``: 0 without Redis, None when Redis cannot be asked."""
+    if not uses_redis():
+        return 0
+    import django_rq
+    from redis.exceptions import RedisError
+
+    try:
+        return django_rq.get_queue(queue).count
+    except RedisError:
+        _reachable_remember(False)
+        return None
+
+
+def queue_reachable() -> bool:
+    """Whether the job queue answers (always true without Redis). Cached a few seconds."""
+    global _reachable
+    if not uses_redis():
+        return True
+    now = time.monotonic()
+    if _reachable is not None and now - _reachable[0] < REACHABLE_CACHE_SECONDS:
+        return _reachable[1]
+    return _reachable_remember(_ping())
+
+
+def _ping() -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=PING_TIMEOUT, socket_timeout=PING_TIMEOUT
+        )
+        with client:
+            return bool(client.ping())
+    except redis.exceptions.RedisError:
+        return False
+
+
+def _reachable_remember(reachable: bool) -> bool:
+    global _reachable
+    _reachable = (time.monotonic(), reachable)
+    return reachable
+
+
+def queue_reachable_forget() -> None:
+    """Ask Redis again on the next call (tests, and after a change of ``REDIS_URL``)."""
+    global _reachable
+    _reachable = None

@@ -70,8 +70,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def _rq_url(url: str) -> str:
+    # A Redis that is away must fail an enqueue at once, not hang the request that enqueues
+    # (the job's row stays to do; the periodic retry enqueues it later).
+    if not url or "socket_connect_timeout" in url:
+        return url
+    return url + ("&" if "?" in url else "?") + "socket_connect_timeout=2"
+
+
 RQ_QUEUES = {
-    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}
+    name: {"URL": _rq_url(REDIS_URL or "redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 300}
     for name in ("default", "ingest", "mail")
 }
 
@@ -93,6 +103,8 @@ INSTALLED_APPS = [
     "helpdesk.replies",
     "helpdesk.accounts",
     "helpdesk.inbox",
+    "helpdesk.complaints",
+    "helpdesk.reports",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +151,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "helpdesk.sla.context_processors.sweep_warning",
+                "helpdesk.context_processors.queue_warning",
             ],
         },
     },

@@ -13,5 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("ingest/", include("helpdesk.mail.urls")),
     path("inbox/", include("helpdesk.inbox.urls")),
+    path("inbox/", include("helpdesk.complaints.urls")),
+    path("reports/", include("helpdesk.reports.urls")),
     path("django-rq/", include("django_rq.urls")),
 ]
+
+handler500 = "helpdesk.error_views.server_error_or_unavailable"

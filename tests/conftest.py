@@ -10,13 +10,16 @@ from mails import FIXTURE_MAIL, SELLER_ADDRESSES
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path_factory) -> Iterator[None]:
     """Each test gets its own raw store, the demo seller addresses, and fresh rules."""
+    from helpdesk.complaints.services import matcher_forget
     from helpdesk.mail.recognise import ruleset_forget
 
     settings.RAW_MAIL_DIR = tmp_path_factory.mktemp("raw")
     settings.SELLER_ADDRESSES = SELLER_ADDRESSES
     ruleset_forget()
+    matcher_forget()
     yield
     ruleset_forget()
+    matcher_forget()
 
 
 @pytest.fixture
@@ -62,3 +65,12 @@ def run_jobs(db) -> Callable[[], None]:
             worker.work(burst=True)
 
     return run
+
+
+@pytest.fixture
+def own_redis(settings) -> Iterator:
+    """A Redis of the test's own (tests/services.py), set as the job queue; the fault tests
+    stop and start it."""
+    from faults_support import redis_own
+
+    yield from redis_own(settings)

@@ -7,11 +7,13 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 from django.contrib.auth.models import Group, User
+from django.db.models import F
 from django.utils import timezone
 
 from helpdesk.mail.services import IngestResult, mail_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
-from helpdesk.marketplaces.models import Channel
+from helpdesk.marketplaces.models import Channel, Order
+from helpdesk.marketplaces.orders_import import orders_import, orders_parse
 from helpdesk.tickets.models import AgentProfile, Queue
 
 # Printed by `load_demo` and listed in README; for a local demo only.
@@ -99,3 +101,19 @@ def demo_mail_ingest(folder: Path, *, now: datetime | None = None) -> list[Inges
             raw = new_date + b"\r\n" + raw
         results.append(mail_ingest(raw=raw, source=f"demo:{source}"))
     return results
+
+
+def demo_orders_import(path: Path, *, now: datetime | None = None) -> int:
+    """Import the sample order report with its purchase dates moved so that the newest is two
+    days old, as the demo mail is moved: the account-health figures count the last 60 days."""
+    now = now or timezone.now()
+    rows = orders_parse(path.read_bytes())
+    orders_import(data=path.read_bytes())
+    newest = max((r.purchased_at for r in rows if r.purchased_at), default=None)
+    if newest is None:
+        return len(rows)
+    shift = now - timedelta(days=2) - newest
+    Order.objects.filter(order_id__in=[r.order_id for r in rows]).update(
+        purchased_at=F("purchased_at") + shift, shipped_at=F("shipped_at") + shift
+    )
+    return len(rows)

@@ -5,6 +5,7 @@ mail carries, and header decoding is done here so that one bad header cannot sin
 """
 
 import email
+import email.errors
 import email.policy
 import re
 from dataclasses import dataclass, field
@@ -58,8 +59,16 @@ KEPT_HEADERS = (
     "content-language",
     "return-path",
 )
-_MSGID = re.compile(r"<[^<>\s]+>")
+# Control characters are no part of an id; NUL would also be refused by PostgreSQL in the
+# dedup key, and the mail would then have no row at all.
+_MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
+
+
+def storable(text: str) -> str:
+    """Text the database takes: no NUL (PostgreSQL refuses it), no lone surrogates (the
+    parser's stand-ins for undecodable bytes, which no database encodes)."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 def decode(value: object) -> str:
@@ -69,13 +78,14 @@ def decode(value: object) -> str:
     raw = str(value)
     try:
         text = str(make_header(decode_header(raw)))
-    except (LookupError, UnicodeError, ValueError, AssertionError, TypeError):
+    except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
+            email.errors.MessageError):  # e.g. HeaderParseError: an encoded word not base64
         text = raw
-    return " ".join(text.split())
+    return storable(" ".join(text.split()))
 
 
 def _message_ids(value: str) -> list[str]:
-    return _MSGID.findall(value or "")
+    return _MSGID.findall(storable(value or ""))
 
 
 def _date(value: str) -> datetime | None:
@@ -160,6 +170,18 @@ def parse_mail(raw: bytes) -> ParsedMail:
     if not msg.keys():
         raise ParseError("no header could be read: not a mail")
 
+    try:
+        mail = _headers_read(msg)
+    except Exception as exc:  # a header nothing above foresaw: quarantine, never crash
+        raise ParseError(f"unreadable headers: {type(exc).__name__}: {exc}") from exc
+    try:
+        _walk(msg, mail)
+    except Exception as exc:
+        raise ParseError(f"unreadable body: {exc}") from exc
+    return mail
+
+
+def _headers_read(msg: Message) -> ParsedMail:
     from_name, from_address = parseaddr(decode(msg.get("From")))
     _, reply_to = parseaddr(decode(msg.get("Reply-To")))
     message_ids = _message_ids(str(msg.get("Message-ID") or ""))
@@ -169,7 +191,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         when = _date(str(received).rpartition(";")[2].strip())
         if when:
             received_dates.append(when)
-    mail = ParsedMail(
+    return ParsedMail(
         message_id=message_ids[0] if message_ids else "",
         in_reply_to=in_reply_to[0] if in_reply_to else "",
         references=_message_ids(str(msg.get("References") or ""))[-20:],
@@ -188,14 +210,10 @@ def parse_mail(raw: bytes) -> ParsedMail:
         text="",
         html="",
     )
-    try:
-        _walk(msg, mail)
-    except Exception as exc:
-        raise ParseError(f"unreadable body: {exc}") from exc
-    return mail
 
 
 def scan_message_id(raw: bytes) -> str:
     """The Message-ID of bytes that could not be parsed, if one can be read at all."""
-    match = re.search(rb"^Message-ID:\s*(<[^<>\s]+>)", raw[:65536], re.IGNORECASE | re.MULTILINE)
+    match = re.search(rb"^Message-ID:\s*(<[^<>\s\x00-\x1f\x7f]+>)", raw[:65536],
+                      re.IGNORECASE | re.MULTILINE)
     return match.group(1).decode("ascii", errors="replace") if match else ""

@@ -4,7 +4,7 @@ from mail."""
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ from helpdesk.tickets.services import (
 from helpdesk.tickets.threading import thread_find
 
 from .models import RawMail, RawMailStatus
-from .parse import ParsedMail, ParseError, parse_mail, scan_message_id
+from .parse import ParsedMail, ParseError, parse_mail, scan_message_id, storable
 from .raw_store import blob_get, blob_key, blob_put
 from .recognise import Recognised, Ruleset, recognise
 from .text import sanitise_html, thread_subject
@@ -66,7 +66,7 @@ def _raw_mail_create(raw: bytes, sha256: str, source: str, key: str) -> RawMail 
     try:
         with transaction.atomic():
             return RawMail.objects.create(
-                dedup_key=key, sha256=sha256, size=len(raw), source=source[:300],
+                dedup_key=key, sha256=sha256, size=len(raw), source=storable(source)[:300],
                 received_at=timezone.now(),
             )
     except IntegrityError:
@@ -88,6 +88,9 @@ def mail_ingest(
         parsed = parse_mail(raw)
     except ParseError as exc:
         reason = str(exc)
+    except Exception as exc:  # a parser bug must cost a quarantine, never the mail's row
+        logger.exception("the parser failed on a mail")
+        reason = f"the parser failed: {type(exc).__name__}: {exc}"
     key, collision_key = dedup_keys(raw, parsed)
     raw_mail = _raw_mail_create(raw, sha256, source, key)
     if raw_mail is None and collision_key:
@@ -126,6 +129,31 @@ def raw_mail_process_job(raw_mail_id: int) -> None:
     raw_mail_process(raw_mail_id=raw_mail_id)
 
 
+# A raw mail still 'received' this long after it arrived has lost its job (Redis was down or
+# restarted empty, a worker was killed mid-job) once the ingest queue has nothing waiting.
+STUCK_AFTER = timedelta(minutes=2)
+
+
+def raw_mail_requeue(*, now: datetime | None = None, older_than: timedelta = STUCK_AFTER) -> int:
+    """Enqueue again the processing of mail that was kept but never processed; how many.
+
+    Run by the periodic ``outbox_retry``. It waits while the ingest queue still has jobs
+    waiting: a backlog's mail has its jobs, and enqueueing them again every minute would
+    only make it longer. A second job for a mail is harmless (``raw_mail_process``)."""
+    now = now or timezone.now()
+    if jobs.queue_waiting("ingest") != 0:
+        return 0  # a backlog, or Redis is away and nothing can be enqueued
+    ids = list(
+        RawMail.objects.filter(status=RawMailStatus.RECEIVED, received_at__lt=now - older_than)
+        .order_by("pk").values_list("pk", flat=True)
+    )
+    for pk in ids:
+        jobs.enqueue(raw_mail_process_job, pk, queue="ingest")
+    if ids:
+        logger.info("%s raw mails had lost their processing job: enqueued again", len(ids))
+    return len(ids)
+
+
 def quarantine_retry() -> list[IngestResult]:
     """Process every quarantined mail again, e.g. after the rules or the parser improved."""
     ids = RawMail.objects.filter(status=RawMailStatus.QUARANTINED).values_list("pk", flat=True)
@@ -133,6 +161,8 @@ def quarantine_retry() -> list[IngestResult]:
 
 
 def _quarantine(raw_mail: RawMail, reason: str) -> IngestResult:
+    # The reason may quote the mail (an exception's text): it must be storable itself.
+    reason = storable(reason)
     raw_mail.status = RawMailStatus.QUARANTINED
     raw_mail.quarantine_reason = reason
     raw_mail.processed_at = timezone.now()
@@ -241,7 +271,7 @@ def ticket_facts(
 
 def _clean(text: str) -> str:
     # PostgreSQL refuses NUL characters in text; they carry nothing a reader needs.
-    return text.replace("\x00", "")
+    return storable(text)
 
 
 def _buyer(found: Recognised) -> Buyer:

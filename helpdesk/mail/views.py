@@ -12,6 +12,10 @@ from .models import RawMail
 from .raw_store import RawStoreError
 from .services import mail_ingest
 
+# A form upload is a sender using the wrong API, not a mail: refused so that it notices,
+# rather than kept as a quarantined "mail" that is really a form body.
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
 
 def _authorised(request: HttpRequest) -> bool:
     expected = settings.INGEST_TOKEN
@@ -29,6 +33,11 @@ def ingest_raw(request: HttpRequest) -> JsonResponse:
         response = JsonResponse({"error": "a valid bearer token is required"}, status=401)
         response["WWW-Authenticate"] = 'Bearer realm="ingest"'
         return response
+    if request.content_type.lower().startswith(FORM_TYPES):
+        return JsonResponse(
+            {"error": "a form upload is not accepted: send the raw mail as the body "
+                      "(Content-Type: message/rfc822)"}, status=415,
+        )
     limit = settings.INGEST_MAX_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -125,10 +125,20 @@ class Order(models.Model):
     purchased_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=40, blank=True, help_text="As the order report says, e.g. Shipped, Cancelled."
+    )
+    fulfilment = models.CharField(
+        max_length=20, blank=True, help_text="Amazon (FBA) or Merchant (FBM), from the report."
+    )
+    imported_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last updated from an order report."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["purchased_at"], name="order_purchased")]
 
     def __str__(self) -> str:
         return self.order_id

@@ -4,18 +4,26 @@ Jinja2's ``SandboxedEnvironment`` refuses private and internal attributes; on to
 context holds only ``Record``s, strings and tuples, never a model instance, so no attribute
 chain leads to the ORM, the user table or settings. Anything missing stops the render with a
 message in the agent's words: a buyer never gets ``{{ }}``, "None" or an empty greeting.
+
+A template is also bounded in what it may cost: no calls at all, loops that stop after
+``MAX_LOOP_ITERATIONS`` passes, operators and filters that refuse to build values larger than
+``MAX_OUTPUT`` characters (before building them), and an output cut off at ``MAX_OUTPUT``. A
+template can therefore neither escape nor exhaust the worker (``{{ 'a' * 10**9 }}``).
 """
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, wraps
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency
-from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta, nodes
+from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta, nodes, pass_context
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from jinja2.utils import missing
 
@@ -50,8 +58,35 @@ TERRITORY = {"com": "US", "uk": "GB", "ca": "CA", "de": "DE", "fr": "FR", "it": 
              "es": "ES", "jp": "JP", "nl": "NL", "pl": "PL", "se": "SE"}
 
 
+# A marketplace reply is a few paragraphs; these bound what a template may cost.
+MAX_OUTPUT = 20_000  # characters of a rendered field, and of any value built on the way
+MAX_LOOP_ITERATIONS = 1_000  # passes of all loops of one render together
+MAX_ARGUMENT = 1_000  # a number or text given to a filter (widths, lengths, separators)
+MAX_INT_BITS = 4_096  # integers a template computes (10**1000 is more than enough)
+# A %-format with a width or precision of five digits or more, or taken from an argument.
+_HUGE_FORMAT = re.compile(r"%(\([^)]*\))?[-#0 +]*(\*|\d{5,}|\d*\.(\*|\d{5,}))")
+
+
 class RenderError(Exception):
     """A template could not become a reply; the message is for the agent."""
+
+
+class TemplateRefused(RenderError):
+    """The template does what no reply may, whatever the ticket: refused when it is saved."""
+
+
+class LimitError(TemplateRefused):
+    """The template would cost more than a reply may (size, loops, numbers)."""
+
+
+TOO_LONG = (f"The template would write more than {MAX_OUTPUT:,} characters; no reply needs "
+            "that many." + NOTHING_SENT)
+TOO_MANY_LOOPS = (f"The template loops more than {MAX_LOOP_ITERATIONS:,} times; no reply needs "
+                  "that many." + NOTHING_SENT)
+TOO_BIG_NUMBER = "The template computes a number too large for a reply." + NOTHING_SENT
+TOO_BIG_ARGUMENT = (f"A filter was given a value over {MAX_ARGUMENT:,} (a width, length or "
+                    "text); no reply needs that much." + NOTHING_SENT)
+NO_CALLS = "Calling functions or methods is not available in replies; use a filter instead."
 
 
 class Record:
@@ -74,7 +109,15 @@ class Record:
         return self._values[name]
 
     def __repr__(self) -> str:
-        return f"Record({self._label!r}, {self._values!r})"
+        return f"Record({self._label!r})"
+
+    def __str__(self) -> str:
+        # '%s' % buyer or '{}'.format(buyer) would write the whole record past _finalize.
+        raise TemplateRefused(f"{{{{ {self._label} }}}} is a group of values: name one, e.g. "
+                          f"{{{{ {self._label}.name }}}}.")
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
 
 
 class Missing(StrictUndefined):
@@ -103,10 +146,15 @@ def _finalize(value: object) -> object:
         raise RenderError("A value in the template is empty, so the reply would show a blank "
                           "or 'None'." + NOTHING_SENT)
     if isinstance(value, Record):
-        raise RenderError(f"{{{{ {value._label} }}}} is a group of values: name one, e.g. "
-                          f"{{{{ {value._label}.name }}}}.")
-    if isinstance(value, tuple):
-        raise RenderError("A list cannot be written as it is: loop over it with {% for %}.")
+        raise TemplateRefused(f"{{{{ {value._label} }}}} is a group of values: name one, e.g. "
+                              f"{{{{ {value._label}.name }}}}.")
+    if isinstance(value, tuple | list):
+        raise TemplateRefused("A list cannot be written as it is: loop over it with "
+                              "{% for %}.")
+    if not isinstance(value, str | int | float | Decimal | date):
+        # Anything else (the template itself as `self`, a filter's generator) is no text
+        # for a buyer, and its repr would show internals.
+        raise TemplateRefused("This value cannot be written in a reply." + NOTHING_SENT)
     return value
 
 
@@ -136,9 +184,137 @@ def money_format(amount: Decimal | float | int | str, currency: str, *, locale: 
     return format_currency(Decimal(str(amount)), currency, locale=locale)
 
 
+_loop_budget: ContextVar[list[int]] = ContextVar("loop_budget")
+
+
+def _size(value: object) -> int:
+    return len(value) if isinstance(value, str | bytes | list | tuple) else 0
+
+
+def _bounded(value: object) -> object:
+    if _size(value) > MAX_OUTPUT:
+        raise LimitError(TOO_LONG)
+    if isinstance(value, int) and not isinstance(value, bool) and (
+        value.bit_length() > MAX_INT_BITS
+    ):
+        raise LimitError(TOO_BIG_NUMBER)
+    return value
+
+
+def _format_checked(text: object) -> None:
+    if isinstance(text, str) and _HUGE_FORMAT.search(text):
+        raise LimitError(TOO_LONG)
+
+
+def _no_records(values: object) -> None:
+    """'%r' % (buyer,) would write a record's insides, which _finalize never sees."""
+    if isinstance(values, dict):
+        values = list(values.values())
+    for value in values if isinstance(values, list | tuple) else [values]:
+        if isinstance(value, Record):
+            str(value)  # raises with the message that names the record
+
+
+def _bounded_binop(op: str, left: object, right: object) -> object:
+    """The operators that can build large values, checked before they build them."""
+    if op == "*":
+        count, seq = (right, left) if isinstance(right, int) else (left, right)
+        if isinstance(count, int) and _size(seq) * max(count, 0) > MAX_OUTPUT:
+            raise LimitError(TOO_LONG)
+        if isinstance(left, int) and isinstance(right, int) and (
+            left.bit_length() + right.bit_length() > MAX_INT_BITS
+        ):
+            raise LimitError(TOO_BIG_NUMBER)
+    elif op == "**" and isinstance(left, int) and isinstance(right, int) and right > 0 and (
+        abs(left) > 1 and max(left.bit_length() - 1, 1) * right > MAX_INT_BITS
+    ):
+        raise LimitError(TOO_BIG_NUMBER)
+    elif op == "+" and _size(left) + _size(right) > MAX_OUTPUT:
+        raise LimitError(TOO_LONG)
+    elif op == "%":
+        _format_checked(left)
+        _no_records(right)
+    return _bounded(SandboxedEnvironment.default_binop_table[op](left, right))
+
+
+def _filter_bounded(name: str, func: Callable) -> Callable:
+    """A filter that refuses huge arguments before it runs and huge results after."""
+    skip = 1 if getattr(func, "jinja_pass_arg", None) else 0  # the context/environment
+
+    @wraps(func)
+    def bounded(*args: object, **kwargs: object) -> object:
+        value, arguments = args[skip] if len(args) > skip else "", [*args[skip + 1:],
+                                                                     *kwargs.values()]
+        for arg in arguments:
+            if isinstance(arg, int | float | str) and not isinstance(arg, bool) and (
+                (len(arg) if isinstance(arg, str) else abs(arg)) > MAX_ARGUMENT
+            ):
+                raise LimitError(TOO_BIG_ARGUMENT)
+        if name == "format":
+            _format_checked(value)
+            _no_records(arguments)
+        if _growth(name, value, arguments) > MAX_OUTPUT:
+            raise LimitError(TOO_LONG)
+        return _bounded(func(*args, **kwargs))
+
+    return bounded
+
+
+def _growth(name: str, value: object, arguments: list[object]) -> int:
+    """What the filters whose output grows with input × argument would add, before they
+    build it (the others are bounded by their input and the argument limit)."""
+    if not isinstance(value, str) or not arguments:
+        return 0
+    first = arguments[0]
+    if name == "replace" and len(arguments) > 1 and isinstance(arguments[1], str):
+        hits = len(value) + 1 if first == "" else value.count(str(first))
+        return len(value) + hits * len(arguments[1])
+    if name == "join" and isinstance(first, str):
+        return len(value) * (len(first) + 1)
+    if name == "indent":
+        width = len(first) if isinstance(first, str) else first if isinstance(first, int) else 0
+        return len(value) + (value.count("\n") + 1) * width
+    return 0
+
+
+@pass_context
+def _loop_items(context: Context, iterable: object) -> Iterator[object]:
+    """Every ``{% for %}`` iterates through this: all loops of a render share one budget.
+    (Taking the context keeps Jinja from running it at compile time.)"""
+    budget = _loop_budget.get(None)
+    if budget is None:  # rendered outside template_render (e.g. a trial in a shell)
+        budget = [MAX_LOOP_ITERATIONS]
+    for item in iterable:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise LimitError(TOO_MANY_LOOPS)
+        yield item
+
+
+class ReplyEnvironment(SandboxedEnvironment):
+    """The sandbox, plus: no calls, and operators that cannot build huge values. Intercepted
+    operators are also never folded at compile time, so saving a template costs nothing."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def call(__self, __context: Context, __obj: object, *args: object,  # noqa: N805
+             **kwargs: object) -> object:
+        raise SecurityError(NO_CALLS)
+
+    def call_binop(self, context: Context, op: str, left: object, right: object) -> object:
+        return _bounded_binop(op, left, right)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Filter(loop.iter, "_loop_items", [], [], None, None,
+                                     lineno=loop.lineno)
+        return tree
+
+
 @lru_cache(maxsize=32)
 def environment(locale_id: str = "en") -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = ReplyEnvironment(
         undefined=Missing, finalize=_finalize, autoescape=False, trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -148,6 +324,8 @@ def environment(locale_id: str = "en") -> SandboxedEnvironment:
     env.filters["money"] = lambda amount, currency="EUR": money_format(
         amount, currency, locale=locale
     )
+    env.filters = {name: _filter_bounded(name, func) for name, func in env.filters.items()}
+    env.filters["_loop_items"] = _loop_items
     return env
 
 
@@ -161,14 +339,22 @@ def template_problems(source: str) -> list[str]:
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         return [f"Line {line}: {exc.message}" if line else str(exc)]
+    # `self` (the template itself) is never reported undeclared by Jinja: named here.
+    names = meta.find_undeclared_variables(tree) | {
+        node.name for node in tree.find_all(nodes.Name) if node.name == "self"
+    }
     problems = [
         f"Unknown variable '{name}'. Available: {', '.join(sorted(ALLOWED))}."
-        for name in sorted(meta.find_undeclared_variables(tree) - ALLOWED.keys())
+        for name in sorted(names - ALLOWED.keys())
     ]
     problems += [
         f"Line {node.lineno}: calling functions or methods is not available in replies; "
         "use a filter instead, e.g. {{ buyer.name|upper }}."
         for node in tree.find_all(nodes.Call)
+    ]
+    problems += [
+        f"Line {node.lineno}: a reply cannot include, import or extend other templates."
+        for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))
     ]
     for node, name in _attribute_uses(tree):
         if name.startswith("_"):
@@ -179,7 +365,37 @@ def template_problems(source: str) -> list[str]:
             known = ", ".join(sorted(ALLOWED[node.node.name]))
             problems.append(f"Line {node.lineno}: {node.node.name} has no '{name}'. "
                             f"Available: {known}.")
+    if not problems:
+        problems += _trial_problems(source)
     return problems
+
+
+def _trial_problems(source: str) -> list[str]:
+    """A trial render against a ticket that knows everything: finds what only shows when the
+    template runs (a value too large to build, a loop without end). Other errors depend on
+    the ticket and are the agent's to see."""
+    try:
+        template_render(source, _trial_context(), locale=Locale.parse("en"))
+    except TemplateRefused as exc:
+        return [str(exc).removesuffix(NOTHING_SENT)]
+    except RenderError as exc:
+        if isinstance(exc.__cause__, SecurityError):
+            return [str(exc).removesuffix(NOTHING_SENT)]
+    return []
+
+
+def _trial_context() -> dict:
+    item = Record("item", title="Travel Mug 450 ml", asin="B01FCAWEYM", sku="MUG-450",
+                  quantity=1)
+    values = {name: {field: f"sample {field}" for field in fields}
+              for name, fields in ALLOWED.items()}
+    values["order"].update(items=(item,), id="111-7366207-0755439")
+    values["ticket"]["id"] = 1
+    context: dict[str, object] = {
+        name: Record(name, **fields) for name, fields in values.items() if fields
+    }
+    context["today"] = "24 Dec 2026"
+    return context
 
 
 def _attribute_uses(tree: nodes.Template) -> Iterable[tuple[nodes.Node, str]]:
@@ -195,8 +411,9 @@ def _attribute_uses(tree: nodes.Template) -> Iterable[tuple[nodes.Node, str]]:
 
 def template_render(source: str, context: dict, *, locale: Locale) -> str:
     """Render a template; every failure becomes a ``RenderError`` the agent can act on."""
+    budget = _loop_budget.set([MAX_LOOP_ITERATIONS])
     try:
-        return environment(str(locale)).from_string(source).render(context).strip()
+        return _render_bounded(environment(str(locale)).from_string(source), context).strip()
     except RenderError:
         raise
     except SecurityError as exc:
@@ -208,3 +425,19 @@ def template_render(source: str, context: dict, *, locale: Locale) -> str:
         raise RenderError(f"The template could not be rendered: {exc}." + NOTHING_SENT) from exc
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise RenderError(f"The template could not be rendered: {exc}." + NOTHING_SENT) from exc
+    except (MemoryError, RecursionError) as exc:
+        raise LimitError(TOO_LONG) from exc
+    finally:
+        _loop_budget.reset(budget)
+
+
+def _render_bounded(template: object, context: dict) -> str:
+    # Written piece by piece, so a template cannot build a huge reply before it is refused.
+    out: list[str] = []
+    written = 0
+    for piece in template.generate(context):
+        written += len(piece)
+        if written > MAX_OUTPUT:
+            raise LimitError(TOO_LONG)
+        out.append(piece)
+    return "".join(out)

@@ -208,11 +208,15 @@ def message_event(ticket: Ticket, message: Message, new: NewMessage) -> Timeline
 def tickets_messages_added(tickets: Iterable[Ticket]) -> None:
     """Called once messages were added to ``tickets``, in the same transaction, by
     ``message_add`` and by the batch ingest (once per batch, with every ticket it touched).
-    The one place for work derived from a ticket's messages: their SLA obligations."""
-    # sla builds on tickets; importing it here keeps the import graph one-way.
+    The one place for work derived from a ticket's messages: their SLA obligations and
+    their complaint category."""
+    # sla and complaints build on tickets; importing here keeps the import graph one-way.
+    from helpdesk.complaints.services import tickets_categorise
     from helpdesk.sla.services import obligations_recompute
 
+    tickets = list(tickets)
     obligations_recompute(ticket_ids=[ticket.pk for ticket in tickets])
+    tickets_categorise(tickets=tickets)
 
 
 @transaction.atomic

@@ -5,12 +5,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
 from helpdesk.mail.batch import kept_ingest
 from helpdesk.mail.batch_read import KeepAhead, KeptMail
+from helpdesk.mail.raw_store import RawStoreError
 from helpdesk.mail.recognise import Ruleset, ruleset_get
 from helpdesk.mail.services import IngestResult, Outcome, quarantine_retry
 from helpdesk.mail.sources.files import mails_read, paths_expand
@@ -20,6 +22,12 @@ from helpdesk.mail.sources.files import mails_read, paths_expand
 BATCH = 500
 # Batches the keeper may read ahead: it evens out the disk's hiccups; memory stays flat.
 AHEAD = 2
+
+
+class RawStoreUnavailable(CommandError, RawStoreError):
+    """The store cannot keep mail (disk full, read-only): the command stops with this one
+    line and a non-zero exit, and the mail stays in its files for the next run. Still a
+    RawStoreError for callers in Python."""
 
 
 class Command(BaseCommand):
@@ -47,12 +55,19 @@ class Command(BaseCommand):
             show_bar = not options["json"] and sys.stderr.isatty()
             # The keeper forks before any bar starts its monitor thread, and there is no bar
             # unless shown: even a disabled one keeps that thread running for good.
-            with (
-                KeepAhead() as keeper,
-                _sqlite_write_room(),
-                tqdm(total=len(files), unit="file") if show_bar else nullcontext() as bar,
-            ):
-                _ingest_all(_batches(files, bar), keeper, counts, ruleset_get())
+            try:
+                with (
+                    KeepAhead() as keeper,
+                    _sqlite_write_room(),
+                    tqdm(total=len(files), unit="file") if show_bar else nullcontext() as bar,
+                ):
+                    _ingest_all(_batches(files, bar), keeper, counts, ruleset_get())
+            except RawStoreError as exc:
+                raise RawStoreUnavailable(
+                    f"{exc} (RAW_MAIL_DIR={settings.RAW_MAIL_DIR}); stopped after "
+                    f"{counts['read']} mails, the rest were not ingested: run the command "
+                    "again once the store can be written (mail already in is a duplicate)"
+                ) from exc
         summary = {
             "read": counts["read"],
             "stored": counts[Outcome.STORED],

@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from .models import ComplaintCategory, ComplaintRule, TicketComplaint
+
+
+class ComplaintRuleInline(admin.TabularInline):
+    model = ComplaintRule
+    extra = 0
+
+
+@admin.register(ComplaintCategory)
+class ComplaintCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "position"]
+    inlines = [ComplaintRuleInline]
+
+
+@admin.register(ComplaintRule)
+class ComplaintRuleAdmin(admin.ModelAdmin):
+    list_display = ["category", "language", "is_active"]
+    list_filter = ["category", "language", "is_active"]
+    search_fields = ["keywords"]
+
+
+@admin.register(TicketComplaint)
+class TicketComplaintAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "category", "source", "matched", "corrected_by", "updated_at"]
+    list_filter = ["category", "source"]
+    raw_id_fields = ["ticket"]
+    list_select_related = ["ticket", "category", "corrected_by"]

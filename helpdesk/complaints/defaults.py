@@ -1,0 +1,142 @@
+"""The shipped complaint categories and their keywords per language. Installed by a data
+migration and editable in admin afterwards (Complaint categories → Complaint rules).
+
+Keywords are whole words or phrases in any case; a trailing * matches any ending. When a
+text matches several categories the one with most hits wins, then the lower position: so
+"arrived broken" (damaged in transit, a longer phrase) beats "broken" (quality)."""
+
+OTHER = "other"
+
+# (code, name, position)
+CATEGORIES = [
+    ("fraud_account", "Fraud or account security", 10),
+    ("damaged_in_transit", "Damaged in transit", 20),
+    ("late_missing_delivery", "Late or missing delivery", 30),
+    ("not_as_described", "Not as described", 40),
+    ("packaging", "Packaging", 50),
+    ("quality_defect", "Quality or defect", 60),
+    ("customer_service", "Customer service", 70),
+    ("return_refund", "Return or refund", 80),
+    (OTHER, "Other", 90),
+]
+
+# {category code: {language: "keyword | keyword | ..."}}
+KEYWORDS: dict[str, dict[str, str]] = {
+    "fraud_account": {
+        "en": "fraud* | scam* | hacked | phishing | unauthorised | unauthorized | identity theft"
+        " | did not place this order | didn't place this order | not my order",
+        "de": "betrug* | betrüger* | gehackt | phishing | nicht autorisiert"
+        " | identitätsdiebstahl | nicht bestellt",
+        "fr": "fraude* | arnaque* | piraté | hameçonnage | non autorisé | pas passé cette commande",
+        "it": "frode | truffa* | hackerato | non autorizzat* | non ho effettuato",
+        "es": "fraude | estafa* | hackeado | no autorizad* | no he realizado",
+    },
+    "damaged_in_transit": {
+        "en": "arrived broken | arrived damaged | arrived smashed | arrived cracked"
+        " | damaged in transit | damaged during shipping | damaged in shipping"
+        " | broken in transit | crushed | dented | smashed",
+        "de": "beschädigt angekommen | kaputt angekommen | defekt angekommen"
+        " | zerbrochen angekommen | transportschaden* | beim transport beschädigt"
+        " | versandschaden* | zerdrückt | eingedrückt | verbeult",
+        "fr": "arrivé cassé | arrivée cassée | arrivé endommagé | endommagé pendant le transport"
+        " | écrasé | cabossé | abîmé",
+        "it": "arrivato rotto | arrivata rotta | arrivato danneggiato"
+        " | danneggiato durante il trasporto | schiacciato | ammaccato",
+        "es": "llegó roto | llegó rota | llegó dañado | dañado durante el transporte"
+        " | aplastado | abollado",
+    },
+    "late_missing_delivery": {
+        "en": "not arrived | hasn't arrived | has not arrived | never arrived | not received"
+        " | haven't received | have not received | never received | where is my order"
+        " | where is my parcel | where is my package | late delivery | delivered late"
+        " | still waiting | lost parcel | lost package | missing parcel | missing package"
+        " | delay*",
+        "de": "nicht angekommen | nicht erhalten | nicht bekommen | wo ist meine bestellung"
+        " | wo ist mein paket | wo bleibt | verspätet | verspätung | lieferverzug"
+        " | paket verloren | warte immer noch | immer noch nicht",
+        "fr": "pas reçu | jamais reçu | pas arrivé | où est ma commande | où est mon colis"
+        " | en retard | retard | colis perdu | toujours pas",
+        "it": "non è arrivato | non arrivato | non ho ricevuto | mai ricevuto"
+        " | dov'è il mio ordine | dov'è il mio pacco | in ritardo | ritardo | pacco perso",
+        "es": "no ha llegado | no llegó | no he recibido | nunca recibí | dónde está mi pedido"
+        " | dónde está mi paquete | retraso | con retraso | paquete perdido",
+    },
+    "not_as_described": {
+        "en": "not as described | wrong size | wrong colour | wrong color | wrong item"
+        " | different colour | different color | doesn't match | does not match"
+        " | too small | too big | too large | not what i ordered | misleading"
+        " | different from the picture",
+        "de": "nicht wie beschrieben | falsche größe | falsche farbe | falscher artikel"
+        " | falsches produkt | andere farbe | zu klein | zu groß | entspricht nicht"
+        " | nicht wie abgebildet",
+        "fr": "pas conforme | non conforme | mauvaise taille | mauvaise couleur"
+        " | mauvais article | trop petit | trop grand | ne correspond pas",
+        "it": "non conforme | non corrisponde | taglia sbagliata | colore sbagliato"
+        " | articolo sbagliato | troppo piccol* | troppo grand* | diverso dalla foto",
+        "es": "no coincide | no corresponde | talla equivocada | color equivocado"
+        " | artículo equivocado | demasiado pequeñ* | demasiado grande"
+        " | no es como se describe",
+    },
+    "packaging": {
+        "en": "packaging | poorly packed | badly packed | box was damaged | box was open*"
+        " | seal was broken | seal broken | resealed",
+        "de": "verpackung* | schlecht verpackt | karton | siegel",
+        "fr": "emballage* | mal emballé | carton",
+        "it": "imballaggio | imballo | confezione | mal imballato",
+        "es": "embalaje | mal embalado | envoltorio",
+    },
+    "quality_defect": {
+        "en": "leak* | broken | defect* | faulty | stopped working | doesn't work"
+        " | does not work | not working | crack* | poor quality | bad quality"
+        " | fell apart | falls apart | rust*",
+        "de": "undicht | läuft aus | ausgelaufen | tropft | defekt* | kaputt"
+        " | funktioniert nicht | geht nicht | schlechte qualität | minderwertig"
+        " | gebrochen | riss | rissig | rost* | mangelhaft",
+        "fr": "fuit | fuite* | défectueu* | cassé | ne fonctionne pas | ne marche pas"
+        " | mauvaise qualité | fissur*",
+        "it": "perde | perdita | difettos* | rotto | rotta | non funziona | scarsa qualità"
+        " | crepa* | crepat*",
+        "es": "gotea | fuga | defectuos* | roto | rota | no funciona | mala calidad | grieta*"
+        " | agrietad*",
+    },
+    "customer_service": {
+        "en": "no reply | no answer | nobody answered | no one answered | didn't answer"
+        " | did not answer | ignored | rude | unhelpful | customer service",
+        "de": "keine antwort | keine rückmeldung | niemand antwortet | nicht geantwortet"
+        " | unfreundlich | kundenservice | kundendienst",
+        "fr": "pas de réponse | aucune réponse | service client | impoli",
+        "it": "nessuna risposta | non rispondete | servizio clienti | scortese",
+        "es": "sin respuesta | ninguna respuesta | atención al cliente | maleducado",
+    },
+    "return_refund": {
+        "en": "refund* | return* | money back | send it back | send back | reimburse*",
+        "de": "rückerstattung | erstattung | geld zurück | rücksendung* | zurückschicken"
+        " | zurücksenden | retoure* | umtausch*",
+        "fr": "rembours* | retour* | renvoyer | échange*",
+        "it": "rimborso | rimborsare | reso | restituire | restituzione | sostituzione",
+        "es": "reembolso | devolución | devolver | reemplazo",
+    },
+}
+
+
+def complaints_install_defaults(apps=None) -> int:
+    """Install the shipped categories and rules that are missing; returns rules created.
+    Categories and rules an admin changed are left alone."""
+    if apps is None:
+        from django.apps import apps as live_apps
+
+        apps = live_apps
+    category_model = apps.get_model("complaints", "ComplaintCategory")
+    rule_model = apps.get_model("complaints", "ComplaintRule")
+    created = 0
+    for code, name, position in CATEGORIES:
+        category, _ = category_model.objects.get_or_create(
+            code=code, defaults={"name": name, "position": position}
+        )
+        for language, words in KEYWORDS.get(code, {}).items():
+            if rule_model.objects.filter(category=category, language=language).exists():
+                continue
+            keywords = "\n".join(word.strip() for word in words.split("|"))
+            rule_model.objects.create(category=category, language=language, keywords=keywords)
+            created += 1
+    return created

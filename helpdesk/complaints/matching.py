@@ -1,0 +1,116 @@
+"""Finding the complaint keywords in a buyer's words.
+
+A text is split into words once, and each word is looked up among the keywords that start
+with it: the cost follows the length of the text, not the number of keywords. (One regular
+expression of every keyword as alternatives tries each of them at every position: a few
+hundred keywords made categorising the bulk of the ingest's time.)
+
+The matching is that of ``\\b<keyword>\\b`` read left to right, case-insensitive: a phrase
+matches its words separated by white space only, a trailing * lets the last word go on, and
+where several keywords start at one word the longest wins and the scan goes on after it."""
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+ANY_LANGUAGE = ""
+SEEN_MAX = 200_000  # words remembered per language, some 30 MiB at most
+_WORD = re.compile(r"\w+(?:'\w+)*")
+
+
+@dataclass(frozen=True)
+class Keyword:
+    words: tuple[str, ...]
+    open_end: bool  # "defect*": the last word may go on ("defective")
+    category_id: int
+    text: str  # as written, without the *
+
+    def matches(self, words: list[tuple[str, int, int]], at: int, text: str) -> bool:
+        if at + len(self.words) > len(words):
+            return False
+        last = len(self.words) - 1
+        for n, wanted in enumerate(self.words):
+            word, start, _end = words[at + n]
+            if n and not text[words[at + n - 1][2] : start].isspace():
+                return False
+            if word != wanted and not (n == last and self.open_end and word.startswith(wanted)):
+                return False
+        return True
+
+
+@dataclass
+class KeywordIndex:
+    """One language's keywords, by their first word: exactly, or by its first letters for a
+    keyword of one open-ended word ("fraud*" under "fraud", found for "fraudulent")."""
+
+    by_first: dict[str, list[Keyword]] = field(default_factory=lambda: defaultdict(list))
+    by_stem: dict[str, list[Keyword]] = field(default_factory=lambda: defaultdict(list))
+    stem_lengths: set[int] = field(default_factory=set)
+    # A buyer's words repeat from mail to mail: each word's candidates are worked out once.
+    seen: dict[str, tuple[Keyword, ...]] = field(default_factory=dict)
+
+    def add(self, keyword: Keyword) -> None:
+        first = keyword.words[0]
+        if keyword.open_end and len(keyword.words) == 1:
+            self.by_stem[first].append(keyword)
+            self.stem_lengths.add(len(first))
+        else:
+            self.by_first[first].append(keyword)
+
+    def ready(self) -> None:
+        """The longest keyword first where several start alike, as the alternation did."""
+        for table in (self.by_first, self.by_stem):
+            for keywords in table.values():
+                keywords.sort(key=lambda k: -len(k.text))
+
+    def candidates(self, word: str) -> tuple[Keyword, ...]:
+        known = self.seen.get(word)
+        if known is not None:
+            return known
+        found = list(self.by_first.get(word, ()))
+        for length in self.stem_lengths:
+            if len(word) >= length:
+                found += self.by_stem.get(word[:length], ())
+        found.sort(key=lambda k: -len(k.text))
+        if len(self.seen) >= SEEN_MAX:
+            self.seen.clear()
+        self.seen[word] = known = tuple(found)
+        return known
+
+
+def keywords_index(rows: list[tuple[str, str, int]]) -> dict[str, KeywordIndex]:
+    """(language, keyword as written, category id) rows → an index per language."""
+    indexes: dict[str, KeywordIndex] = defaultdict(KeywordIndex)
+    for language, written, category_id in rows:
+        text = written.strip().lower().replace("\u2019", "'")
+        open_end = text.endswith("*")
+        words = tuple(_WORD.findall(text.rstrip("*")))
+        if words:
+            indexes[language.lower()].add(
+                Keyword(words, open_end, category_id, written.strip().rstrip("*"))
+            )
+    for index in indexes.values():
+        index.ready()
+    return dict(indexes)
+
+
+def keywords_find(
+    indexes: dict[str, KeywordIndex], text: str, language: str, hits: Counter, found: dict
+) -> None:
+    """Count the keywords of ``language`` (and of every language) in ``text``."""
+    text = text.lower().replace("\u2019", "'")
+    words = [(m[0], m.start(), m.end()) for m in _WORD.finditer(text)]
+    for lang in dict.fromkeys([language.lower(), ANY_LANGUAGE]):
+        index = indexes.get(lang)
+        if index is None:
+            continue
+        at = 0
+        while at < len(words):
+            for keyword in index.candidates(words[at][0]):
+                if keyword.matches(words, at, text):
+                    hits[keyword.category_id] += 1
+                    found[keyword.category_id].append(keyword.text)
+                    at += len(keyword.words)
+                    break
+            else:
+                at += 1

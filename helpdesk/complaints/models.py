@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.db import models
+
+from helpdesk.tickets.models import Ticket
+
+
+class ComplaintCategory(models.Model):
+    """What a buyer complains about, counted per product (DOMAIN.md, "Complaint kinds")."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(
+        default=100, help_text="Order in lists; on a tie between rules the lower one wins."
+    )
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name_plural = "complaint categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ComplaintRule(models.Model):
+    """Keywords that put a ticket in a category, for one language (blank: any language)."""
+
+    category = models.ForeignKey(ComplaintCategory, on_delete=models.CASCADE, related_name="rules")
+    language = models.CharField(
+        max_length=10, blank=True, help_text="e.g. de; blank: matched in every language."
+    )
+    keywords = models.TextField(
+        help_text="One word or phrase per line, matched as whole words in any case; a "
+        "trailing * matches any ending (leak* finds leaks, leaking)."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category__position", "language", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.category} ({self.language or 'any'})"
+
+    def keyword_list(self) -> list[str]:
+        return [line.strip() for line in self.keywords.splitlines() if line.strip()]
+
+
+class ComplaintSource(models.TextChoices):
+    RULE = "rule", "Rules"
+    AGENT = "agent", "Agent"
+
+
+class TicketComplaint(models.Model):
+    """A ticket's complaint category. Set by the rules when messages arrive; an agent's
+    correction (source ``agent``) is kept whatever arrives later."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="complaint"
+    )
+    category = models.ForeignKey(
+        ComplaintCategory, on_delete=models.PROTECT, related_name="tickets"
+    )
+    source = models.CharField(max_length=10, choices=ComplaintSource.choices)
+    matched = models.CharField(max_length=200, blank=True, help_text="The words the rules found.")
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["category"], name="complaint_category")]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id}: {self.category}"

@@ -1,0 +1,170 @@
+"""Putting tickets in complaint categories: by the keyword rules when messages arrive, and
+by an agent's correction, which the rules never overwrite."""
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.tickets.models import Direction, Message, Ticket, TicketKind, TimelineEvent
+
+from .defaults import OTHER
+from .matching import KeywordIndex, keywords_find, keywords_index
+from .models import ComplaintCategory, ComplaintSource, TicketComplaint
+
+# Marketplace notices and unrecognised mail are not a buyer's complaint.
+COMPLAINT_KINDS = [k for k in TicketKind.values if k != TicketKind.OTHER]
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """The active keywords of every category, indexed per language (``matching``)."""
+
+    indexes: dict[str, KeywordIndex]
+    position: dict[int, int]  # category id → position
+    other_id: int | None
+
+    def find(self, text: str, language: str, hits: Counter, found: dict) -> None:
+        """Add the keywords of ``language`` (and of every language) found in ``text``."""
+        keywords_find(self.indexes, text, language, hits, found)
+
+    def categorise(self, texts: list[tuple[str, str]]) -> tuple[int | None, str]:
+        """(category id, the words found) for (language, text) pairs taken together:
+        most hits wins, then the lower position; no hit → "other"."""
+        hits: Counter[int] = Counter()
+        found: dict[int, list[str]] = defaultdict(list)
+        for language, text in texts:
+            self.find(text, language, hits, found)
+        if not hits:
+            return self.other_id, ""
+        best = min(hits, key=lambda c: (-hits[c], self.position[c]))
+        return best, ", ".join(dict.fromkeys(found[best]))[:200]
+
+
+def matcher_build() -> Matcher:
+    """Read the categories with their active rules (one query) and index them."""
+    positions, other_id = {}, None
+    rows: list[tuple[str, str, int]] = []
+    for (
+        category_id,
+        code,
+        position,
+        language,
+        keywords,
+        active,
+    ) in ComplaintCategory.objects.values_list(
+        "pk", "code", "position", "rules__language", "rules__keywords", "rules__is_active"
+    ):
+        positions[category_id] = position
+        other_id = category_id if code == OTHER else other_id
+        if not active:
+            continue  # no rule (the LEFT JOIN's empty row) or a switched-off one
+        rows += [(language, line, category_id) for line in keywords.splitlines() if line.strip()]
+    return Matcher(indexes=keywords_index(rows), position=positions, other_id=other_id)
+
+
+# Compiled rules, per process: rebuilt after a minute, and at once in the process that edits
+# a rule or category (signals in apps.py), like the mail recognisers.
+MATCHER_TTL = 60.0
+_cached: dict[str, tuple[Matcher, float]] = {}
+
+
+def matcher_get() -> Matcher:
+    found = _cached.get("matcher")
+    if found is None or time.monotonic() - found[1] > MATCHER_TTL:
+        found = (matcher_build(), time.monotonic())
+        _cached["matcher"] = found
+    return found[0]
+
+
+def matcher_forget(**_kwargs) -> None:
+    _cached.clear()
+
+
+def tickets_categorise(*, tickets: Iterable[Ticket]) -> None:
+    """Set the rules' category of every ticket given from its inbound messages. Set-based
+    for the batch ingest: two queries whatever the number of tickets (three when
+    the rules are read again)."""
+    by_id = {t.pk: t for t in tickets if t.kind in COMPLAINT_KINDS}
+    if not by_id:
+        return
+    texts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    existing: dict[int, tuple[str, int, str]] = {}
+    # The messages and the ticket's current category in one read.
+    for ticket_id, language, subject, words, source, category_id, matched in Message.objects.filter(
+        ticket_id__in=list(by_id), direction=Direction.IN
+    ).values_list(
+        "ticket_id",
+        "language",
+        "subject",
+        "buyer_text",
+        "ticket__complaint__source",
+        "ticket__complaint__category_id",
+        "ticket__complaint__matched",
+    ):
+        texts[ticket_id].append((language or by_id[ticket_id].language, f"{subject}\n{words}"))
+        if source:
+            existing[ticket_id] = (source, category_id, matched)
+    todo = [pk for pk in texts if existing.get(pk, ("",))[0] != ComplaintSource.AGENT]
+    if not todo:
+        return
+    matcher = matcher_get()
+    now = timezone.now()
+    rows = []
+    for ticket_id in todo:
+        # The whole thread decides: every inbound message's hits are counted together.
+        category_id, matched = matcher.categorise(texts[ticket_id])
+        if category_id is None:
+            continue  # no "other" category installed: leave the ticket uncategorised
+        if existing.get(ticket_id, ("",))[1:] == (category_id, matched):
+            continue
+        rows.append(
+            TicketComplaint(
+                ticket_id=ticket_id,
+                category_id=category_id,
+                source=ComplaintSource.RULE,
+                matched=matched,
+                updated_at=now,
+            )
+        )
+    if rows:
+        # New and changed rows in one upsert; agents' rows were left out above.
+        TicketComplaint.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["ticket"],
+            update_fields=["category", "matched", "updated_at"],
+        )
+
+
+@transaction.atomic
+def complaint_correct(
+    *, ticket: Ticket, category: ComplaintCategory, agent: AbstractBaseUser
+) -> TicketComplaint:
+    """An agent sets the category; the rules leave it alone from now on."""
+    now = timezone.now()
+    before = TicketComplaint.objects.filter(ticket=ticket).select_related("category").first()
+    row, _ = TicketComplaint.objects.update_or_create(
+        ticket=ticket,
+        defaults={
+            "category": category,
+            "source": ComplaintSource.AGENT,
+            "matched": "",
+            "corrected_by": agent,
+            "updated_at": now,
+        },
+    )
+    was = before.category.name if before else "none"
+    TimelineEvent.objects.create(
+        ticket=ticket,
+        at=now,
+        actor=agent,
+        kind="complaint_category",
+        text=f"Complaint category set to {category.name} (was {was})",
+        data={"category": category.code},
+    )
+    return row

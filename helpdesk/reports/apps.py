@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "helpdesk.reports"
+    verbose_name = "Manager reports"

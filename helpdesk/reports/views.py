@@ -1,0 +1,154 @@
+"""The managers' reports: the page, the violations list and a CSV file of every table.
+Each is a few lines over ``tables``/``selectors``; only managers and admins get in."""
+
+import csv
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from helpdesk.accounts.roles import sees_all_queues
+from helpdesk.inbox.security import inbox_csp
+from helpdesk.marketplaces.models import Channel
+from helpdesk.sla.models import ObligationKind
+from helpdesk.sla.report import report_reads
+from helpdesk.tickets.selectors import users_assignable
+
+from . import selectors
+from .chart import day_chart
+from .period import PRESET_LABELS, period_from
+from .tables import TABLES, Filters
+
+
+def manager_only(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not sees_all_queues(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def filters_from(request: HttpRequest) -> Filters:
+    get = request.GET
+    now = timezone.now()
+    codes = set(Channel.objects.values_list("code", flat=True))
+    agent = get.get("agent", "")
+    return Filters(
+        period=period_from(
+            key=get.get("period", ""),
+            since=get.get("since", ""),
+            until=get.get("until", ""),
+            zone=timezone.get_current_timezone(),
+            now=now,
+        ),
+        now=now,
+        channel_code=get.get("channel", "") if get.get("channel", "") in codes else "",
+        kind=get.get("kind", "") if get.get("kind", "") in ObligationKind.values else "",
+        agent_id=int(agent) if agent.isdigit() else None,
+    )
+
+
+def _picker(request: HttpRequest, f: Filters) -> dict:
+    return {
+        "filters": f,
+        "presets": PRESET_LABELS,
+        "channels": Channel.objects.order_by("name"),
+        "query": request.GET.urlencode(),
+    }
+
+
+@require_GET
+@inbox_csp
+@manager_only
+def report_page(request: HttpRequest) -> HttpResponse:
+    f = filters_from(request)
+    with report_reads():
+        tables = {
+            name: TABLES[name][1](f)
+            for name in ("overview", "channels", "agents", "days", "cases", "complaints")
+        }
+        odr = selectors.order_defect_rate(now=f.now, channel_code=f.channel_code)
+        odr_orders = TABLES["odr_orders"][1](f)[:20]
+    labels = dict(ObligationKind.choices)
+    for row in tables["overview"]:
+        row["label"] = labels[row["kind"]]
+    for name, key in (("channels", "channel"), ("agents", "agent")):
+        for row in tables[name]:
+            row["label"] = row[key]
+    for row in tables["cases"]:
+        row["kind"] = labels[row["kind"]]
+    overview = {row["kind"]: row for row in tables["overview"]}
+    return render(
+        request,
+        "reports/page.html",
+        {
+            **_picker(request, f),
+            **tables,
+            "buyer": overview[ObligationKind.BUYER_REPLY],
+            "case_rows": [overview[k] for k in selectors.CASE_KINDS],
+            "chart": day_chart(tables["days"], target=selectors.TARGET),
+            "target": selectors.TARGET,
+            "odr": odr,
+            "odr_limit": selectors.ODR_LIMIT,
+            "odr_orders": odr_orders,
+        },
+    )
+
+
+@require_GET
+@inbox_csp
+@manager_only
+def violations_page(request: HttpRequest) -> HttpResponse:
+    f = filters_from(request)
+    page = Paginator(
+        selectors.violations_list(
+            period=f.period, channel_code=f.channel_code, kind=f.kind, agent_id=f.agent_id
+        ),
+        100,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/violations.html",
+        {
+            **_picker(request, f),
+            "page": page,
+            "kinds": ObligationKind.choices,
+            "agents": users_assignable(),
+        },
+    )
+
+
+def _cell(value) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    return "" if value is None else str(value)
+
+
+@require_GET
+@manager_only
+def report_csv(request: HttpRequest, table: str) -> HttpResponse:
+    if table not in TABLES:
+        raise Http404
+    f = filters_from(request)
+    columns, rows = TABLES[table]
+    suffix = f"-{f.channel_code}" if f.channel_code else ""
+    name = f"{table}-{f.period.first_day}-{f.period.last_day}{suffix}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow([header for _key, header in columns])
+    with report_reads():
+        found = rows(f)
+    for row in found:
+        writer.writerow([_cell(row.get(key)) for key, _header in columns])
+    return response

@@ -1,0 +1,144 @@
+"""Complaint categories: the shipped rules in each language, an agent's correction that
+new mail does not undo, and the ASIN × category table of the reports page."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from inbox_support import queue_make, user_make
+from reports_support import buyer_says, manager_make, ticket_at
+
+from helpdesk.complaints.models import ComplaintRule, TicketComplaint
+from helpdesk.complaints.services import tickets_categorise
+from helpdesk.marketplaces.models import Order, OrderItem
+from helpdesk.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
+
+
+def category_of(words: str, language: str = "en", channel: str = "amazon-com") -> str:
+    ticket = ticket_at(T0, words=words, language=language, channel=channel)
+    return TicketComplaint.objects.get(ticket=ticket).category.code
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "expected"),
+    [
+        ("en", "The travel mug leaks all over my bag.", "quality_defect"),
+        ("en", "The box arrived crushed and the mug arrived broken.", "damaged_in_transit"),
+        ("en", "My order has not arrived yet, where is my parcel?", "late_missing_delivery"),
+        ("en", "Wrong colour, the picture shows blue.", "not_as_described"),
+        ("en", "Someone hacked my account, I did not place this order.", "fraud_account"),
+        ("en", "I want my money back, please send a return label.", "return_refund"),
+        ("en", "Nobody answered my messages for a week.", "customer_service"),
+        ("en", "Do you ship to Canada?", "other"),
+        ("de", "Der Becher ist undicht und tropft.", "quality_defect"),
+        ("de", "Das Paket ist kaputt angekommen, Transportschaden.", "damaged_in_transit"),
+        ("de", "Meine Bestellung ist noch nicht angekommen.", "late_missing_delivery"),
+        ("de", "Falsche Farbe geliefert.", "not_as_described"),
+        ("de", "Ich möchte eine Rückerstattung.", "return_refund"),
+        ("fr", "La tasse fuit, elle est défectueuse.", "quality_defect"),
+        (
+            "fr",
+            "Je n'ai toujours pas reçu ma commande, où est mon colis ?",
+            "late_missing_delivery",
+        ),
+        ("fr", "Le colis est arrivé cassé.", "damaged_in_transit"),
+        ("it", "La tazza perde, è difettosa.", "quality_defect"),
+        ("it", "Non ho ricevuto il pacco, è in ritardo.", "late_missing_delivery"),
+        ("it", "Vorrei un rimborso.", "return_refund"),
+        ("es", "La taza gotea, es defectuosa.", "quality_defect"),
+        ("es", "No he recibido mi pedido, ¿dónde está mi paquete?", "late_missing_delivery"),
+        ("es", "Quiero un reembolso.", "return_refund"),
+    ],
+)
+def test_the_shipped_rules_in_each_language(language, words, expected):
+    assert category_of(words, language) == expected
+
+
+def test_the_rules_are_data_an_admin_edits():
+    rule = ComplaintRule.objects.get(category__code="packaging", language="en")
+    rule.keywords += "\nstyrofoam"
+    rule.save()
+    assert category_of("Styrofoam everywhere in my living room") == "packaging"
+
+
+def test_notices_are_not_complaints():
+    ticket = ticket_at(T0, kind="other", words="Your listing was updated.")
+    assert not TicketComplaint.objects.filter(ticket=ticket).exists()
+
+
+def test_the_whole_thread_decides_until_an_agent_corrects_it(client):
+    queue = queue_make("Amazon", ["amazon-com"])
+    agent = user_make("agent1", queues=[queue])
+    ticket = ticket_at(T0, words="Where is my parcel?")
+    assert ticket.complaint.category.code == "late_missing_delivery"
+    buyer_says(
+        ticket, T0 + timedelta(hours=1), words="It came, but it leaks. Leaking everywhere, broken."
+    )
+    ticket.complaint.refresh_from_db()
+    assert ticket.complaint.category.code == "quality_defect"
+
+    client.force_login(agent)
+    page = client.get(f"/inbox/tickets/{ticket.pk}/").content.decode()
+    assert 'name="category"' in page and "By the rules: leak, broken" in page
+    response = client.post(f"/inbox/tickets/{ticket.pk}/category/", {"category": "packaging"})
+    assert response.status_code == 302
+    buyer_says(ticket, T0 + timedelta(hours=2), words="Still waiting for a refund, leaking mug.")
+    complaint = TicketComplaint.objects.get(ticket=ticket)
+    assert (complaint.category.code, complaint.source, complaint.corrected_by) == (
+        "packaging",
+        "agent",
+        agent,
+    )
+    assert ticket.timeline.filter(kind="complaint_category", actor=agent).exists()
+    assert "Set by an agent" in client.get(f"/inbox/tickets/{ticket.pk}/").content.decode()
+
+
+def test_an_agent_cannot_categorise_another_queues_ticket(client):
+    outsider = user_make("kauf", queues=[queue_make("Kaufland", ["kaufland-de"])])
+    ticket = ticket_at(T0, words="It leaks")
+    client.force_login(outsider)
+    assert (
+        client.post(f"/inbox/tickets/{ticket.pk}/category/", {"category": "packaging"}).status_code
+        == 404
+    )
+    assert TicketComplaint.objects.get(ticket=ticket).category.code == "quality_defect"
+
+
+def test_categorising_a_batch_costs_a_fixed_number_of_queries(django_assert_max_num_queries):
+    tickets = [ticket_at(T0, words=w) for w in ["It leaks", "Never arrived", "Wrong size"] * 10]
+    TicketComplaint.objects.all().delete()
+    with django_assert_max_num_queries(6):
+        tickets_categorise(tickets=Ticket.objects.filter(pk__in=[t.pk for t in tickets]))
+    assert TicketComplaint.objects.count() == 30
+
+
+def test_the_report_shows_which_product_complaints_rise(client):
+    order = Order.objects.create(order_id="111-0000000-0000001")
+    OrderItem.objects.create(order=order, asin="B01FCAWEYM", title="Travel Mug 450 ml")
+    now = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
+    # Last 30 days (2–31 Oct, Berlin) against the 30 before: leaks 3 → 11, delivery 2 → 1.
+    for n in range(11):
+        ticket_at(now - timedelta(days=1 + n), words="The mug leaks", asin="B01FCAWEYM")
+    for n in range(3):
+        ticket_at(now - timedelta(days=35 + n), words="It leaks!", asin="B01FCAWEYM")
+    ticket_at(now - timedelta(days=2), words="Never arrived", asin="B01FCAWEYM")
+    for n in range(2):
+        ticket_at(now - timedelta(days=40 + n), words="Never arrived", asin="B01FCAWEYM")
+    ticket_at(now - timedelta(days=3), words="Never arrived", asin="B0OTHER001")
+    client.force_login(manager_make())
+    with time_machine.travel(now, tick=False):
+        response = client.get("/reports/?period=30")
+        csv_text = client.get("/reports/csv/complaints/?period=30").content.decode()
+    rows = [
+        (r["asin"], r["category"], r["previous"], r["current"])
+        for r in response.context["complaints"]
+    ]
+    assert rows[0] == ("B01FCAWEYM", "Quality or defect", 3, 11)
+    assert rows[-1] == ("B01FCAWEYM", "Late or missing delivery", 2, 1)
+    assert (
+        "Travel Mug 450 ml" in response.content.decode() and "3 → 11" in response.content.decode()
+    )
+    assert "B01FCAWEYM,Travel Mug 450 ml,Quality or defect,3,11,8" in csv_text

@@ -1,0 +1,126 @@
+"""Amazon order reports in (command and admin, idempotent, all or nothing) and the order
+defect rate they make possible."""
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from mails import ROOT
+from reports_support import manager_make, ticket_at
+
+from helpdesk.marketplaces.models import Order, OrderItem
+from helpdesk.reports.selectors import order_defect_rate
+from helpdesk.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+REPORT = ROOT / "fixtures" / "orders" / "amazon-all-orders.txt"
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def import_file(path: Path) -> str:
+    out = StringIO()
+    call_command("import_orders", str(path), stdout=out)
+    return out.getvalue()
+
+
+def test_the_sample_report_imports_and_a_second_import_updates(tmp_path):
+    assert "9 orders (9 new, 0 updated), 10 items" in import_file(REPORT)
+    order = Order.objects.get(order_id="111-4417785-3092656")
+    assert order.purchased_at == datetime(2026, 11, 8, 15, 5, tzinfo=UTC)  # -08:00 read right
+    assert (order.status, order.fulfilment, order.channel.code) == (
+        "Shipped",
+        "Amazon",
+        "amazon-com",
+    )
+    assert Order.objects.get(order_id="305-6618203-3347719").channel.code == "amazon-de"
+    assert OrderItem.objects.filter(order__order_id="113-0000003-0000003").count() == 2
+
+    changed = tmp_path / "again.txt"
+    changed.write_text(REPORT.read_text().replace("\tCancelled\t", "\tShipped\t"))
+    assert "9 orders (0 new, 9 updated), 10 items" in import_file(changed)
+    assert Order.objects.count() == 9 and OrderItem.objects.count() == 10
+    assert Order.objects.get(order_id="113-0000002-0000002").status == "Shipped"
+
+
+def test_an_order_known_from_mail_is_completed_not_duplicated(ingest_file):
+    ingest_file("amazon-com/chargeback.eml")
+    import_file(REPORT)
+    order = Order.objects.get(order_id="111-4417785-3092656")
+    assert order.purchased_at is not None and order.tickets.filter(kind="chargeback").exists()
+
+
+def test_bad_rows_are_named_by_line_and_nothing_is_imported(tmp_path):
+    lines = REPORT.read_text().splitlines()
+    lines[3] = lines[3].replace("2026-11-08T07:05:00-08:00", "yesterday")
+    lines[5] = "\t" + lines[5].split("\t", 1)[1]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("\n".join(lines) + "\n")
+    err = StringIO()
+    with pytest.raises(CommandError, match="2 bad row"):
+        call_command("import_orders", str(bad), stderr=err)
+    assert f"{bad}:4: not a date: 'yesterday'" in err.getvalue()
+    assert f"{bad}:6: amazon-order-id is empty" in err.getvalue()
+    assert Order.objects.count() == 0
+
+    missing = tmp_path / "missing.txt"
+    missing.write_text("order-id\tdate\n1\t2\n")
+    with pytest.raises(CommandError):
+        call_command("import_orders", str(missing), stderr=StringIO())
+
+
+def test_admins_upload_a_report(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="root-pass-1234")
+    client.force_login(admin)
+    assert b"Import order report" in client.get("/admin/marketplaces/order/").content
+    with REPORT.open("rb") as report:
+        response = client.post("/admin/marketplaces/order/import/", {"report": report})
+    assert response.status_code == 302 and Order.objects.count() == 9
+    bad = StringIO("amazon-order-id\tpurchase-date\n1\tnot a date\n")
+    bad.name = "bad.txt"
+    response = client.post("/admin/marketplaces/order/import/", {"report": bad})
+    assert b"line 2: not a date" in response.content
+
+
+def defect(kind: str, order_id: str, at: datetime) -> Ticket:
+    ticket = ticket_at(at, kind=kind, words="")
+    Ticket.objects.filter(pk=ticket.pk).update(order=Order.objects.get(order_id=order_id))
+    return ticket
+
+
+def test_odr_counts_each_defective_order_once():
+    import_file(REPORT)
+    # A claim and negative feedback on the same order: one defective order, not two.
+    defect("claim", "114-6672019-1185430", NOW - timedelta(days=10))
+    defect("feedback", "114-6672019-1185430", NOW - timedelta(days=9))
+    defect("chargeback", "111-4417785-3092656", NOW - timedelta(days=5))
+    # A plain buyer question is no defect.
+    defect("buyer_message", "113-0000001-0000001", NOW - timedelta(days=5))
+    odr = order_defect_rate(now=NOW)
+    assert (odr.orders, odr.defective) == (9, 2)
+    assert odr.rate == pytest.approx(2 / 9) and odr.above_limit
+    assert order_defect_rate(now=NOW, channel_code="amazon-de").defective == 0
+    # 60 days on, those orders are out of the window.
+    assert order_defect_rate(now=NOW + timedelta(days=60)).orders == 0
+
+
+def test_defects_on_orders_not_imported_are_named_not_counted():
+    Order.objects.create(order_id="999-0000000-0000001")
+    defect("claim", "999-0000000-0000001", NOW - timedelta(days=1))
+    odr = order_defect_rate(now=NOW)
+    assert (odr.orders, odr.defective, odr.unmatched) == (0, 0, 1)
+
+
+def test_the_page_shows_the_rate_the_line_and_the_orders_behind_it(client):
+    import_file(REPORT)
+    defect("claim", "114-6672019-1185430", NOW - timedelta(days=10))
+    defect("feedback", "114-6672019-1185430", NOW - timedelta(days=9))
+    client.force_login(manager_make())
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/reports/").content.decode()
+        csv_text = client.get("/reports/csv/odr_orders/").content.decode()
+    assert "11.1%" in page and "Above 1.0%" in page
+    assert "114-6672019-1185430" in page
+    assert "114-6672019-1185430,Amazon.com,2026-11-05T18:40:00+00:00,yes,,yes" in csv_text
