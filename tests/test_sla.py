@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.management import call_command
 from mails import amazon_body, build_mail
 
+from helpdesk import jobs
 from helpdesk.mail.services import mail_ingest
 from helpdesk.sla.models import Heartbeat, Obligation, Violation
 from helpdesk.sla.services import clock_action_record, obligations_recompute
@@ -158,6 +159,25 @@ def test_sweep_records_each_breach_once_and_alerts(run_jobs, django_user_model):
     recipients = sorted(address for m in mail.outbox for address in m.to)
     assert recipients == sorted(["ann@example-seller.com", "boss@example-seller.com"] * 2)
     assert any("MISSED" in m.body for m in mail.outbox)
+
+
+def test_alerts_wait_while_the_job_queue_is_away(run_jobs, django_user_model, settings):
+    agent = django_user_model.objects.create_user("ann", email="ann@example-seller.com")
+    message = buyer_mail()
+    message.ticket.assignee = agent
+    message.ticket.save()
+    reachable = settings.REDIS_URL
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there: Redis is away
+    jobs.queue_reachable_forget()
+    away = sla_sweep(now=T0 + timedelta(hours=24, seconds=1))
+    assert away.breaches_recorded == 1 and away.breach_alerts == 0
+    assert Violation.objects.get().alerted_at is None
+    settings.REDIS_URL = reachable
+    jobs.queue_reachable_forget()
+    back = sla_sweep(now=T0 + timedelta(hours=24, minutes=2))
+    assert back.breach_alerts == 1 and Violation.objects.get().alerted_at is not None
+    run_jobs()
+    assert [m.to for m in mail.outbox if "MISSED" in m.body] == [["ann@example-seller.com"]]
 
 
 def test_a_violation_is_never_rewritten_by_later_events():

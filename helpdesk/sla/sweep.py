@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from helpdesk import jobs
+
 from .alerts import alerts_enqueue
 from .models import Heartbeat, Obligation, ObligationState, Violation
 from .services import violations_record
@@ -46,9 +48,13 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
             at_risk_alerted_at=None, at_risk_at__lte=now, due_at__gte=now
         )
         at_risk_ids = list(at_risk.values_list("pk", flat=True))
-        Obligation.objects.filter(pk__in=at_risk_ids).update(
-            at_risk_alerted_at=now, state=ObligationState.AT_RISK
-        )
+        # While the job queue is away an alert would be marked sent and never go: the clocks
+        # move on, and their alerts wait for a sweep that can enqueue them.
+        alerts_go = jobs.queue_reachable()
+        Obligation.objects.filter(pk__in=at_risk_ids).update(state=ObligationState.AT_RISK)
+        if not alerts_go:
+            at_risk_ids = []
+        Obligation.objects.filter(pk__in=at_risk_ids).update(at_risk_alerted_at=now)
         # Clocks that ran out before anyone was warned get the breach alert only.
         Obligation.objects.open().filter(at_risk_alerted_at=None, due_at__lt=now).update(
             at_risk_alerted_at=now
@@ -58,7 +64,7 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
         ).update(claim_risk=True)
 
         unalerted = Violation.objects.filter(alerted_at=None)
-        violation_ids = list(unalerted.values_list("pk", flat=True))
+        violation_ids = list(unalerted.values_list("pk", flat=True)) if alerts_go else []
         Violation.objects.filter(pk__in=violation_ids).update(alerted_at=now)
         alerts_enqueue(at_risk_ids=at_risk_ids, violation_ids=violation_ids)
         result.at_risk_alerts, result.breach_alerts = len(at_risk_ids), len(violation_ids)
