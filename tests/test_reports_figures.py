@@ -23,8 +23,8 @@ SINCE = datetime(2026, 10, 4, 22, 0, tzinfo=UTC)
 UNTIL = datetime(2026, 10, 6, 22, 0, tzinfo=UTC)
 NOW = datetime(2026, 10, 9, 0, 0, tzinfo=UTC)
 PERIOD = "?period=custom&since=2026-10-05&until=2026-10-06"
-# The page, for any number of clocks: session and user, the picker, two reads per kind
-# table (totals, percentiles), the credit per agent, days, cases, complaints, ODR.
+# The page, for any number of clocks: session and user, the picker, one grouped read per
+# table (two on SQLite for a table with a median: counts, then ranks), cases, ODR.
 QUERIES_MAX = 22
 
 

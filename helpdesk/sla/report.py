@@ -1,15 +1,17 @@
 """Response-time figures for a period: one function behind the command, the page and CSV.
 
 Counts obligations whose start lies in [since, until), judged as of ``now``. The window is
-read twice whatever the number of kinds: one aggregate grouped by kind, one window-function
-query for the median and p90 of each kind."""
+read once whatever the number of kinds on PostgreSQL (one query grouped by kind, the median
+and p90 as ordered-set aggregates), twice elsewhere (the counts grouped by kind, then one
+window-function query for the ranks of every kind)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Avg, Count, F, Q, QuerySet, Window
+from django.db.models import Aggregate, Avg, Count, F, IntegerField, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from .models import Obligation, ObligationKind, ObligationState
@@ -17,20 +19,28 @@ from .models import Obligation, ObligationKind, ObligationState
 KINDS = [k.value for k in ObligationKind]
 
 
+_REPORT_READS: ContextVar[bool] = ContextVar("report_reads", default=False)
+
+
 @contextmanager
 def report_reads() -> Iterator[None]:
     """Settings for the few large reads of a report, on PostgreSQL and for this transaction
     only: no JIT (compiling these queries took longer than running them, up to 2 s) and
-    enough sort memory to rank a period's clocks without spilling to disk."""
-    if connection.vendor != "postgresql":
+    enough sort memory to rank a period's clocks without spilling to disk. Nested uses (the
+    page around ``sla_report``) set nothing again."""
+    if connection.vendor != "postgresql" or _REPORT_READS.get():
         yield
         return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)"
-            )
-        yield
+    token = _REPORT_READS.set(True)
+    try:
+        with transaction.atomic(savepoint=False):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)"
+                )
+            yield
+    finally:
+        _REPORT_READS.reset(token)
 
 
 def _nearest_rank(count, share: int):
@@ -59,6 +69,23 @@ def percentiles_by(qs: QuerySet, group: str) -> dict:
             p90 = seconds
         found[key] = (median, p90)
     return found
+
+
+class PercentileDisc(Aggregate):
+    """PostgreSQL's ``percentile_disc``: the value of rank ceil(share × n) among the non-null
+    values, the nearest rank that ``percentiles_by`` keeps (its float product cannot round
+    past an integer for any count, so the ranks agree). An aggregate, so the median and p90
+    come from the same grouped pass as the counts."""
+
+    function = "PERCENTILE_DISC"
+    template = "%(function)s(%(share)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: str, share: float, **extra) -> None:
+        super().__init__(expression, output_field=IntegerField(), **extra)
+        self.share = share
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, share=repr(float(self.share)), **extra_context)
 
 
 def figure_aggregates(now: datetime) -> dict:
@@ -95,12 +122,21 @@ def figures_finish(totals: dict, *, median: int | None, p90: int | None) -> dict
 
 
 def figures_by(qs: QuerySet, group: str, *, now: datetime) -> dict:
-    """{group value: figures} for the groups that have clocks: two reads of ``qs``."""
-    percentiles = percentiles_by(qs, group)
+    """{group value: figures} for the groups that have clocks: one grouped read of ``qs`` on
+    PostgreSQL (percentiles as ordered-set aggregates), two elsewhere (counts, then ranks)."""
+    aggregates = figure_aggregates(now)
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        aggregates["median"] = PercentileDisc("response_seconds", 0.5)
+        aggregates["p90"] = PercentileDisc("response_seconds", 0.9)
+    percentiles = {} if postgres else percentiles_by(qs, group)
     found = {}
-    for totals in qs.values(group).annotate(**figure_aggregates(now)).order_by():
+    for totals in qs.values(group).annotate(**aggregates).order_by():
         key = totals.pop(group)
-        median, p90 = percentiles.get(key, (None, None))
+        if postgres:
+            median, p90 = totals.pop("median"), totals.pop("p90")
+        else:
+            median, p90 = percentiles.get(key, (None, None))
         found[key] = figures_finish(totals, median=median, p90=p90)
     return found
 

@@ -74,7 +74,7 @@ class Ticket(models.Model):
     # The subject and every message's own words (the buyer's and the seller's), kept as mail
     # arrives so that a search reads one row per ticket (on PostgreSQL through a full-text
     # index, inbox migration 0003).
-    search_text = models.TextField(blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False, default="", db_default="")
 
     class Meta:
         ordering = ["-last_message_at"]

@@ -19,6 +19,12 @@ INDEXES = [
         "(sent_message_id) INCLUDE (author_id)",
     ),
     ("reports_violation_assignee", "sla_violation", "(obligation_id) INCLUDE (assignee_id)"),
+    # The open returns and claims, nearest deadline first, without walking every open clock.
+    (
+        "reports_obligation_open_cases",
+        "sla_obligation",
+        "(due_at) WHERE is_open AND kind IN ('return_request', 'claim', 'chargeback')",
+    ),
 ]
 
 

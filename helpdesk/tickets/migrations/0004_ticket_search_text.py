@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="ticket",
             name="search_text",
-            field=models.TextField(blank=True, editable=False),
+            field=models.TextField(blank=True, editable=False, default="", db_default=""),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
     ]
