@@ -1,8 +1,8 @@
 """Content-addressed store of raw mail and attachment bytes: the key is the SHA-256."""
 
 import hashlib
+import itertools
 import os
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -27,19 +27,39 @@ def blob_put(data: bytes) -> str:
     if path.exists():
         return key
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write to a temporary name and rename, so a reader never sees half a mail.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        _directory_make(path.parent)
+        # Write to a temporary name and rename, so a reader never sees half a mail. The name
+        # is this process's own (pid, counter): no random names to draw and retry.
+        tmp = path.parent / f".tmp-{os.getpid()}-{next(_counter)}"
+        try:
+            fd = os.open(tmp, _NEW_FILE, 0o644)
+        except FileNotFoundError:  # the directory went away since this process made it
+            _made.discard(path.parent)
+            _directory_make(path.parent)
+            fd = os.open(tmp, _NEW_FILE, 0o644)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
     except OSError as exc:
         raise RawStoreError(f"raw mail store could not keep the mail: {exc}") from exc
     return key
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+_counter = itertools.count()
+# Directories made by this process: 65,536 of them at most, each made once, not per mail.
+_made: set[Path] = set()
+
+
+def _directory_make(directory: Path) -> None:
+    if directory in _made:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    _made.add(directory)
 
 
 def blob_get(sha256: str) -> bytes:
