@@ -59,11 +59,15 @@ def populate(n: int) -> None:
                    || ' ' || (ARRAY['Doe','Ray','Lee','Schmidt','Martin','Sato','Grant'])[1 + g % 7]
                    || ' ' || g, 'en', {ch}, now()
             FROM generate_series(1, {buyers}) g""")
+        order_cols = {col.name for col in connection.introspection.get_table_description(
+            c, "marketplaces_order")}
+        order_blank = sorted(order_cols & {"status", "fulfilment"})
         c.execute(f"""
-            INSERT INTO marketplaces_order (id, order_id, channel_id, buyer_id, created_at)
+            INSERT INTO marketplaces_order (id, order_id, channel_id, buyer_id, created_at
+                {"".join(", " + col for col in order_blank)})
             SELECT g, lpad((100 + g % 900)::text, 3, '0') || '-'
                    || lpad((g % 9999999)::text, 7, '0') || '-' || lpad(g::text, 7, '0'),
-                   {ch}, 1 + g % {buyers}, now()
+                   {ch}, 1 + g % {buyers}, now() {", ''" * len(order_blank)}
             FROM generate_series(1, {n}) g""")
         # Status by g % 100: 0-1 open with a running clock, 2 waiting, 3 an open notice.
         # (Text columns other apps may have added since are filled with '' too.)
