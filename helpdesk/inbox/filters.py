@@ -89,7 +89,7 @@ def _int(value: str | None) -> int | None:
 
 # A search keeps the newest matches only: enough to find a case, and every count and page
 # then works on a short list of ids instead of re-running the search.
-SEARCH_LIMIT = 1000
+SEARCH_LIMIT = 200
 
 
 def search_found(*, user: AbstractBaseUser, text: str) -> list[int]:

@@ -47,10 +47,10 @@ def _portable(text: str) -> Q:
 
 
 # The newest matches a search keeps from each part.
-NEWEST = 1000
+NEWEST = 200  # as filters.SEARCH_LIMIT: what the list keeps
 # A GIN index can't stop early: it returns every match at once. For a word in one ticket in
 # ten of a million that is 100,000 matches, over 150 ms, where walking the time index newest
-# first finds its newest 1,000 in some 10,000 tickets. For a rare word that walk would read the
+# first finds its newest 200 in some 2,000 tickets. For a rare word that walk would read the
 # whole table. So the newest PROBE tickets are looked at first: a word found in at least
 # COMMON_SHARE of them is read by walking, any other from its full-text index.
 PROBE = 5_000
