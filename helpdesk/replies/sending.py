@@ -11,7 +11,7 @@ itself: an agent confirms the reply arrived or sends it again knowingly.
 import logging
 from datetime import datetime, timedelta
 from uuid import uuid4
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
@@ -24,12 +24,12 @@ from helpdesk.mail.models import RawMail, RawMailStatus
 from helpdesk.mail.raw_store import blob_get, blob_put
 from helpdesk.sla.services import obligations_recompute
 from helpdesk.tickets.models import (
-    AgentProfile,
     Direction,
     Message,
     MessageKind,
     TimelineEvent,
 )
+from helpdesk.tickets.selectors import agent_zone
 from helpdesk.tickets.services import NewAttachment, NewMessage, message_add
 
 from .models import Outbox, OutboxState
@@ -216,12 +216,7 @@ def _event(outbox: Outbox, kind: str, text: str, actor: object = None) -> None:
 
 def _their_time(user: object, at: datetime) -> str:
     """``at`` in the zone the user chose for their pages, as the page would show it."""
-    name = AgentProfile.objects.filter(user=user).values_list("time_zone", flat=True).first()
-    try:
-        zone = ZoneInfo(name or "UTC")
-    except ZoneInfoNotFoundError:
-        zone = ZoneInfo("UTC")
-    local = at.astimezone(zone)
+    local = at.astimezone(agent_zone(user=user) or ZoneInfo("UTC"))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 

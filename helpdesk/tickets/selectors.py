@@ -4,6 +4,7 @@ Every agent-facing read starts from ``tickets_visible(user=...)``: a ticket of a
 agent is not a member of does not exist for them (a guessed URL is a 404, not a 403)."""
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -11,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from helpdesk.accounts.roles import ROLES, sees_all_queues
 
-from .models import Escalation, Message, Queue, Ticket, TimelineEvent
+from .models import AgentProfile, Escalation, Message, Queue, Ticket, TimelineEvent
 
 
 @dataclass(frozen=True)
@@ -134,3 +135,15 @@ def users_assignable() -> QuerySet:
         get_user_model().objects.filter(is_active=True, groups__name__in=ROLES)
         .distinct().order_by("username")
     )
+
+
+def agent_zone(*, user: AbstractBaseUser | AnonymousUser) -> ZoneInfo | None:
+    """The zone the user chose for their pages; None for none (settings.TIME_ZONE then), or a
+    zone removed from tzdata since it was chosen."""
+    if not user.is_authenticated:
+        return None
+    name = AgentProfile.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    try:
+        return ZoneInfo(name) if name else None
+    except ZoneInfoNotFoundError:
+        return None
