@@ -42,6 +42,64 @@ def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default", **kwar
         transaction.on_commit(lambda: _run_in_process(func, args, kwargs))
 
 
+# How long "a job is on its way" is believed without the job clearing it: a flag whose job was
+# lost (Redis emptied between the two) must not hold back the next one for long.
+ONCE_SECONDS = 60
+
+
+def enqueue_once(func: Callable[..., Any], *, queue: str = "default") -> None:
+    """Run ``func()`` once the current transaction has committed, unless a run of it is
+    already waiting on the queue: a burst of callers makes one job, not one each. ``func``
+    must call ``once_started(func)`` before it looks for work, so that whatever comes after
+    that look makes another job."""
+    if uses_redis():
+        transaction.on_commit(lambda: _enqueue_once_rq(func, queue))
+    else:
+        transaction.on_commit(lambda: _run_in_process(func, (), {}))
+
+
+def once_started(func: Callable[..., Any]) -> None:
+    """Called by a job of ``enqueue_once`` as it starts: callers from now on enqueue again."""
+    if not uses_redis():
+        return
+    import django_rq
+    from redis.exceptions import RedisError
+
+    try:
+        django_rq.get_connection().delete(_once_key(func))
+    except RedisError:
+        _reachable_remember(False)  # the flag expires by itself
+
+
+def once_forget() -> None:
+    """Forget every "a job is on its way" flag: after the queues were emptied by hand."""
+    if uses_redis():
+        import django_rq
+
+        connection = django_rq.get_connection()
+        for key in connection.scan_iter(match=f"{_ONCE_PREFIX}*"):
+            connection.delete(key)
+
+
+_ONCE_PREFIX = "helpdesk:once:"
+
+
+def _once_key(func: Callable[..., Any]) -> str:
+    return f"{_ONCE_PREFIX}{func.__module__}.{func.__qualname__}"
+
+
+def _enqueue_once_rq(func: Callable[..., Any], queue: str) -> None:
+    import django_rq
+    from redis.exceptions import RedisError
+
+    try:
+        waiting = not django_rq.get_connection().set(_once_key(func), 1, nx=True, ex=ONCE_SECONDS)
+    except RedisError:
+        waiting = False  # _enqueue_rq logs it; the periodic retry enqueues it later
+    if not waiting:
+        _enqueue_rq(func, (), {}, queue)
+
+
 def _enqueue_rq(func: Callable[..., Any], args: tuple, kwargs: dict, queue: str) -> None:
     import django_rq
     from redis.exceptions import RedisError

@@ -42,8 +42,11 @@ def run_jobs(db) -> Callable[[], None]:
     if settings.REDIS_URL:
         import django_rq
 
+        from helpdesk import jobs
+
         for name in queues:
             django_rq.get_queue(name).empty()
+        jobs.once_forget()
 
     def run() -> None:
         # Jobs are handed over on commit; a test runs inside one transaction.

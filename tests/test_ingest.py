@@ -43,6 +43,22 @@ def test_raw_bytes_are_kept_exactly():
     assert blob_get(RawMail.objects.get(pk=result.raw_mail_id).sha256) == raw
 
 
+def test_mail_kept_by_an_earlier_version_of_the_store_is_still_read_and_not_kept_twice(
+    settings,
+):
+    import hashlib
+    from pathlib import Path
+
+    raw = build_mail(body="kept under <2>/<2>/<key> before")
+    key = hashlib.sha256(raw).hexdigest()
+    before = Path(settings.RAW_MAIL_DIR) / key[:2] / key[2:4] / key
+    before.parent.mkdir(parents=True)
+    before.write_bytes(raw)
+    result = mail_ingest(raw=raw, source="test")
+    assert blob_get(RawMail.objects.get(pk=result.raw_mail_id).sha256) == raw
+    assert not (Path(settings.RAW_MAIL_DIR) / key[:2] / key).exists()
+
+
 def test_the_same_mail_twice_changes_nothing():
     raw = build_mail(body=amazon_body("Where is my order?"))
     assert ingest(raw).outcome == Outcome.STORED

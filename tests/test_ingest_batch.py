@@ -317,3 +317,38 @@ def test_the_command_reading_ahead_stores_what_one_mail_at_a_time_stores(frozen,
         return []
 
     assert stored_by(command)[1] == expected[1]
+
+
+def opt_out_notice(n: int, refs: str, name: str, order: str) -> bytes:
+    """Amazon's word that a seller's message was not delivered: it names the buyer."""
+    return build_mail(message_id=f"<t{n}@x>", sender='"Amazon.com" <auto-communication@amazon.com>',
+                      subject=f"Your message to {name} was not delivered (Order: {order})",
+                      body="The buyer has opted out of receiving unsolicited messages.",
+                      headers={"In-Reply-To": refs,
+                               "X-Space-Notification-Type": "BUYER_OPTED_OUT_BSM_MESSAGES"})
+
+
+@pytest.mark.parametrize("at_once", [False, True], ids=["one at a time", "in a batch"])
+def test_a_notice_naming_the_buyer_names_the_alias_the_seller_wrote_to(at_once):
+    order = "112-9938471-2260519"
+    mails = [
+        seller_mail(1, "0r78ayorsoyvvf7", None, subject=f"Care tips (Order: {order})"),
+        opt_out_notice(2, "<t1@x>", "Megan Lowe", order),
+    ]
+    if at_once:
+        mails_ingest([(f"m{n}", raw) for n, raw in enumerate(mails)])
+    else:
+        for raw in mails:
+            mail_ingest(raw=raw, source="file")
+    ticket = Ticket.objects.select_related("buyer").get()
+    assert ticket.buyer.alias == "0r78ayorsoyvvf7@marketplace.amazon.com"
+    assert ticket.buyer.name == "Megan Lowe"
+    assert ticket.messages.count() == 2
+
+
+def test_a_notice_does_not_rename_a_buyer_who_has_a_name():
+    mail_ingest(raw=buyer_mail(1, "Where is it?", alias="0r78ayorsoyvvf7", name="Meg L."),
+                source="file")
+    mail_ingest(raw=opt_out_notice(2, "<t1@x>", "Megan Lowe", "111-7366207-0755439"),
+                source="file")
+    assert Buyer.objects.get().name == "Meg L."

@@ -49,6 +49,9 @@ class KeywordIndex:
     # A buyer's words repeat from mail to mail: each word's candidates are worked out once.
     seen: dict[str, tuple[Keyword, ...]] = field(default_factory=dict)
 
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "seen": {}}  # a cache: sent to another process without it
+
     def add(self, keyword: Keyword) -> None:
         first = keyword.words[0]
         if keyword.open_end and len(keyword.words) == 1:

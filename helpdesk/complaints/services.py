@@ -1,10 +1,11 @@
 """Putting tickets in complaint categories: by the keyword rules when messages arrive, and
 by an agent's correction, which the rules never overwrite."""
 
+import hashlib
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -20,6 +21,14 @@ from .models import ComplaintCategory, ComplaintSource, TicketComplaint
 COMPLAINT_KINDS = [k for k in TicketKind.values if k != TicketKind.OTHER]
 
 
+# The keywords one text holds: (category id, the keywords found, in order) per category hit;
+# a category's hits are the number of its keywords found.
+TextHits = tuple[tuple[int, tuple[str, ...]], ...]
+# Texts whose hits a matcher remembers (a key of some 50 bytes and mostly no hits each): a
+# thread's earlier messages are matched again with every new one.
+MEMO_MAX = 50_000
+
+
 @dataclass(frozen=True)
 class Matcher:
     """The active keywords of every category, indexed per language (``matching``)."""
@@ -27,10 +36,37 @@ class Matcher:
     indexes: dict[str, KeywordIndex]
     position: dict[int, int]  # category id → position
     other_id: int | None
+    memo: dict[tuple[str, bytes], TextHits] = field(default_factory=dict, compare=False)
 
-    def find(self, text: str, language: str, hits: Counter, found: dict) -> None:
-        """Add the keywords of ``language`` (and of every language) found in ``text``."""
-        keywords_find(self.indexes, text, language, hits, found)
+    def __getstate__(self) -> dict:
+        # Sent to the ingest's reading process with every batch: without what it remembers.
+        return {**self.__dict__, "memo": {}}
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    @staticmethod
+    def text_key(language: str, text: str) -> tuple[str, bytes]:
+        return language, hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).digest()
+
+    def text_hits(self, language: str, text: str) -> TextHits:
+        """The keywords of ``language`` (and of every language) found in ``text``."""
+        key = self.text_key(language, text)
+        known = self.memo.get(key)
+        if known is None:
+            hits: Counter[int] = Counter()
+            found: dict[int, list[str]] = defaultdict(list)
+            keywords_find(self.indexes, text, language, hits, found)
+            known = tuple((category_id, tuple(words)) for category_id, words in found.items())
+            self.remember(key, known)
+        return known
+
+    def remember(self, key: tuple[str, bytes], hits: TextHits) -> None:
+        """Take a text's hits worked out elsewhere (the ingest's reading process)."""
+        if len(self.memo) >= MEMO_MAX:
+            self.memo.clear()
+        self.memo[key] = hits
 
     def categorise(self, texts: list[tuple[str, str]]) -> tuple[int | None, str]:
         """(category id, the words found) for (language, text) pairs taken together:
@@ -38,11 +74,18 @@ class Matcher:
         hits: Counter[int] = Counter()
         found: dict[int, list[str]] = defaultdict(list)
         for language, text in texts:
-            self.find(text, language, hits, found)
+            for category_id, words in self.text_hits(language, text):
+                hits[category_id] += len(words)
+                found[category_id] += words
         if not hits:
             return self.other_id, ""
         best = min(hits, key=lambda c: (-hits[c], self.position[c]))
         return best, ", ".join(dict.fromkeys(found[best]))[:200]
+
+
+def complaint_text(subject: str, buyer_text: str) -> str:
+    """What the rules read of a message: its subject and the buyer's own words."""
+    return f"{subject}\n{buyer_text}"
 
 
 def matcher_build() -> Matcher:
@@ -106,7 +149,9 @@ def tickets_categorise(*, tickets: Iterable[Ticket]) -> None:
         "ticket__complaint__category_id",
         "ticket__complaint__matched",
     ):
-        texts[ticket_id].append((language or by_id[ticket_id].language, f"{subject}\n{words}"))
+        texts[ticket_id].append(
+            (language or by_id[ticket_id].language, complaint_text(subject, words))
+        )
         if source:
             existing[ticket_id] = (source, category_id, matched)
     todo = [pk for pk in texts if existing.get(pk, ("",))[0] != ComplaintSource.AGENT]

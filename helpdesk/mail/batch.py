@@ -15,11 +15,13 @@ from collections.abc import Iterable
 
 from django.db import InterfaceError, OperationalError, transaction
 
+from helpdesk.complaints.services import matcher_get
+
 from .batch_read import KeptMail, mails_keep
 from .batch_store import mails_store
 from .models import RawMail
 from .recognise import Ruleset, ruleset_get
-from .services import IngestResult, mail_ingest
+from .services import IngestResult, mail_ingest, raw_mail_process
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ def mails_ingest(
 ) -> list[IngestResult]:
     """Ingest ``(source, raw)`` mails in one transaction; one result per mail, in order."""
     ruleset = ruleset or ruleset_get()
-    return kept_ingest(mails_keep(list(mails), ruleset), ruleset=ruleset)
+    return kept_ingest(mails_keep(list(mails), ruleset, matcher_get()), ruleset=ruleset)
 
 
 def kept_ingest(kept: list[KeptMail], *, ruleset: Ruleset) -> list[IngestResult]:
@@ -39,13 +41,15 @@ def kept_ingest(kept: list[KeptMail], *, ruleset: Ruleset) -> list[IngestResult]
         taken = _keys_taken(kept)
         run: list[KeptMail] = []
         for mail in kept:
-            if mail.recognition is not None and not taken.intersection(mail.keys):
+            # A mail recorded before holds its own key: nothing else can have taken it.
+            free = mail.raw_mail is not None or not taken.intersection(mail.keys)
+            if mail.recognition is not None and free:
                 run.append(mail)
             else:
                 # The database must hold the run before this mail is looked at on its own.
                 results += _run_store(run, ruleset)
                 run = []
-                results.append(mail_ingest(raw=mail.raw, source=mail.source, ruleset=ruleset))
+                results.append(_one(mail, ruleset))
             taken.update(key for key in mail.keys if key)
         results += _run_store(run, ruleset)
     return results
@@ -55,7 +59,7 @@ def _keys_taken(mails: list[KeptMail]) -> set[str]:
     """The dedup keys of the batch that stored mails hold: a cheap first look that sends
     those mails the one-at-a-time way, where the unique constraint decides. A mail whose key
     is free is stored under it either way."""
-    keys = {mail.keys[0] for mail in mails}
+    keys = {mail.keys[0] for mail in mails if mail.raw_mail is None}
     taken = RawMail.objects.filter(dedup_key__in=keys).order_by()
     return set(taken.values_list("dedup_key", flat=True))
 
@@ -71,4 +75,11 @@ def _run_store(run: list[KeptMail], ruleset: Ruleset) -> list[IngestResult]:
     except Exception:
         logger.warning("storing %d mails at once failed; one at a time now", len(run),
                        exc_info=True)
-        return [mail_ingest(raw=m.raw, source=m.source, ruleset=ruleset) for m in run]
+        return [_one(mail, ruleset) for mail in run]
+
+
+def _one(mail: KeptMail, ruleset: Ruleset) -> IngestResult:
+    """The mail the one-mail way, which decides duplicates and quarantine mail by mail."""
+    if mail.raw_mail is not None:
+        return raw_mail_process(raw_mail_id=mail.raw_mail.pk, ruleset=ruleset)
+    return mail_ingest(raw=mail.raw, source=mail.source, ruleset=ruleset)

@@ -9,9 +9,11 @@ written, so the caller wraps it in a savepoint (see ``batch.py``)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from helpdesk.complaints.services import matcher_get
 from helpdesk.db import rows_insert, rows_update
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
 from helpdesk.tickets.models import (
@@ -38,7 +40,14 @@ from .batch_lookup import MemoryLookup
 from .batch_read import KeptMail, Recognition
 from .models import RawMail, RawMailStatus
 from .recognise import Recognised
-from .services import IngestResult, Outcome, thread_facts, ticket_facts, ticket_fill
+from .services import (
+    IngestResult,
+    Outcome,
+    buyer_named,
+    thread_facts,
+    ticket_facts,
+    ticket_fill,
+)
 from .text import thread_subject
 
 
@@ -56,11 +65,20 @@ def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
     rows = _Rows()
     outcomes = [_mail_thread(mail, buyers, orders, lookup, rows) for mail in mails]
     rows.save()
+    _complaints_remember(read)
     tickets_messages_added(rows.touched.values())
     return [
         IngestResult(Outcome.STORED, raw_mail.pk, message.pk, ticket_created=created)
         for raw_mail, message, created in outcomes
     ]
+
+
+def _complaints_remember(read: list[Recognition]) -> None:
+    """Hand the complaint rules what the reading process found in these messages."""
+    matcher = matcher_get()
+    for recognition in read:
+        if recognition.complaint is not None:
+            matcher.remember(*recognition.complaint)
 
 
 def _buyers_resolve(mails: list[Recognised]) -> dict[str, Buyer]:
@@ -155,12 +173,15 @@ def _mail_thread(
     else:
         filled = ticket_fill(ticket, buyer, order, found.asin)
         rows.ticket_changed(ticket, filled)
+        if named := buyer_named(ticket, found):
+            rows.buyers_named.append(named)
         if filled:  # it gained a buyer or an order: now found by them too
             lookup.ticket_added(ticket)
-    raw_mail = RawMail(
+    raw_mail = mail.raw_mail or RawMail(
         dedup_key=mail.keys[0], sha256=mail.sha256, size=len(mail.raw),
-        source=mail.source[:300], received_at=new.received_at, status=RawMailStatus.STORED,
+        source=mail.source[:300], received_at=new.received_at,
     )
+    raw_mail.status, raw_mail.quarantine_reason = RawMailStatus.STORED, ""
     message = message_build(ticket, new)
     message.raw = raw_mail
     rows.message_added(raw_mail, message, new)
@@ -185,6 +206,7 @@ class _Rows:
     # Tickets that existed before the run, with the fields the run changed (by id()).
     changed: dict[int, tuple[Ticket, set[str]]] = field(default_factory=dict)
     touched: dict[int, Ticket] = field(default_factory=dict)
+    buyers_named: list[tuple[int, str]] = field(default_factory=list)  # (buyer id, name)
 
     def ticket_opened(self, ticket: Ticket) -> None:
         self.tickets.append(ticket)
@@ -208,7 +230,9 @@ class _Rows:
         for raw_mail in self.raw_mails:
             raw_mail.processed_at = processed_at
         # rows_insert sets the primary keys, which the rows after refer to.
-        rows_insert(self.raw_mails)
+        recorded = [r for r in self.raw_mails if r.pk is not None]  # the backlog's
+        rows_insert([r for r in self.raw_mails if r.pk is None])
+        rows_update(recorded, ["status", "quarantine_reason", "processed_at"])
         rows_insert(self.tickets)
         rows_insert(self.messages)
         rows_insert(self.references)
@@ -222,3 +246,9 @@ class _Rows:
             by_fields[frozenset(fields)].append(ticket)
         for fields, tickets in by_fields.items():
             rows_update(tickets, sorted(fields))
+        if self.buyers_named:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {Buyer._meta.db_table} SET name = %s WHERE id = %s AND name = ''",
+                    [(name, pk) for pk, name in self.buyers_named],
+                )

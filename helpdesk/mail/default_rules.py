@@ -129,4 +129,7 @@ EXTRACTION_PATTERNS = [
     ("amazon", "buyer_name", "subject",
      r"(customer|kunde|kundin|client|cliente|acquirente)\s+(?P<value>[^()]+?)\s*\((order|bestellung|commande|ordine|pedido)", 20),
     ("kaufland", "buyer_name", "from_name", r"^(?P<value>.+?)(\s+(über|via|-)\s+kaufland.*)?$", 10),
+    # A message the buyer opted out of names them: "Your message to Megan Lowe was not delivered".
+    ("amazon", "buyer_name", "subject",
+     r"^(your message to|ihre nachricht an)\s+(?P<value>.+?)\s+(was not delivered|wurde nicht zugestellt)", 30),
 ]

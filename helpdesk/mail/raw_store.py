@@ -1,4 +1,9 @@
-"""Content-addressed store of raw mail and attachment bytes: the key is the SHA-256."""
+"""Content-addressed store of raw mail and attachment bytes: the key is the SHA-256.
+
+A blob lives at ``<first two hex digits>/<key>``: 256 directories, made once. (Stores written
+before kept ``<2>/<2>/<key>``, a directory per 65,536th of the keys: making those directories
+cost as much as writing the mail until some hundred thousand mails were in. Such blobs are
+still read where they are.)"""
 
 import hashlib
 import itertools
@@ -13,6 +18,10 @@ class RawStoreError(Exception):
 
 
 def _path(sha256: str) -> Path:
+    return Path(settings.RAW_MAIL_DIR) / sha256[:2] / sha256
+
+
+def _path_before(sha256: str) -> Path:
     return Path(settings.RAW_MAIL_DIR) / sha256[:2] / sha256[2:4] / sha256
 
 
@@ -24,7 +33,7 @@ def blob_put(data: bytes) -> str:
     """Keep ``data`` and return its key. Writing the same bytes twice is a no-op."""
     key = blob_key(data)
     path = _path(key)
-    if path.exists():
+    if path.exists() or _path_before(key).exists():
         return key
     try:
         _directory_make(path.parent)
@@ -51,7 +60,7 @@ def blob_put(data: bytes) -> str:
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 _counter = itertools.count()
-# Directories made by this process: 65,536 of them at most, each made once, not per mail.
+# Directories made by this process: 256 of them at most, each made once, not per mail.
 _made: set[Path] = set()
 
 
@@ -63,8 +72,11 @@ def _directory_make(directory: Path) -> None:
 
 
 def blob_get(sha256: str) -> bytes:
-    return _path(sha256).read_bytes()
+    try:
+        return _path(sha256).read_bytes()
+    except FileNotFoundError:
+        return _path_before(sha256).read_bytes()
 
 
 def blob_exists(sha256: str) -> bool:
-    return _path(sha256).exists()
+    return _path(sha256).exists() or _path_before(sha256).exists()

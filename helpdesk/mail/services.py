@@ -78,7 +78,8 @@ def mail_ingest(
 ) -> IngestResult:
     """Keep the bytes, then record and (unless ``defer``) process them.
 
-    With ``defer`` the processing is a job (RQ with Redis, in-process after commit without).
+    With ``defer`` the processing is left to the backlog job (``backlog``: RQ with Redis,
+    in-process after commit without), which takes every mail waiting in batches.
     A repeated Message-ID, or the same bytes when there is none, is a duplicate.
     """
     sha256 = blob_put(raw)  # first: whatever happens next, the bytes are kept
@@ -105,14 +106,16 @@ def mail_ingest(
         existing = RawMail.objects.filter(dedup_key=key).first()
         return IngestResult(Outcome.DUPLICATE, existing.pk if existing else None)
     if parsed is None:
-        return _quarantine(raw_mail, reason)
+        return raw_mail_quarantine(raw_mail, reason)
     if defer:
-        jobs.enqueue(raw_mail_process_job, raw_mail.pk, queue="ingest")
+        from .backlog import backlog_enqueue  # the backlog builds on this module
+
+        backlog_enqueue()
         return IngestResult(Outcome.QUEUED, raw_mail.pk)
     return _process(raw_mail, parsed, ruleset)
 
 
-def raw_mail_process(*, raw_mail_id: int) -> IngestResult:
+def raw_mail_process(*, raw_mail_id: int, ruleset: Ruleset | None = None) -> IngestResult:
     """Process a recorded raw mail; a no-op if it was processed already (retried jobs)."""
     with transaction.atomic():
         raw_mail = RawMail.objects.select_for_update().get(pk=raw_mail_id)
@@ -121,11 +124,12 @@ def raw_mail_process(*, raw_mail_id: int) -> IngestResult:
         try:
             parsed = parse_mail(blob_get(raw_mail.sha256))
         except ParseError as exc:
-            return _quarantine(raw_mail, str(exc))
-        return _process(raw_mail, parsed, None)
+            return raw_mail_quarantine(raw_mail, str(exc))
+        return _process(raw_mail, parsed, ruleset)
 
 
 def raw_mail_process_job(raw_mail_id: int) -> None:
+    # Jobs of one mail each were enqueued by earlier versions; some may still be queued.
     raw_mail_process(raw_mail_id=raw_mail_id)
 
 
@@ -135,23 +139,22 @@ STUCK_AFTER = timedelta(minutes=2)
 
 
 def raw_mail_requeue(*, now: datetime | None = None, older_than: timedelta = STUCK_AFTER) -> int:
-    """Enqueue again the processing of mail that was kept but never processed; how many.
+    """Ask for a backlog run when mail was kept but never processed; how many mails wait.
 
     Run by the periodic ``outbox_retry``. It waits while the ingest queue still has jobs
-    waiting: a backlog's mail has its jobs, and enqueueing them again every minute would
-    only make it longer. A second job for a mail is harmless (``raw_mail_process``)."""
+    waiting: the backlog run among them takes the mail. A second run is harmless."""
+    from .backlog import backlog_enqueue
+
     now = now or timezone.now()
     if jobs.queue_waiting("ingest") != 0:
         return 0  # a backlog, or Redis is away and nothing can be enqueued
-    ids = list(
-        RawMail.objects.filter(status=RawMailStatus.RECEIVED, received_at__lt=now - older_than)
-        .order_by("pk").values_list("pk", flat=True)
-    )
-    for pk in ids:
-        jobs.enqueue(raw_mail_process_job, pk, queue="ingest")
-    if ids:
-        logger.info("%s raw mails had lost their processing job: enqueued again", len(ids))
-    return len(ids)
+    stuck = RawMail.objects.filter(
+        status=RawMailStatus.RECEIVED, received_at__lt=now - older_than
+    ).count()
+    if stuck:
+        backlog_enqueue()
+        logger.info("%s raw mails had lost their processing job: a backlog run asked for", stuck)
+    return stuck
 
 
 def quarantine_retry() -> list[IngestResult]:
@@ -160,7 +163,8 @@ def quarantine_retry() -> list[IngestResult]:
     return [raw_mail_process(raw_mail_id=pk) for pk in list(ids)]
 
 
-def _quarantine(raw_mail: RawMail, reason: str) -> IngestResult:
+def raw_mail_quarantine(raw_mail: RawMail, reason: str) -> IngestResult:
+    """Keep the mail whole, out of the tickets, with why: to be retried once fixed."""
     # The reason may quote the mail (an exception's text): it must be storable itself.
     reason = storable(reason)
     raw_mail.status = RawMailStatus.QUARANTINED
@@ -189,7 +193,7 @@ def _process(raw_mail: RawMail, parsed: ParsedMail, ruleset: Ruleset | None) -> 
         # Whatever this mail does to the recognisers or the database (NUL bytes, a value
         # the database refuses), it is kept whole in quarantine with the reason.
         logger.exception("raw mail %s could not be stored", raw_mail.pk)
-        return _quarantine(raw_mail, f"could not be stored: {type(exc).__name__}: {exc}")
+        return raw_mail_quarantine(raw_mail, f"could not be stored: {type(exc).__name__}: {exc}")
 
 
 def _store(raw_mail: RawMail, parsed: ParsedMail, ruleset: Ruleset | None) -> IngestResult:
@@ -203,6 +207,8 @@ def _store(raw_mail: RawMail, parsed: ParsedMail, ruleset: Ruleset | None) -> In
         ticket = ticket_open(**ticket_facts(parsed, found, order, buyer, new.sent_at))
     else:
         _fill_ticket(ticket, buyer, order, found.asin)
+        if named := buyer_named(ticket, found):
+            Buyer.objects.filter(pk=named[0], name="").update(name=named[1])
     message = message_add(ticket=ticket, raw_id=raw_mail.pk, new=new)
     raw_mail.status = RawMailStatus.STORED
     raw_mail.quarantine_reason = ""
@@ -297,6 +303,15 @@ def _order(found: Recognised, buyer: Buyer | None) -> Order:
             order=order, asin=found.asin, defaults={"title": found.item_title}
         )
     return order
+
+
+def buyer_named(ticket: Ticket, found: Recognised) -> tuple[int, str] | None:
+    """(the ticket's buyer, the name) when a mail of no buyer of its own names the buyer of
+    the thread it joins ("Your message to Megan Lowe was not delivered"): the name for a
+    buyer known so far only by the relay alias of the seller's mail. Set only where empty."""
+    if found.buyer_name and not found.buyer_alias and ticket.buyer_id is not None:
+        return ticket.buyer_id, found.buyer_name
+    return None
 
 
 def _fill_ticket(ticket: Ticket, buyer: Buyer | None, order: Order | None, asin: str) -> None:

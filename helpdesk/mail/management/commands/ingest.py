@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
+from helpdesk.complaints.services import matcher_get
 from helpdesk.mail.batch import kept_ingest
 from helpdesk.mail.batch_read import KeepAhead, KeptMail
 from helpdesk.mail.raw_store import RawStoreError
@@ -22,6 +23,8 @@ from helpdesk.mail.sources.files import mails_read, paths_expand
 BATCH = 500
 # Batches the keeper may read ahead: it evens out the disk's hiccups; memory stays flat.
 AHEAD = 2
+# The first batch is small: storing waits for it alone, and starts sooner the smaller it is.
+FIRST_BATCH = 50
 
 
 class RawStoreUnavailable(CommandError, RawStoreError):
@@ -57,7 +60,7 @@ class Command(BaseCommand):
             # unless shown: even a disabled one keeps that thread running for good.
             try:
                 with (
-                    KeepAhead() as keeper,
+                    KeepAhead(matcher_get()) as keeper,
                     _sqlite_write_room(),
                     tqdm(total=len(files), unit="file") if show_bar else nullcontext() as bar,
                 ):
@@ -108,12 +111,13 @@ def _sqlite_write_room() -> Iterator[None]:
 
 def _batches(files: list[Path], bar: tqdm | None) -> Iterator[list[tuple[str, bytes]]]:
     batch: list[tuple[str, bytes]] = []
+    size = FIRST_BATCH
     for path in files:
         for mail in mails_read(path):
             batch.append(mail)
-            if len(batch) >= BATCH:
+            if len(batch) >= size:
                 yield batch
-                batch = []
+                batch, size = [], BATCH
         if bar is not None:
             bar.update(1)
     if batch:
