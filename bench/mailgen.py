@@ -64,8 +64,9 @@ def _reply(n, alias, order_id, name, when, in_reply_to):
     ).encode()
 
 
-def mails_generate(count: int, seed: int = 7) -> Iterator[bytes]:
-    """``count`` mails: ~55 % new buyer messages, ~30 % seller replies, ~15 % follow-ups."""
+def mails_generate(count: int, seed: int = 7, tag: str = "") -> Iterator[bytes]:
+    """``count`` mails: ~55 % new buyer messages, ~30 % seller replies, ~15 % follow-ups.
+    ``tag`` goes into every Message-ID: mails of another tag are other mails."""
     rng = random.Random(seed)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     open_threads: list[tuple] = []
@@ -74,17 +75,19 @@ def mails_generate(count: int, seed: int = 7) -> Iterator[bytes]:
         roll = rng.random()
         if open_threads and roll < 0.30:
             alias, order_id, name, last_id = open_threads.pop(rng.randrange(len(open_threads)))
-            yield _reply(n, alias, order_id, name, when, last_id)
+            yield _reply(f"{tag}{n}", alias, order_id, name, when, last_id)
         elif open_threads and roll < 0.45:
             alias, order_id, name, _ = open_threads[rng.randrange(len(open_threads))]
             tld, lang, begin, end, topic = MARKETS[0]
-            yield _buyer_mail(rng, n, tld, lang, begin, end, topic, name, alias, order_id, when)
+            yield _buyer_mail(rng, f"{tag}{n}", tld, lang, begin, end, topic, name, alias, order_id,
+                              when)
         else:
             tld, lang, begin, end, topic = rng.choice(MARKETS)
             name = rng.choice(NAMES)
             alias = f"{rng.getrandbits(48):012x}@marketplace.amazon.{tld}"
             order_id = _order_id(rng)
-            yield _buyer_mail(rng, n, tld, lang, begin, end, topic, name, alias, order_id, when)
-            open_threads.append((alias, order_id, name, f"<bench-{n}@email.amazonses.com>"))
+            yield _buyer_mail(rng, f"{tag}{n}", tld, lang, begin, end, topic, name, alias, order_id,
+                              when)
+            open_threads.append((alias, order_id, name, f"<bench-{tag}{n}@email.amazonses.com>"))
             if len(open_threads) > 500:
                 open_threads.pop(0)

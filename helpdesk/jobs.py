@@ -62,11 +62,10 @@ def once_started(func: Callable[..., Any]) -> None:
     """Called by a job of ``enqueue_once`` as it starts: callers from now on enqueue again."""
     if not uses_redis():
         return
-    import django_rq
     from redis.exceptions import RedisError
 
     try:
-        django_rq.get_connection().delete(_once_key(func))
+        _connection().delete(_once_key(func))
     except RedisError:
         _reachable_remember(False)  # the flag expires by itself
 
@@ -74,9 +73,7 @@ def once_started(func: Callable[..., Any]) -> None:
 def once_forget() -> None:
     """Forget every "a job is on its way" flag: after the queues were emptied by hand."""
     if uses_redis():
-        import django_rq
-
-        connection = django_rq.get_connection()
+        connection = _connection()
         for key in connection.scan_iter(match=f"{_ONCE_PREFIX}*"):
             connection.delete(key)
 
@@ -89,11 +86,10 @@ def _once_key(func: Callable[..., Any]) -> str:
 
 
 def _enqueue_once_rq(func: Callable[..., Any], queue: str) -> None:
-    import django_rq
     from redis.exceptions import RedisError
 
     try:
-        waiting = not django_rq.get_connection().set(_once_key(func), 1, nx=True, ex=ONCE_SECONDS)
+        waiting = not _connection().set(_once_key(func), 1, nx=True, ex=ONCE_SECONDS)
     except RedisError:
         waiting = False  # _enqueue_rq logs it; the periodic retry enqueues it later
     if not waiting:
@@ -106,7 +102,7 @@ def _enqueue_rq(func: Callable[..., Any], args: tuple, kwargs: dict, queue: str)
     from rq import Retry
 
     try:
-        django_rq.get_queue(queue).enqueue(
+        django_rq.get_queue(queue, connection=_connection()).enqueue(
             func, *args, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
             **kwargs,
         )
@@ -138,10 +134,25 @@ def queue_waiting(queue: str) -> int | None:
     from redis.exceptions import RedisError
 
     try:
-        return django_rq.get_queue(queue).count
+        return django_rq.get_queue(queue, connection=_connection()).count
     except RedisError:
         _reachable_remember(False)
         return None
+
+
+# One Redis client, with its pool of connections, per process and address: django_rq makes a
+# new one per call, which opened a TCP connection for every mail a webhook posted.
+_clients: dict[str, Any] = {}
+
+
+def _connection() -> Any:
+    import django_rq
+
+    url = settings.RQ_QUEUES["default"]["URL"]
+    client = _clients.get(url)
+    if client is None:
+        client = _clients[url] = django_rq.get_connection("default")
+    return client
 
 
 def queue_reachable() -> bool:

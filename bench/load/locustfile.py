@@ -25,10 +25,13 @@ AGENTS = [line.split() for line in Path(os.environ["LOAD_AGENTS"]).read_text().s
 TICKETS = [int(n) for n in Path(os.environ["LOAD_TICKETS"]).read_text().split()]
 TOKEN = os.environ["INGEST_TOKEN"]
 MAILS_PER_SECOND = float(os.environ.get("LOAD_MAILS_PER_SECOND", "100"))
-SENDERS = 10
+# Enough senders that a slow answer now and then does not lower the rate they post at.
+SENDERS = 30
 # Every mail distinct: 60 s at 100/s, with room to spare.
-MAILS = iter(list(mails_generate(int(MAILS_PER_SECOND * 90) + 1000, seed=int(
-    os.environ.get("LOAD_SEED", "101")))))
+# Every mail new to the database, also on a --reuse run: the run's seed tags the Message-IDs.
+_SEED = os.environ.get("LOAD_SEED", "101")
+MAILS = iter(list(mails_generate(int(MAILS_PER_SECOND * 90) + 1000, seed=int(_SEED),
+                                 tag=f"{_SEED}-")))
 # Requests in the first WARMUP seconds (the logins, the first page of each agent, gunicorn
 # warming up) are not in the figures: they measure the steady state.
 WARMUP = float(os.environ.get("LOAD_WARMUP", "15"))

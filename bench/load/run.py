@@ -1,7 +1,7 @@
 """Load test: 50 agents on the inbox and ticket pages for 60 s while 100 mails/s come in.
 
     .venv/bin/python bench/load/run.py [--reuse] [--seconds 60] [--mails-per-second 100]
-        [--tickets 20000] [--web-workers 3] [--rq-workers 1]
+        [--tickets 20000] [--web-workers 3] [--web-threads 1] [--rq-workers 1]
 
 Against the production shape on loopback: gunicorn (``helpdesk.wsgi``) + ``manage.py
 rqworker`` (niced, as deploy/systemd runs it) + PostgreSQL (database ``bench_load``, dropped
@@ -35,6 +35,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 TOKEN = "load-test-token"
 AGENTS = 50
+SENDERS = 30  # as bench/load/locustfile.py
 PASSWORD = "load-agent-pass"
 OUT = ROOT / "var" / "load"
 POPULATED = ["marketplaces_buyer", "marketplaces_order", "tickets_ticket", "tickets_message",
@@ -155,6 +156,8 @@ def main() -> None:
     parser.add_argument("--mails-per-second", type=float, default=100)
     parser.add_argument("--tickets", type=int, default=20_000)
     parser.add_argument("--web-workers", type=int, default=3)
+    parser.add_argument("--web-threads", type=int, default=1,
+                        help="threads per gunicorn worker (gthread); 1: sync workers")
     parser.add_argument("--rq-workers", type=int, default=1)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -179,7 +182,8 @@ def main() -> None:
 
     processes = [subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "helpdesk.wsgi", "-b", f"127.0.0.1:{PORT}",
-         "-w", str(args.web_workers), "--timeout", "30", "--log-level", "warning"],
+         "-w", str(args.web_workers), "--threads", str(args.web_threads),
+         "--timeout", "30", "--log-level", "warning"],
         cwd=ROOT, env=ENV, start_new_session=True)]
     for i in range(args.rq_workers):
         # Niced: processing the mail can wait a moment, an agent's page cannot.
@@ -194,22 +198,25 @@ def main() -> None:
         results.unlink(missing_ok=True)
         command = [
             sys.executable, "-m", "locust", "-f", str(ROOT / "bench/load/locustfile.py"),
-            "--headless", "-u", str(AGENTS + 10), "-r", str(AGENTS + 10),
+            "--headless", "-u", str(AGENTS + SENDERS), "-r", str(AGENTS + SENDERS),
             "-t", f"{args.seconds + args.warmup}s", "--host", f"http://127.0.0.1:{PORT}",
             "--only-summary", "--csv", str(OUT / "locust"), "--loglevel", "WARNING",
         ]
         subprocess.run(command, cwd=ROOT, check=False, env={
             **ENV, "LOAD_AGENTS": str(OUT / "agents.txt"), "LOAD_TICKETS": str(OUT / "tickets.txt"),
             "LOAD_MAILS_PER_SECOND": str(args.mails_per_second), "LOAD_RESULTS": str(results),
-            "LOAD_WARMUP": str(args.warmup)})
+            "LOAD_WARMUP": str(args.warmup), "LOAD_SEED": str(int(time.time()))})
         data = json.loads(results.read_text())
         received = RawMail.objects.count() - before  # warm-up included
         processed = RawMail.objects.exclude(status="received").count() - before
         print(f"\n{args.seconds} s, {AGENTS} agents, {args.mails_per_second:g} mails/s posted, "
-              f"{Ticket.objects.count():,} tickets, gunicorn -w {args.web_workers}, "
+              f"{Ticket.objects.count():,} tickets, gunicorn -w {args.web_workers} "
+              f"--threads {args.web_threads}, "
               f"{args.rq_workers} rqworker(s)")
         for group in ("pages", "ingest", "login"):
             print(f"- {group}: {figures(data['times'].get(group, []), data['errors'].get(group, 0))}")
+        posted = len(data["times"].get("ingest", []))
+        print(f"- mail posted while measured: {posted / args.seconds:.1f}/s")
         print(f"- mail: {received:,} kept in {args.seconds + args.warmup} s "
               f"({received / (args.seconds + args.warmup):.0f}/s), {processed:,} of them "
               "processed into tickets by the end (the rest waits in the queue)")

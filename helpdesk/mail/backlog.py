@@ -8,6 +8,7 @@ once take different rows (``SKIP LOCKED``); a mail processed twice is still stor
 message's unique link to its raw mail)."""
 
 import logging
+import time
 
 from django.db import transaction
 
@@ -26,6 +27,9 @@ logger = logging.getLogger(__name__)
 # Mails per transaction: large enough to share the batch's queries, small enough that a
 # transaction's locks are short and the first mails of a burst appear in the inbox soon.
 BACKLOG_BATCH = 200
+# How long a run waits for more mail before it looks: a fraction of a minute is nothing to a
+# 24-hour reply clock, and a burst of mail becomes a few jobs instead of one per few mails.
+GATHER_SECONDS = 0.5
 
 
 def backlog_process(*, batch: int = BACKLOG_BATCH) -> list[IngestResult]:
@@ -61,6 +65,10 @@ def _read(rows: list[RawMail], ruleset: Ruleset, matcher: Matcher) -> list[KeptM
 
 
 def backlog_process_job() -> None:
+    if jobs.uses_redis():
+        # A worker's job starts with a fork and a database connection: mail of a busy webhook
+        # is let gather a moment (it still asks for no other job meanwhile) and taken as one.
+        time.sleep(GATHER_SECONDS)
     jobs.once_started(backlog_process_job)
     results = backlog_process()
     if results:

@@ -53,6 +53,13 @@ def _body_fingerprint(raw: bytes) -> str:
     return blob_key(body.strip())[:16]
 
 
+def _fingerprint_of(raw_mail: RawMail) -> str:
+    try:
+        return _body_fingerprint(blob_get(raw_mail.sha256))
+    except OSError:
+        return ""  # its bytes are gone from the store: the new mail is kept, not judged by it
+
+
 def dedup_keys(raw: bytes, parsed: ParsedMail | None) -> tuple[str, str]:
     """(the usual key, the key for a different mail that reuses an existing Message-ID)."""
     message_id = parsed.message_id if parsed else scan_message_id(raw)
@@ -98,7 +105,7 @@ def mail_ingest(
         # The Message-ID is taken. The same mail again is a duplicate; a different mail
         # reusing the id (broken or test senders do) is kept under a key of its own.
         first = RawMail.objects.filter(dedup_key=key).first()
-        if first is not None and _body_fingerprint(blob_get(first.sha256)) != collision_key[-16:]:
+        if first is not None and _fingerprint_of(first) != collision_key[-16:]:
             raw_mail = _raw_mail_create(raw, sha256, source, collision_key)
             if raw_mail is None:
                 key = collision_key

@@ -8,9 +8,11 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .models import RawMail
+from helpdesk import jobs
+
+from .models import RawMail, RawMailStatus
 from .raw_store import RawStoreError
-from .services import mail_ingest
+from .services import Outcome, mail_ingest
 
 # A form upload is a sender using the wrong API, not a mail: refused so that it notices,
 # rather than kept as a quarantined "mail" that is really a form body.
@@ -55,6 +57,10 @@ def ingest_raw(request: HttpRequest) -> JsonResponse:
     except RawStoreError as exc:
         return JsonResponse({"error": str(exc)}, status=503)
     body = {"id": result.raw_mail_id, "status": result.outcome}
+    if result.outcome == Outcome.QUEUED and jobs.uses_redis():
+        # Kept and waiting for the backlog job: that is all there is to say yet.
+        body["status"] = RawMailStatus.RECEIVED
+        return JsonResponse(body, status=202)
     # Without a job queue the mail was processed on commit; say where it went.
     raw_mail = RawMail.objects.filter(pk=result.raw_mail_id).select_related("message").first()
     if raw_mail is not None:
