@@ -89,10 +89,13 @@ def _enqueue_once_rq(func: Callable[..., Any], queue: str) -> None:
     from redis.exceptions import RedisError
 
     try:
-        waiting = not _connection().set(_once_key(func), 1, nx=True, ex=ONCE_SECONDS)
+        first = _connection().set(_once_key(func), 1, nx=True, ex=ONCE_SECONDS)
     except RedisError:
-        waiting = False  # _enqueue_rq logs it; the periodic retry enqueues it later
-    if not waiting:
+        _reachable_remember(False)
+        logger.warning("Redis unreachable: job %s() not enqueued; the periodic retry will "
+                       "enqueue it", getattr(func, "__name__", func))
+        return
+    if first:
         _enqueue_rq(func, (), {}, queue)
 
 

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,6 +58,7 @@ class Workers:
         self.processes: list[subprocess.Popen] = []
         self.started = 0
         self.killed = 0
+        self._lock = threading.Lock()  # a killer thread and the test may both kill
         for _ in range(count):
             self.processes.append(self._start())
 
@@ -72,11 +74,12 @@ class Workers:
 
     def kill_and_restart(self, index: int) -> None:
         """SIGKILL worker ``index`` and whatever job it is running, then start another."""
-        process = self.processes[index]
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
-        self.killed += 1
-        self.processes[index] = self._start()
+        with self._lock:
+            process = self.processes[index]
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+            self.killed += 1
+            self.processes[index] = self._start()
 
     def revive(self) -> int:
         """Start again every worker that exited (as systemd's Restart=always does); how many.

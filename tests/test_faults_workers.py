@@ -54,8 +54,13 @@ def test_workers_killed_at_random_lose_no_mail_and_store_none_twice(own_redis, t
     started = time.monotonic()
     thread.start()
     try:
+        # Besides the timer, a kill at four random points of the feed: however fast this
+        # machine processes, workers die while mail is coming in.
+        kill_at = set(rng.sample(range(MAILS // 10, MAILS), 4))
         for n, raw in enumerate(mails_generate(MAILS)):
             assert mail_ingest(raw=raw, source=f"fault:{n}", defer=True).outcome == Outcome.QUEUED
+            if n in kill_at:
+                workers.kill_and_restart(rng.randrange(len(workers.processes)))
         fed = time.monotonic() - started
         # Keep killing until most of the backlog is through, then let the rest finish.
         wait_for(lambda: _received() < MAILS // 20, timeout=900, what="the backlog", step=1)
@@ -76,7 +81,7 @@ def test_workers_killed_at_random_lose_no_mail_and_store_none_twice(own_redis, t
     assert not Ticket.objects.annotate(n=Count("messages")).filter(n=0).exists()
     print(f"\n{MAILS} mails: fed in {fed:.0f} s, all stored once after {took:.0f} s; "
           f"{workers.killed} workers SIGKILLed, {rounds} retry rounds")
-    assert workers.killed >= 3
+    assert workers.killed >= 4
 
 
 def _received() -> int:
