@@ -237,6 +237,7 @@ def main() -> None:
     row("/inbox/?q=broken (in 10 % of all messages)", "/inbox/", {"q": "broken"})
     row("/inbox/?q=dishwasher safe (both in 10 %)", "/inbox/", {"q": "dishwasher safe"})
     row("/inbox/?q=jane (the name of one buyer in 8)", "/inbox/", {"q": "jane"})
+    row("/inbox/?q=jane doe (one buyer in 56)", "/inbox/", {"q": "jane doe"})
     row("/inbox/?q=<a word in no ticket>", "/inbox/", {"q": "zyzzyva"})
     ticket = Ticket.objects.filter(obligations__is_open=True).order_by("pk").first()
     row("/inbox/tickets/<id>/", f"/inbox/tickets/{ticket.pk}/")
