@@ -7,7 +7,46 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
+from django.db.models.base import ModelState
 from django.utils import timezone
+
+
+def row_new[M: Model](model: type[M], /, **values: Any) -> M:
+    """``model(**values)`` for a new row that will be inserted (``rows_insert``, ``save``),
+    without ``Model.__init__``: a quarter of the batch ingest's storing time went into it,
+    for rows built by the thousand. Fields not given take their default; a related object
+    given by name is cached as ``__init__`` caches it. No ``pre_init``/``post_init`` signals
+    are sent (none of these models has receivers)."""
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    row = obj.__dict__
+    for name, attname, default, relation in _fields_of(model):
+        if name in values:
+            value = values.pop(name)
+            if relation and (value is None or isinstance(value, Model)):
+                obj._state.fields_cache[name] = value
+                row[attname] = None if value is None else value.pk
+            else:
+                row[attname] = value
+        elif attname in values:
+            row[attname] = values.pop(attname)
+        else:
+            row[attname] = default()
+    if values:
+        raise TypeError(f"{model.__name__} has no field(s) {', '.join(values)}")
+    return obj
+
+
+_FIELDS: dict[type[Model], list[tuple[str, str, Callable[[], Any], bool]]] = {}
+
+
+def _fields_of(model: type[Model]) -> list[tuple[str, str, Callable[[], Any], bool]]:
+    fields = _FIELDS.get(model)
+    if fields is None:
+        fields = _FIELDS[model] = [
+            (f.name, f.attname, f.get_default, f.is_relation) for f in model._meta.concrete_fields
+        ]
+    return fields
 
 
 def rows_update(objs: list[Model], fields: list[str]) -> None:

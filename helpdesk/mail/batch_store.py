@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from helpdesk.complaints.services import matcher_get
-from helpdesk.db import rows_insert, rows_update
+from helpdesk.db import row_new, rows_insert, rows_update
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
 from helpdesk.tickets.models import (
     Attachment,
@@ -177,8 +177,8 @@ def _mail_thread(
             rows.buyers_named.append(named)
         if filled:  # it gained a buyer or an order: now found by them too
             lookup.ticket_added(ticket)
-    raw_mail = mail.raw_mail or RawMail(
-        dedup_key=mail.keys[0], sha256=mail.sha256, size=len(mail.raw),
+    raw_mail = mail.raw_mail or row_new(
+        RawMail, dedup_key=mail.keys[0], sha256=mail.sha256, size=len(mail.raw),
         source=mail.source[:300], received_at=new.received_at,
     )
     raw_mail.status, raw_mail.quarantine_reason = RawMailStatus.STORED, ""

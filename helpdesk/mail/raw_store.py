@@ -30,28 +30,32 @@ def blob_key(data: bytes) -> str:
 
 
 def blob_put(data: bytes) -> str:
-    """Keep ``data`` and return its key. Writing the same bytes twice is a no-op."""
+    """Keep ``data`` and return its key. The same bytes twice leave one file.
+
+    Written to a temporary name and renamed, so a reader never sees half a mail. Nothing is
+    looked up first: almost every mail is new, and asking the file system whether it exists
+    (twice, with the first layout) cost as much as writing it; a mail kept again is renamed
+    over its identical copy."""
     key = blob_key(data)
-    path = _path(key)
-    if path.exists() or _path_before(key).exists():
-        return key
+    directory = os.path.join(settings.RAW_MAIL_DIR, key[:2])
     try:
-        _directory_make(path.parent)
-        # Write to a temporary name and rename, so a reader never sees half a mail. The name
-        # is this process's own (pid, counter): no random names to draw and retry.
-        tmp = path.parent / f".tmp-{os.getpid()}-{next(_counter)}"
+        _directory_make(directory)
+        # The name is this process's own (pid, counter): no random names to draw and retry.
+        tmp = os.path.join(directory, f".tmp-{os.getpid()}-{next(_counter)}")
         try:
             fd = os.open(tmp, _NEW_FILE, 0o644)
         except FileNotFoundError:  # the directory went away since this process made it
-            _made.discard(path.parent)
-            _directory_make(path.parent)
+            _made.discard(directory)
+            _directory_make(directory)
             fd = os.open(tmp, _NEW_FILE, 0o644)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
+            with os.fdopen(fd, "wb", buffering=0) as fh:
+                view = memoryview(data)
+                while view:
+                    view = view[fh.write(view) :]
+            os.replace(tmp, os.path.join(directory, key))
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
         raise RawStoreError(f"raw mail store could not keep the mail: {exc}") from exc
@@ -61,13 +65,13 @@ def blob_put(data: bytes) -> str:
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 _counter = itertools.count()
 # Directories made by this process: 256 of them at most, each made once, not per mail.
-_made: set[Path] = set()
+_made: set[str] = set()
 
 
-def _directory_make(directory: Path) -> None:
+def _directory_make(directory: str) -> None:
     if directory in _made:
         return
-    directory.mkdir(parents=True, exist_ok=True)
+    os.makedirs(directory, exist_ok=True)
     _made.add(directory)
 
 

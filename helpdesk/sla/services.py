@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from helpdesk.db import rows_insert, rows_update
+from helpdesk.db import row_new, rows_insert, rows_update
 from helpdesk.marketplaces.models import Channel, Holiday
 from helpdesk.tickets.models import Message, Ticket, TimelineEvent
 
@@ -57,8 +57,8 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
             row = existing.pop((int(result.key), result.kind), None)
             values = _values(result, policy)
             if row is None:
-                to_create.append(Obligation(
-                    ticket_id=ticket_id, message_id=int(result.key),
+                to_create.append(row_new(
+                    Obligation, ticket_id=ticket_id, message_id=int(result.key),
                     channel_id=channel_id, kind=result.kind, **values,
                 ))
             elif any(getattr(row, field) != value for field, value in values.items()):

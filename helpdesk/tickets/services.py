@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from helpdesk.db import row_new
 from helpdesk.marketplaces.models import Buyer, Channel, Order
 
 from .models import (
@@ -76,7 +77,8 @@ def ticket_build(
     asin: str = "",
 ) -> Ticket:
     """A new ticket, not yet saved: ``ticket_open`` saves it, the batch ingest bulk-inserts."""
-    return Ticket(
+    return row_new(
+        Ticket,
         kind=kind,
         channel=channel,
         buyer=buyer,
@@ -92,7 +94,8 @@ def ticket_build(
 
 
 def opened_event(ticket: Ticket) -> TimelineEvent:
-    return TimelineEvent(
+    return row_new(
+        TimelineEvent,
         ticket=ticket,
         at=ticket.created_at,
         kind="opened",
@@ -123,7 +126,8 @@ def ticket_open(
 
 def message_build(ticket: Ticket, new: NewMessage, raw_id: int | None = None) -> Message:
     """The message row, not yet saved."""
-    return Message(
+    return row_new(
+        Message,
         ticket=ticket,
         raw_id=raw_id,
         direction=new.direction,
@@ -154,9 +158,10 @@ def message_children(
 ) -> tuple[list[MessageReference], list[Attachment]]:
     """(MessageReference rows, Attachment rows) of a message, not yet saved."""
     references = [
-        MessageReference(message=message, referenced_id=ref) for ref in references_of(new)
+        row_new(MessageReference, message=message, referenced_id=ref)
+        for ref in references_of(new)
     ]
-    attachments = [Attachment(message=message, **vars(a)) for a in new.attachments]
+    attachments = [row_new(Attachment, message=message, **vars(a)) for a in new.attachments]
     return references, attachments
 
 
@@ -196,7 +201,8 @@ def message_event(ticket: Ticket, message: Message, new: NewMessage) -> Timeline
     """The timeline line of a saved message (it names the message's pk)."""
     who = new.from_name or new.from_address or "unknown sender"
     verb = "Reply sent" if new.direction == Direction.OUT else "Message received"
-    return TimelineEvent(
+    return row_new(
+        TimelineEvent,
         ticket=ticket,
         at=new.sent_at,
         kind=f"message_{new.direction}",
