@@ -75,3 +75,22 @@ def test_usage_errors_exit_non_zero(tmp_path):
         call_command("ingest", str(tmp_path / "missing"))
     with pytest.raises(CommandError, match="at least one path"):
         call_command("ingest")
+
+
+@pytest.mark.parametrize("content", [
+    b"From a@x Mon Oct  5 10:00:00 2026\nSubject: one\n\nbody\n\nFrom b@x Mon Oct  5 10:01:00 2026\n"
+    b"Subject: two\n\n>From quoted\nlast line\n",
+    # a From line without the blank line before it, CRLF lines, trailing blank lines
+    b"From a@x\r\nSubject: one\r\n\r\nbody\r\nFrom b@x\r\nSubject: two\r\n\r\nbody\r\n\r\n\n",
+    b"From only@x\nSubject: alone\n\nno newline at the end",
+    b"From a@x\n\n\nFrom b@x\n",
+])
+def test_an_mbox_is_read_as_a_stream_into_the_same_mails_as_the_standard_library(
+    tmp_path, content
+):
+    from helpdesk.mail.sources.files import mbox_mails
+
+    path = tmp_path / "box"
+    path.write_bytes(content)
+    box = mailbox.mbox(path, factory=None, create=False)
+    assert list(mbox_mails(path)) == [box.get_bytes(key) for key in box.iterkeys()]

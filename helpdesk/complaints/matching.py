@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 ANY_LANGUAGE = ""
-SEEN_MAX = 200_000  # words remembered per language, some 30 MiB at most
+SEEN_MAX = 20_000  # words with keywords remembered per language, some 3 MiB at most
 _WORD = re.compile(r"\w+(?:'\w+)*")
 
 
@@ -47,6 +47,7 @@ class KeywordIndex:
     by_stem: dict[str, list[Keyword]] = field(default_factory=lambda: defaultdict(list))
     stem_lengths: set[int] = field(default_factory=set)
     # A buyer's words repeat from mail to mail: each word's candidates are worked out once.
+    # Words that start no keyword are not kept: looking them up again costs as little.
     seen: dict[str, tuple[Keyword, ...]] = field(default_factory=dict)
 
     def __getstate__(self) -> dict:
@@ -74,6 +75,8 @@ class KeywordIndex:
         for length in self.stem_lengths:
             if len(word) >= length:
                 found += self.by_stem.get(word[:length], ())
+        if not found:
+            return ()  # most words: not worth a place (order numbers alone would fill it)
         found.sort(key=lambda k: -len(k.text))
         if len(self.seen) >= SEEN_MAX:
             self.seen.clear()

@@ -25,8 +25,8 @@ COMPLAINT_KINDS = [k for k in TicketKind.values if k != TicketKind.OTHER]
 # a category's hits are the number of its keywords found.
 TextHits = tuple[tuple[int, tuple[str, ...]], ...]
 # Texts whose hits a matcher remembers (a key of some 50 bytes and mostly no hits each): a
-# thread's earlier messages are matched again with every new one.
-MEMO_MAX = 50_000
+# thread's earlier messages are matched again with every new one, mostly soon after.
+MEMO_MAX = 10_000
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ import mailbox
 from collections.abc import Iterator
 from pathlib import Path
 
+LINESEP = mailbox.linesep
+
 
 def _is_maildir(path: Path) -> bool:
     return path.is_dir() and (path / "cur").is_dir() and (path / "new").is_dir()
@@ -37,9 +39,35 @@ def mails_read(path: Path) -> Iterator[tuple[str, bytes]]:
         for key in box.iterkeys():
             yield f"maildir:{path}/{key}", box.get_bytes(key)
     elif _is_mbox(path):
-        box = mailbox.mbox(path, factory=None, create=False)
-        for index, key in enumerate(box.iterkeys()):
-            yield f"mbox:{path}#{index}", box.get_bytes(key)
-        box.close()
+        for index, raw in enumerate(mbox_mails(path)):
+            yield f"mbox:{path}#{index}", raw
     else:
         yield f"file:{path}", path.read_bytes()
+
+
+def mbox_mails(path: Path) -> Iterator[bytes]:
+    """The mails of an mbox file in order, each as ``mailbox.mbox(path).get_bytes(key)``
+    gives it: split at "From " lines, the From line left out, and the blank line before the
+    next one too. Read as a stream: ``mailbox.mbox`` first builds a table of every mail's
+    position, some 220 bytes a mail held until the end (66 MB for 300,000 mails), where this
+    holds one mail at a time."""
+    lines: list[bytes] | None = None  # the lines of the mail being read
+    last_was_empty = False
+    with path.open("rb") as fh:
+        for line in fh:
+            if line.startswith(b"From "):
+                if lines is not None:
+                    yield _mail_of(lines, last_was_empty)
+                lines, last_was_empty = [], False
+                continue
+            if lines is not None:
+                lines.append(line)
+            last_was_empty = line == LINESEP
+    if lines is not None:
+        yield _mail_of(lines, last_was_empty)
+
+
+def _mail_of(lines: list[bytes], last_was_empty: bool) -> bytes:
+    if last_was_empty:
+        lines = lines[:-1]
+    return b"".join(lines).replace(LINESEP, b"\n")
