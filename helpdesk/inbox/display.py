@@ -22,11 +22,7 @@ def span(delta: timedelta) -> str:
 def clock_state(obligation, now: datetime) -> str:
     """pending, at_risk or overdue for an open clock, judged now (not by the stored state,
     which the sweep updates only every minute)."""
-    if not obligation.is_open:
-        return obligation.state
-    if now > obligation.due_at:
-        return "overdue"
-    return "at_risk" if now >= obligation.at_risk_at else "pending"
+    return obligation.state_at(now)
 
 
 def clock_text(obligation, now: datetime) -> str:
