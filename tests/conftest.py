@@ -77,3 +77,21 @@ def own_redis(settings) -> Iterator:
     from faults_support import redis_own
 
     yield from redis_own(settings)
+
+
+@pytest.fixture
+def queue():
+    """One queue over two Amazon channels (modules may define their own)."""
+    from inbox_support import queue_make
+
+    return queue_make("Amazon", ["amazon-com", "amazon-de"])
+
+
+@pytest.fixture
+def agent(client, queue):
+    """An agent of ``queue``, signed in on ``client`` (modules may define their own)."""
+    from inbox_support import user_make
+
+    user = user_make("agent1", queues=[queue])
+    client.force_login(user)
+    return user

@@ -18,6 +18,13 @@ from helpdesk.tickets.services import NewMessage, message_add, ticket_open
 _seq = count(1)
 
 
+def page(client, ticket) -> str:
+    """The ticket page's HTML, which must answer 200."""
+    response = client.get(f"/inbox/tickets/{ticket.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def queue_make(name: str, codes: list[str], kinds: list[str] | None = None) -> Queue:
     queue = Queue.objects.create(name=name, kinds=kinds or [])
     queue.channels.add(*Channel.objects.filter(code__in=codes))

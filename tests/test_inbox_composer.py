@@ -8,30 +8,12 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from inbox_support import queue_make, smtp_sink, ticket_make, user_make
+from inbox_support import page, smtp_sink, ticket_make, user_make
 
 from helpdesk.replies.models import Outbox, ReplyTemplate
 from helpdesk.tickets.services import NewMessage, message_add
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def queue():
-    return queue_make("Amazon", ["amazon-com", "amazon-de"])
-
-
-@pytest.fixture
-def agent(client, queue):
-    user = user_make("agent1", queues=[queue])
-    client.force_login(user)
-    return user
-
-
-def page(client, ticket) -> str:
-    response = client.get(f"/inbox/tickets/{ticket.pk}/")
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def test_template_picker_fills_the_composer_for_the_tickets_language(client, agent):

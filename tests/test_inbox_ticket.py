@@ -6,31 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from inbox_support import queue_make, ticket_make, user_make
+from inbox_support import page, ticket_make, user_make
 
 from helpdesk.mail.raw_store import blob_put
 from helpdesk.tickets.actions import ticket_escalate
 from helpdesk.tickets.models import AgentProfile, Attachment, Escalation, TimelineEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def queue():
-    return queue_make("Amazon", ["amazon-com", "amazon-de"])
-
-
-@pytest.fixture
-def agent(client, queue):
-    user = user_make("agent1", queues=[queue])
-    client.force_login(user)
-    return user
-
-
-def page(client, ticket) -> str:
-    response = client.get(f"/inbox/tickets/{ticket.pk}/")
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def test_the_page_shows_thread_side_panel_and_times_in_both_zones(client, agent):
