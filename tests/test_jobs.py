@@ -126,3 +126,17 @@ def test_a_waiting_mail_whose_bytes_are_gone_is_quarantined_and_the_rest_go_on(r
     assert "has not got its bytes" in lost_row.quarantine_reason
     assert RawMail.objects.get(pk=kept.raw_mail_id).status == RawMailStatus.STORED
     assert Message.objects.get().buyer_text == "kept"
+
+
+def test_a_run_that_used_its_time_leaves_the_rest_to_the_next_run(run_jobs):
+    from helpdesk.mail.backlog import backlog_process
+
+    for n in range(3):
+        mail_ingest(raw=build_mail(message_id=f"<slow{n}@x>", body=f"mail {n}"), source="t",
+                    defer=True)
+    done = backlog_process(batch=1, seconds=0.0)
+    assert done == []  # no time at all: nothing taken, another run asked for
+    assert RawMail.objects.filter(status=RawMailStatus.RECEIVED).count() == 3
+    run_jobs()  # the run it asked for (and the mails' own) take them all
+    assert not RawMail.objects.filter(status=RawMailStatus.RECEIVED).exists()
+    assert Message.objects.count() == 3

@@ -32,12 +32,25 @@ BACKLOG_BATCH = 200
 GATHER_SECONDS = 0.5
 
 
-def backlog_process(*, batch: int = BACKLOG_BATCH) -> list[IngestResult]:
-    """Process every ``received`` mail, oldest first, a batch per transaction."""
+# A run hands over to a new job after this long: well inside RQ's job timeout (300 s), which
+# would otherwise kill a run working off a long backlog (after an outage) mid-batch.
+RUN_SECONDS = 120.0
+
+
+def backlog_process(
+    *, batch: int = BACKLOG_BATCH, seconds: float | None = None
+) -> list[IngestResult]:
+    """Process every ``received`` mail, oldest first, a batch per transaction; with
+    ``seconds``, stop once that long has passed (looked at before each batch) and ask for
+    another run."""
     ruleset, matcher = ruleset_get(), matcher_get()
     results: list[IngestResult] = []
     seen: set[int] = set()
+    started = time.monotonic()
     while True:
+        if seconds is not None and time.monotonic() - started >= seconds:
+            backlog_enqueue()  # the rest is another job's, which the queue can interleave
+            return results
         with transaction.atomic():
             rows = list(
                 RawMail.objects.select_for_update(skip_locked=True)
@@ -70,7 +83,7 @@ def backlog_process_job() -> None:
         # is let gather a moment (it still asks for no other job meanwhile) and taken as one.
         time.sleep(GATHER_SECONDS)
     jobs.once_started(backlog_process_job)
-    results = backlog_process()
+    results = backlog_process(seconds=RUN_SECONDS)
     if results:
         logger.info("processed %d mails from the backlog", len(results))
 
