@@ -50,9 +50,6 @@ class KeywordIndex:
     # Words that start no keyword are not kept: looking them up again costs as little.
     seen: dict[str, tuple[Keyword, ...]] = field(default_factory=dict)
 
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "seen": {}}  # a cache: sent to another process without it
-
     def add(self, keyword: Keyword) -> None:
         first = keyword.words[0]
         if keyword.open_end and len(keyword.words) == 1:

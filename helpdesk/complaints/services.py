@@ -38,14 +38,6 @@ class Matcher:
     other_id: int | None
     memo: dict[tuple[str, bytes], TextHits] = field(default_factory=dict, compare=False)
 
-    def __getstate__(self) -> dict:
-        # Sent to the ingest's reading process with every batch: without what it remembers.
-        return {**self.__dict__, "memo": {}}
-
-    def __setstate__(self, state: dict) -> None:
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
-
     @staticmethod
     def text_key(language: str, text: str) -> tuple[str, bytes]:
         return language, hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).digest()

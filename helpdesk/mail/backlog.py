@@ -30,8 +30,6 @@ BACKLOG_BATCH = 200
 # How long a run waits for more mail before it looks: a fraction of a minute is nothing to a
 # 24-hour reply clock, and a burst of mail becomes a few jobs instead of one per few mails.
 GATHER_SECONDS = 0.5
-
-
 # A run hands over to a new job after this long: well inside RQ's job timeout (300 s), which
 # would otherwise kill a run working off a long backlog (after an outage) mid-batch.
 RUN_SECONDS = 120.0

@@ -9,7 +9,6 @@ written, so the caller wraps it in a savepoint (see ``batch.py``)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -43,6 +42,7 @@ from .recognise import Recognised
 from .services import (
     IngestResult,
     Outcome,
+    buyer_name_fill,
     buyer_named,
     thread_facts,
     ticket_facts,
@@ -246,9 +246,5 @@ class _Rows:
             by_fields[frozenset(fields)].append(ticket)
         for fields, tickets in by_fields.items():
             rows_update(tickets, sorted(fields))
-        if self.buyers_named:
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE {Buyer._meta.db_table} SET name = %s WHERE id = %s AND name = ''",
-                    [(name, pk) for pk, name in self.buyers_named],
-                )
+        for buyer_id, name in self.buyers_named:  # rare: notices naming a nameless buyer
+            buyer_name_fill(buyer_id, name)

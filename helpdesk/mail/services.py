@@ -215,7 +215,7 @@ def _store(raw_mail: RawMail, parsed: ParsedMail, ruleset: Ruleset | None) -> In
     else:
         _fill_ticket(ticket, buyer, order, found.asin)
         if named := buyer_named(ticket, found):
-            Buyer.objects.filter(pk=named[0], name="").update(name=named[1])
+            buyer_name_fill(*named)
     message = message_add(ticket=ticket, raw_id=raw_mail.pk, new=new)
     raw_mail.status = RawMailStatus.STORED
     raw_mail.quarantine_reason = ""
@@ -319,6 +319,11 @@ def buyer_named(ticket: Ticket, found: Recognised) -> tuple[int, str] | None:
     if found.buyer_name and not found.buyer_alias and ticket.buyer_id is not None:
         return ticket.buyer_id, found.buyer_name
     return None
+
+
+def buyer_name_fill(buyer_id: int, name: str) -> None:
+    """Give the buyer this name unless they have one."""
+    Buyer.objects.filter(pk=buyer_id, name="").update(name=name)
 
 
 def _fill_ticket(ticket: Ticket, buyer: Buyer | None, order: Order | None, asin: str) -> None:
