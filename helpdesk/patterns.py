@@ -1,0 +1,122 @@
+"""Patterns a seller or admin can type: compiled with a clear error, matched under a time bound.
+
+Every seller-editable regular expression (recognition rules, extraction patterns, body
+markers, compliance rules) goes through here, so that one bad row cannot stop intake or pin
+a web worker. The `regex` module is used rather than `re` because it accepts the same syntax
+(lookbehinds included, which RE2 refuses) and takes a timeout per match.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import regex
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+
+log = logging.getLogger(__name__)
+
+# Longer than any rule a person writes by hand; a pasted novel is a mistake.
+PATTERN_MAX_LENGTH = 1000
+# One match of one rule on one text. Generous for a linear match over a 1 MB body,
+# short enough that a backtracking pattern costs a mail a fraction of a second.
+MATCH_TIMEOUT_SECONDS = 0.25
+# The worst texts an admin's pattern is tried on when saved: long runs of word characters,
+# spaces and digits that end in something the pattern may not expect.
+_PROBE_TIMEOUT_SECONDS = 0.05
+_PROBES = tuple(
+    stem * 40 + tail
+    for stem in ("a", "a ", "1", "a.", "aa-", "\t ")
+    for tail in ("!", "", "\n", ":")
+)
+
+IGNORECASE = regex.IGNORECASE
+MULTILINE = regex.MULTILINE
+Pattern = regex.Pattern
+Match = regex.Match
+
+
+class PatternError(ValueError):
+    """A pattern that cannot be used, with a message for the admin's field."""
+
+
+class PatternTimeout(PatternError):
+    """A match that ran out of its time budget."""
+
+
+@lru_cache(maxsize=2048)
+def pattern_compile(source: str, flags: int = 0) -> Pattern:
+    """The compiled pattern, or PatternError saying what is wrong with it."""
+    if not isinstance(source, str):
+        raise PatternError("A pattern must be text.")
+    if len(source) > PATTERN_MAX_LENGTH:
+        raise PatternError(f"A pattern may be at most {PATTERN_MAX_LENGTH} characters long.")
+    try:
+        return regex.compile(source, flags | regex.V0)
+    except (regex.error, ValueError, OverflowError, RecursionError) as exc:
+        raise PatternError(f"Not a valid regular expression: {exc}.") from exc
+
+
+def pattern_search(pattern: Pattern, text: str, *,
+                   timeout: float = MATCH_TIMEOUT_SECONDS) -> Match | None:
+    """``pattern.search(text)`` that gives up after ``timeout`` seconds (PatternTimeout)."""
+    try:
+        return pattern.search(text, timeout=timeout)
+    except TimeoutError as exc:
+        raise PatternTimeout(
+            f"The pattern {pattern.pattern!r} took longer than {timeout:g} s on a text of "
+            f"{len(text):,} characters."
+        ) from exc
+
+
+def pattern_finditer(pattern: Pattern, text: str, *,
+                     timeout: float = MATCH_TIMEOUT_SECONDS) -> list[Match]:
+    """Every match of ``pattern`` in ``text``, within one time budget for them all."""
+    try:
+        return list(pattern.finditer(text, timeout=timeout))
+    except TimeoutError as exc:
+        raise PatternTimeout(
+            f"The pattern {pattern.pattern!r} took longer than {timeout:g} s on a text of "
+            f"{len(text):,} characters."
+        ) from exc
+
+
+def pattern_problem(source: str, flags: int = 0) -> str | None:
+    """Why ``source`` cannot be saved as a rule (invalid, or slow on a hostile text), or None."""
+    try:
+        compiled = pattern_compile(source, flags)
+    except PatternError as exc:
+        return str(exc)
+    for probe in _PROBES:
+        try:
+            pattern_search(compiled, probe, timeout=_PROBE_TIMEOUT_SECONDS)
+        except PatternTimeout:
+            return ("This pattern can take exponential time on some texts (nested repetition "
+                    "such as (\\w+\\s?)+); write it without a repeated group inside a repeat.")
+    return None
+
+
+@deconstructible
+class PatternValidator:
+    """A model/form field validator that refuses a pattern ``pattern_problem`` objects to."""
+
+    def __init__(self, flags: int = 0) -> None:
+        self.flags = flags
+
+    def __call__(self, value: str) -> None:
+        if value and (problem := pattern_problem(value, self.flags)):
+            raise ValidationError(problem, code="pattern")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PatternValidator) and other.flags == self.flags
+
+
+def pattern_usable(source: str, flags: int = 0, *, what: str) -> Pattern | None:
+    """The compiled pattern of a stored row, or None (logged) when it cannot be used: a row
+    saved around the admin's validation is skipped, never allowed to stop the caller."""
+    try:
+        return pattern_compile(source, flags)
+    except PatternError as exc:
+        log.error("Skipping %s: %s", what, exc)
+        return None
