@@ -1,9 +1,11 @@
 """Store a run of new, recognised mails with a few set-based queries and bulk inserts.
 
-What is stored is what ``mail_ingest`` would store one mail after the other: buyers, orders
-and threads are resolved in mail order against the database plus the mails before in the run
-(``MemoryLookup``), then every row is inserted in that same order, so even the primary keys
-come out as they would. Runs inside the caller's transaction; a failure leaves the rows half
+Buyers, orders and threads are resolved in the order the mails were written (their sent
+time) against the database plus the mails before in the run (``MemoryLookup``), so a run is
+stored as if its mails had come one at a time in that order. A mail whose threads already
+hold later mail came out of order: once the run is written, the threads it touches are
+replayed (``tickets.rethread``), so that tickets and clocks are those of the mail held, not of
+the order it came in. Runs inside the caller's transaction; a failure leaves the rows half
 written, so the caller wraps it in a savepoint (see ``batch.py``)."""
 
 from collections import defaultdict
@@ -12,9 +14,11 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
-from helpdesk.complaints.services import matcher_get
+from helpdesk.complaints.services import tickets_categorise
 from helpdesk.db import row_new, rows_insert, rows_update
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
+from helpdesk.sla.services import obligations_recompute
+from helpdesk.tickets.lookup import MemoryLookup
 from helpdesk.tickets.models import (
     Attachment,
     Message,
@@ -22,6 +26,7 @@ from helpdesk.tickets.models import (
     Ticket,
     TimelineEvent,
 )
+from helpdesk.tickets.rethread import tickets_rethread
 from helpdesk.tickets.services import (
     NewMessage,
     message_build,
@@ -30,25 +35,16 @@ from helpdesk.tickets.services import (
     opened_event,
     references_of,
     ticket_build,
+    ticket_fill,
     ticket_follow,
-    tickets_messages_added,
 )
-from helpdesk.tickets.threading import thread_resolve
+from helpdesk.tickets.threading import thread_resolve, thread_subject
 
-from .batch_lookup import MemoryLookup
 from .batch_read import KeptMail, Recognition
+from .facts import buyer_name_fill, buyer_named, thread_facts, ticket_facts
 from .models import RawMail, RawMailStatus
 from .recognise import Recognised
-from .services import (
-    IngestResult,
-    Outcome,
-    buyer_name_fill,
-    buyer_named,
-    thread_facts,
-    ticket_facts,
-    ticket_fill,
-)
-from .text import thread_subject
+from .records import IngestResult, Outcome
 
 
 def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
@@ -63,22 +59,33 @@ def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
         tickets=_tickets_near(read, buyers, orders),
     )
     rows = _Rows()
-    outcomes = [_mail_thread(mail, buyers, orders, lookup, rows) for mail in mails]
+    # In the order written: then only mail older than what its threads hold needs a replay.
+    written = sorted(range(len(mails)), key=lambda i: (read[i].new.sent_at, i))
+    outcomes = {i: _mail_thread(mails[i], buyers, orders, lookup, rows) for i in written}
     rows.save()
-    _complaints_remember(read)
-    tickets_messages_added(rows.touched.values())
+    touched = {ticket.pk for ticket in rows.touched.values()}
+    if rows.late:
+        touched |= tickets_rethread(
+            message_ids=[message.pk for message in rows.late],
+            reason="mail that arrived after later mail of the same conversation links them",
+        )
+    tickets_derived_refresh(ticket_ids=touched)
+    # A ticket this run opened may have been merged into an older one by the replay.
+    gone = touched - set(
+        Ticket.objects.filter(pk__in=touched).values_list("pk", flat=True)
+    ) if rows.late else set()
     return [
-        IngestResult(Outcome.STORED, raw_mail.pk, message.pk, ticket_created=created)
-        for raw_mail, message, created in outcomes
+        IngestResult(Outcome.STORED, raw_mail.pk, message.pk,
+                     ticket_created=opened and message.ticket.pk not in gone)
+        for raw_mail, message, opened in (outcomes[i] for i in range(len(mails)))
     ]
 
 
-def _complaints_remember(read: list[Recognition]) -> None:
-    """Hand the complaint rules what the reading process found in these messages."""
-    matcher = matcher_get()
-    for recognition in read:
-        if recognition.complaint is not None:
-            matcher.remember(*recognition.complaint)
+def tickets_derived_refresh(*, ticket_ids: set[int]) -> None:
+    """What a ticket's messages derive, for these tickets: their clocks and their complaint
+    category (tickets merged away are given too: their clocks are withdrawn)."""
+    obligations_recompute(ticket_ids=ticket_ids)
+    tickets_categorise(tickets=Ticket.objects.filter(pk__in=ticket_ids))
 
 
 def _buyers_resolve(mails: list[Recognised]) -> dict[str, Buyer]:
@@ -164,7 +171,13 @@ def _mail_thread(
     parsed, found, new = mail.recognition.parsed, mail.recognition.found, mail.recognition.new
     buyer = buyers[found.buyer_alias] if found.buyer_alias else None
     order = orders[found.order_id] if found.order_id else None
-    ticket = thread_resolve(lookup, **thread_facts(parsed, found, order, buyer))
+    facts = thread_facts(parsed, found, order, buyer)
+    late = any(
+        t.last_message_at > new.sent_at
+        for t in lookup.reach(message_id=facts["message_id"],
+                              referenced_ids=facts["referenced_ids"], order=order, buyer=buyer)
+    )
+    ticket = thread_resolve(lookup, **facts)
     created = ticket is None
     if ticket is None:
         ticket = ticket_build(**ticket_facts(parsed, found, order, buyer, new.sent_at))
@@ -182,9 +195,11 @@ def _mail_thread(
         source=mail.source[:300], received_at=new.received_at,
     )
     raw_mail.status, raw_mail.quarantine_reason = RawMailStatus.STORED, ""
-    message = message_build(ticket, new)
+    message = message_build(ticket, new, order=order, buyer=buyer)
     message.raw = raw_mail
     rows.message_added(raw_mail, message, new)
+    if late:
+        rows.late.append(message)
     rows.ticket_changed(ticket, ticket_follow(ticket, new))
     lookup.message_added(ticket, new)
     return raw_mail, message, created
@@ -207,6 +222,7 @@ class _Rows:
     changed: dict[int, tuple[Ticket, set[str]]] = field(default_factory=dict)
     touched: dict[int, Ticket] = field(default_factory=dict)
     buyers_named: list[tuple[int, str]] = field(default_factory=list)  # (buyer id, name)
+    late: list[Message] = field(default_factory=list)  # came after later mail of its threads
 
     def ticket_opened(self, ticket: Ticket) -> None:
         self.tickets.append(ticket)

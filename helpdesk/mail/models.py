@@ -21,6 +21,9 @@ class RawMail(models.Model):
     )
     quarantine_reason = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Runs that took this mail and did not finish it: a mail that keeps killing its run is
+    # quarantined after MAX_ATTEMPTS instead of being taken again forever.
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-received_at"]

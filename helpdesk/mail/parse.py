@@ -212,6 +212,24 @@ def _headers_read(msg: Message) -> ParsedMail:
     )
 
 
+def header_message_id(raw: bytes) -> str:
+    """The Message-ID as ``parse_mail`` reads it, from the header block alone (cheap and
+    bounded: the body is not parsed); what ``scan_message_id`` finds if that fails."""
+    head, sep, _ = raw[:_HEADER_BLOCK_MAX].partition(b"\n\n")
+    if not sep:
+        head, _, _ = head.partition(b"\r\n\r\n")
+    try:
+        msg = email.message_from_bytes(head, policy=email.policy.compat32)
+        ids = _message_ids(str(msg.get("Message-ID") or ""))
+    except Exception:  # whatever the header block is, the scan below still looks
+        ids = []
+    return ids[0] if ids else scan_message_id(raw)
+
+
+# No real header block is this long; a mail whose is, is read by the scan.
+_HEADER_BLOCK_MAX = 256 * 1024
+
+
 def scan_message_id(raw: bytes) -> str:
     """The Message-ID of bytes that could not be parsed, if one can be read at all."""
     match = re.search(rb"^Message-ID:\s*(<[^<>\s\x00-\x1f\x7f]+>)", raw[:65536],

@@ -124,12 +124,17 @@ def ticket_open(
     return ticket
 
 
-def message_build(ticket: Ticket, new: NewMessage, raw_id: int | None = None) -> Message:
-    """The message row, not yet saved."""
+def message_build(
+    ticket: Ticket, new: NewMessage, raw_id: int | None = None, *,
+    order: Order | None = None, buyer: Buyer | None = None,
+) -> Message:
+    """The message row, not yet saved; ``order`` and ``buyer`` are what the mail named."""
     return row_new(
         Message,
         ticket=ticket,
         raw_id=raw_id,
+        order=order,
+        buyer=buyer,
         direction=new.direction,
         kind=new.kind,
         is_auto=new.is_auto,
@@ -179,9 +184,32 @@ def search_text_add(ticket: Ticket, words: str) -> bool:
     return True
 
 
-def ticket_follow(ticket: Ticket, new: NewMessage) -> list[str]:
-    """Move the ticket's last-message time and status for a new message; the changed fields."""
+def ticket_fill(
+    ticket: Ticket, buyer: Buyer | None, order: Order | None, asin: str = ""
+) -> list[str]:
+    """A later mail may name the buyer, the order or the product the first one did not; the
+    changed fields (not saved)."""
     updates = []
+    if asin and not ticket.asin:
+        ticket.asin = asin
+        updates.append("asin")
+    if buyer is not None and ticket.buyer_id is None:
+        ticket.buyer = buyer
+        updates.append("buyer")
+    if order is not None and ticket.order_id is None:
+        ticket.order = order
+        updates.append("order")
+    return updates
+
+
+def ticket_follow(ticket: Ticket, new: NewMessage) -> list[str]:
+    """Move the ticket's kind, last-message time and status for a message that comes after
+    those it has (by sent time); the changed fields. The kind is that of the earliest message
+    that decides one (a thread the seller started is a buyer's once the buyer answers)."""
+    updates = []
+    if ticket.kind == TicketKind.OTHER and new.kind in OPENS_TICKET_OF_KIND:
+        ticket.kind = OPENS_TICKET_OF_KIND[new.kind]
+        updates.append("kind")
     if search_text_add(ticket, new.buyer_text):
         updates.append("search_text")
     if new.sent_at > ticket.last_message_at:
