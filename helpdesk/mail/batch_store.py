@@ -69,7 +69,9 @@ def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
             message_ids=[message.pk for message in rows.late],
             reason="mail that arrived after later mail of the same conversation links them",
         )
-    tickets_derived_refresh(ticket_ids=touched)
+    tickets_derived_refresh(
+        ticket_ids=touched, tickets=None if rows.late else list(rows.touched.values())
+    )
     # A ticket this run opened may have been merged into an older one by the replay.
     gone = touched - set(
         Ticket.objects.filter(pk__in=touched).values_list("pk", flat=True)
@@ -81,11 +83,16 @@ def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
     ]
 
 
-def tickets_derived_refresh(*, ticket_ids: set[int]) -> None:
+def tickets_derived_refresh(
+    *, ticket_ids: set[int], tickets: list[Ticket] | None = None
+) -> None:
     """What a ticket's messages derive, for these tickets: their clocks and their complaint
-    category (tickets merged away are given too: their clocks are withdrawn)."""
+    category (tickets merged away are given too: their clocks are withdrawn). ``tickets``:
+    the rows as they are, when the caller holds them."""
     obligations_recompute(ticket_ids=ticket_ids)
-    tickets_categorise(tickets=Ticket.objects.filter(pk__in=ticket_ids))
+    tickets_categorise(
+        tickets=tickets if tickets is not None else Ticket.objects.filter(pk__in=ticket_ids)
+    )
 
 
 def _buyers_resolve(mails: list[Recognised]) -> dict[str, Buyer]:
