@@ -8,37 +8,28 @@ replayed (``tickets.rethread``), so that tickets and clocks are those of the mai
 the order it came in. Runs inside the caller's transaction; a failure leaves the rows half
 written, so the caller wraps it in a savepoint (see ``batch.py``)."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
 
-from helpdesk.complaints.services import tickets_categorise
 from helpdesk.db import row_new, rows_insert, rows_update
+from helpdesk.derived import tickets_derived_refresh
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
-from helpdesk.sla.services import obligations_recompute
 from helpdesk.tickets.lookup import MemoryLookup
 from helpdesk.tickets.models import (
-    Attachment,
     Message,
-    MessageReference,
     Ticket,
-    TimelineEvent,
 )
 from helpdesk.tickets.rethread import tickets_rethread
 from helpdesk.tickets.services import (
-    NewMessage,
     message_build,
-    message_children,
-    message_event,
-    opened_event,
     references_of,
     ticket_build,
     ticket_fill,
-    ticket_follow,
 )
 from helpdesk.tickets.threading import thread_resolve, thread_subject
+from helpdesk.tickets.writing import MessageRows
 
 from .batch_read import KeptMail, Recognition
 from .facts import buyer_name_fill, buyer_named, thread_facts, ticket_facts
@@ -81,18 +72,6 @@ def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
                      ticket_created=opened and message.ticket.pk not in gone)
         for raw_mail, message, opened in (outcomes[i] for i in range(len(mails)))
     ]
-
-
-def tickets_derived_refresh(
-    *, ticket_ids: set[int], tickets: list[Ticket] | None = None
-) -> None:
-    """What a ticket's messages derive, for these tickets: their clocks and their complaint
-    category (tickets merged away are given too: their clocks are withdrawn). ``tickets``:
-    the rows as they are, when the caller holds them."""
-    obligations_recompute(ticket_ids=ticket_ids)
-    tickets_categorise(
-        tickets=tickets if tickets is not None else Ticket.objects.filter(pk__in=ticket_ids)
-    )
 
 
 def _buyers_resolve(mails: list[Recognised]) -> dict[str, Buyer]:
@@ -204,70 +183,30 @@ def _mail_thread(
     raw_mail.status, raw_mail.quarantine_reason = RawMailStatus.STORED, ""
     message = message_build(ticket, new, order=order, buyer=buyer)
     message.raw = raw_mail
-    rows.message_added(raw_mail, message, new)
+    rows.raw_mails.append(raw_mail)
+    rows.message_added(message, new)
     if late:
         rows.late.append(message)
-    rows.ticket_changed(ticket, ticket_follow(ticket, new))
     lookup.message_added(ticket, new)
     return raw_mail, message, created
 
 
 @dataclass
-class _Rows:
-    """The rows of a run, in the order the one-mail path would insert them."""
+class _Rows(MessageRows):
+    """The run's tickets and messages, with their raw mails (inserted first: the messages
+    name them) and what the mail side keeps besides."""
 
     raw_mails: list[RawMail] = field(default_factory=list)
-    tickets: list[Ticket] = field(default_factory=list)
-    messages: list[Message] = field(default_factory=list)
-    references: list[MessageReference] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
-    # Ticket-opened events, and (ticket, message, new) for events that need the message's pk.
-    timeline: list[TimelineEvent | tuple[Ticket, Message, NewMessage]] = field(
-        default_factory=list
-    )
-    # Tickets that existed before the run, with the fields the run changed (by id()).
-    changed: dict[int, tuple[Ticket, set[str]]] = field(default_factory=dict)
-    touched: dict[int, Ticket] = field(default_factory=dict)
     buyers_named: list[tuple[int, str]] = field(default_factory=list)  # (buyer id, name)
     late: list[Message] = field(default_factory=list)  # came after later mail of its threads
-
-    def ticket_opened(self, ticket: Ticket) -> None:
-        self.tickets.append(ticket)
-        self.timeline.append(opened_event(ticket))
-
-    def ticket_changed(self, ticket: Ticket, fields: list[str]) -> None:
-        if fields and ticket.pk is not None:  # a new ticket is inserted as it ends up
-            self.changed.setdefault(id(ticket), (ticket, set()))[1].update(fields)
-
-    def message_added(self, raw_mail: RawMail, message: Message, new: NewMessage) -> None:
-        self.raw_mails.append(raw_mail)
-        self.messages.append(message)
-        references, attachments = message_children(message, new)
-        self.references += references
-        self.attachments += attachments
-        self.timeline.append((message.ticket, message, new))
-        self.touched[id(message.ticket)] = message.ticket
 
     def save(self) -> None:
         processed_at = timezone.now()
         for raw_mail in self.raw_mails:
             raw_mail.processed_at = processed_at
-        # rows_insert sets the primary keys, which the rows after refer to.
         recorded = [r for r in self.raw_mails if r.pk is not None]  # the backlog's
         rows_insert([r for r in self.raw_mails if r.pk is None])
         rows_update(recorded, ["status", "quarantine_reason", "processed_at"])
-        rows_insert(self.tickets)
-        rows_insert(self.messages)
-        rows_insert(self.references)
-        rows_insert(self.attachments)
-        rows_insert(
-            [e if isinstance(e, TimelineEvent) else message_event(*e) for e in self.timeline]
-        )
-        # Only the changed fields, grouped: an agent may be editing the others meanwhile.
-        by_fields: dict[frozenset[str], list[Ticket]] = defaultdict(list)
-        for ticket, fields in self.changed.values():
-            by_fields[frozenset(fields)].append(ticket)
-        for fields, tickets in by_fields.items():
-            rows_update(tickets, sorted(fields))
+        super().save()
         for buyer_id, name in self.buyers_named:  # rare: notices naming a nameless buyer
             buyer_name_fill(buyer_id, name)

@@ -30,7 +30,8 @@ from helpdesk.tickets.models import (
     TimelineEvent,
 )
 from helpdesk.tickets.selectors import agent_zone
-from helpdesk.tickets.services import NewAttachment, NewMessage, message_add
+from helpdesk.tickets.services import NewAttachment, NewMessage
+from helpdesk.tickets.writing import message_add
 
 from .models import Outbox, OutboxState
 from .smtp import Aborted, NotSent, Unknown, mail_send_staged

@@ -1,11 +1,8 @@
 """Ticket services: every change to a ticket goes through here, in one transaction with the
 timeline event it writes."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from django.db import transaction
 
 from helpdesk.db import row_new
 from helpdesk.marketplaces.models import Buyer, Channel, Order
@@ -237,34 +234,3 @@ def message_event(ticket: Ticket, message: Message, new: NewMessage) -> Timeline
         text=f"{verb}: {message.get_kind_display()} from {who}"[:1000],
         data={"message": message.pk},
     )
-
-
-def tickets_messages_added(tickets: Iterable[Ticket]) -> None:
-    """Called once messages were added to ``tickets``, in the same transaction, by
-    ``message_add`` and by the batch ingest (once per batch, with every ticket it touched).
-    The one place for work derived from a ticket's messages: their SLA obligations and
-    their complaint category."""
-    # sla and complaints build on tickets; importing here keeps the import graph one-way.
-    from helpdesk.complaints.services import tickets_categorise
-    from helpdesk.sla.services import obligations_recompute
-
-    tickets = list(tickets)
-    obligations_recompute(ticket_ids=[ticket.pk for ticket in tickets])
-    tickets_categorise(tickets=tickets)
-
-
-@transaction.atomic
-def message_add(*, ticket: Ticket, new: NewMessage, raw_id: int | None = None) -> Message:
-    """Add a message to a ticket, move the ticket's status, and write the timeline."""
-    message = message_build(ticket, new, raw_id)
-    message.save(force_insert=True)
-    references, attachments = message_children(message, new)
-    MessageReference.objects.bulk_create(references)
-    if attachments:
-        Attachment.objects.bulk_create(attachments)
-    updates = ticket_follow(ticket, new)
-    if updates:
-        ticket.save(update_fields=updates)
-    message_event(ticket, message, new).save(force_insert=True)
-    tickets_messages_added([ticket])
-    return message
