@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from dovecot import Account, Dovecot, DovecotError
+from ingest_support import filed, shown_after
 from mails import amazon_body, build_mail
 
 from helpdesk.mail.models import Mailbox, MailboxFolderState, RawMail, RawMailStatus
@@ -383,3 +384,31 @@ def _closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
+
+
+def test_imap_the_webhook_and_files_file_the_same_mail_into_the_same_tickets(
+    account, mailbox, fetch, client, run_jobs, settings
+):
+    """Whichever way the mail came in, and in whichever order, the tickets and clocks are
+    those of the mail held."""
+    settings.INGEST_TOKEN = "path-test-token"
+    files = sorted(FIXTURE_MAIL.rglob("*.eml"))
+    mails = [path.read_bytes() for path in files]
+    by_files = filed([mails])
+
+    sent = [path.read_bytes() for path in files if path.parent.name == "seller"]
+    inbox = [path.read_bytes() for path in files if path.parent.name != "seller"]
+    # The Sent folder fetched after INBOX, each folder newest first.
+    account.append("INBOX", *reversed(inbox))
+    account.append("Sent", *reversed(sent))
+    by_imap = shown_after(fetch)
+
+    def post_all() -> None:
+        for raw in sent + inbox:  # the seller's own mail first
+            client.post("/ingest/raw/", data=raw, content_type="message/rfc822",
+                        headers={"Authorization": "Bearer path-test-token"})
+        run_jobs()
+
+    by_webhook = shown_after(post_all)
+    assert by_imap == by_files
+    assert by_webhook == by_files

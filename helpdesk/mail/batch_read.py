@@ -60,7 +60,9 @@ def _keep(raws: list[bytes], ruleset: Ruleset) -> list[_Result]:
 
 def _keep_one(raw: bytes, ruleset: Ruleset) -> _Result:
     sha256 = blob_put(raw)
-    return (sha256, dedup_keys(raw), *_read(raw, ruleset, timezone.now()))
+    recognition, problem = _read(raw, ruleset, timezone.now())
+    message_id = recognition.parsed.message_id if recognition is not None else None
+    return sha256, dedup_keys(raw, message_id), recognition, problem
 
 
 def kept_read(raw_mail: RawMail, raw: bytes, ruleset: Ruleset) -> KeptMail:

@@ -37,11 +37,13 @@ def body_fingerprint(raw: bytes) -> str:
     return blob_key(body.strip())[:16]
 
 
-def dedup_keys(raw: bytes) -> tuple[str, str]:
+def dedup_keys(raw: bytes, message_id: str | None = None) -> tuple[str, str]:
     """(the usual key, the key for a different mail that reuses an existing Message-ID).
-    Read from the header block alone, so that the same mail has the same key whether it was
-    kept unparsed (the webhook's) or read whole (a file's)."""
-    message_id = header_message_id(raw)
+    ``message_id`` as ``parse_mail`` read it; without, it is read from the header block
+    alone (``header_message_id``, the same reading), so that the same mail has the same key
+    whether it was kept unparsed (the webhook's) or read whole (a file's)."""
+    if message_id is None:
+        message_id = header_message_id(raw)
     if not message_id:
         return f"sha:{blob_key(raw)}", ""
     key = f"mid:{message_id[:900]}"
