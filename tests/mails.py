@@ -8,6 +8,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_MAIL = ROOT / "fixtures" / "mail"
 CORPORA = ROOT.parent / "shared" / "corpora"
 SELLER_ADDRESSES = ["support@example-seller.com", "service@mugshop.de"]
+# The demo sellers' own mail servers, as they name themselves in Authentication-Results.
+MAIL_SERVERS = ["mx1.example-seller.com", "mx01.mugshop.de"]
 
 
 def build_mail(

@@ -39,10 +39,10 @@ RUN_SECONDS = 120.0
 MAX_ATTEMPTS = 3
 
 
-def mail_receive(*, raw: bytes, source: str) -> IngestResult:
+def mail_receive(*, raw: bytes, source: str, trusted: bool = False) -> IngestResult:
     """Keep a mail unparsed and ask for a backlog run (the webhook, a mailbox fetch):
-    nothing in the mail's content can fail here."""
-    result = raw_mail_keep(raw=raw, source=source)
+    nothing in the mail's content can fail here. ``trusted``: see ``mail.trust``."""
+    result = raw_mail_keep(raw=raw, source=source, trusted=trusted)
     if result.outcome != "duplicate":
         backlog_enqueue()
     return result

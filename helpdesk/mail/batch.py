@@ -91,7 +91,7 @@ def _duplicate(key: str) -> IngestResult:
 def _quarantine(mail: KeptMail, reason: str) -> IngestResult:
     row = mail.raw_mail or row_new(
         RawMail, dedup_key=mail.keys[0], sha256=mail.sha256, size=len(mail.raw),
-        source=storable(mail.source)[:300], received_at=timezone.now(),
+        source=storable(mail.source)[:300], received_at=timezone.now(), source_trusted=mail.trusted,
     )
     if row.pk is None:
         row.save(force_insert=True)

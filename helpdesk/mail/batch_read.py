@@ -23,6 +23,7 @@ from .parse import ParsedMail, ParseError, parse_mail
 from .raw_store import blob_put
 from .recognise import Recognised, Ruleset, recognise
 from .records import dedup_keys
+from .trust import reply_doubt
 
 
 @dataclass
@@ -43,6 +44,9 @@ class KeptMail:
     problem: str = ""
     # Its row when it was recorded before, still to be processed (``backlog``).
     raw_mail: RawMail | None = None
+    # From a source only the seller's own mail comes from (``mail.trust``): files read by
+    # ``mails_keep`` are; a recorded mail is what its row says.
+    trusted: bool = True
 
 
 # What a child sends back per mail: all but the source and the bytes, which the parent has.
@@ -50,29 +54,34 @@ _Result = tuple[str, tuple[str, str], Recognition | None, str]
 
 
 def mails_keep(mails: list[tuple[str, bytes]], ruleset: Ruleset) -> list[KeptMail]:
-    """Put every mail's bytes in the store (a RawStoreError propagates) and read it."""
-    return _kept(mails, _keep([raw for _, raw in mails], ruleset))
+    """Put every mail's bytes in the store (a RawStoreError propagates) and read it. These
+    are an operator's files: a trusted source."""
+    return _kept(mails, _keep(mails, ruleset))
 
 
-def _keep(raws: list[bytes], ruleset: Ruleset) -> list[_Result]:
-    return [_keep_one(raw, ruleset) for raw in raws]
+def _keep(mails: list[tuple[str, bytes]], ruleset: Ruleset) -> list[_Result]:
+    return [_keep_one(source, raw, ruleset) for source, raw in mails]
 
 
-def _keep_one(raw: bytes, ruleset: Ruleset) -> _Result:
+def _keep_one(source: str, raw: bytes, ruleset: Ruleset) -> _Result:
     sha256 = blob_put(raw)
-    recognition, problem = _read(raw, ruleset, timezone.now())
+    recognition, problem = _read(raw, ruleset, timezone.now(), source=source, trusted=True)
     message_id = recognition.parsed.message_id if recognition is not None else None
     return sha256, dedup_keys(raw, message_id), recognition, problem
 
 
 def kept_read(raw_mail: RawMail, raw: bytes, ruleset: Ruleset) -> KeptMail:
     """A mail recorded before and still to be processed, read as ``mails_keep`` reads one."""
-    recognition, problem = _read(raw, ruleset, raw_mail.received_at)
+    recognition, problem = _read(raw, ruleset, raw_mail.received_at, source=raw_mail.source,
+                                 trusted=raw_mail.source_trusted)
     keys = (raw_mail.dedup_key, "")
-    return KeptMail(raw_mail.source, raw, raw_mail.sha256, keys, recognition, problem, raw_mail)
+    return KeptMail(raw_mail.source, raw, raw_mail.sha256, keys, recognition, problem, raw_mail,
+                    raw_mail.source_trusted)
 
 
-def _read(raw: bytes, ruleset: Ruleset, received_at: datetime) -> tuple[Recognition | None, str]:
+def _read(
+    raw: bytes, ruleset: Ruleset, received_at: datetime, *, source: str, trusted: bool
+) -> tuple[Recognition | None, str]:
     """(what the mail is, "") or (None, why it cannot be filed)."""
     try:
         parsed = parse_mail(raw)
@@ -83,6 +92,8 @@ def _read(raw: bytes, ruleset: Ruleset, received_at: datetime) -> tuple[Recognit
     try:
         found = recognise(parsed, ruleset)
         new = message_new(parsed, found, received_at)
+        new.untrusted_reason = reply_doubt(parsed=parsed, found=found, source=source,
+                                           trusted=trusted)
     except Exception as exc:  # whatever it was, the mail is kept whole in quarantine
         return None, f"could not be recognised: {type(exc).__name__}: {exc}"
     # The storing process reads only the threading headers: the bodies, which are in
@@ -124,5 +135,5 @@ class KeepAhead:
         if self._pool is None:
             kept = mails_keep(mails, ruleset)
             return lambda: kept
-        future = self._pool.submit(_keep, [raw for _, raw in mails], ruleset)
+        future = self._pool.submit(_keep, mails, ruleset)
         return lambda: _kept(mails, future.result())

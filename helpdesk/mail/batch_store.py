@@ -178,7 +178,7 @@ def _mail_thread(
             lookup.ticket_added(ticket)
     raw_mail = mail.raw_mail or row_new(
         RawMail, dedup_key=mail.keys[0], sha256=mail.sha256, size=len(mail.raw),
-        source=mail.source[:300], received_at=new.received_at,
+        source=mail.source[:300], received_at=new.received_at, source_trusted=mail.trusted,
     )
     raw_mail.status, raw_mail.quarantine_reason = RawMailStatus.STORED, ""
     message = message_build(ticket, new, order=order, buyer=buyer)

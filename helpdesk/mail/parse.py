@@ -58,6 +58,8 @@ KEPT_HEADERS = (
     "x-original-messageid",
     "content-language",
     "return-path",
+    # The topmost one is the seller's own mail server's verdict (RFC 8601): ``mail.trust``.
+    "authentication-results",
 )
 # Control characters are no part of an id; NUL would also be refused by PostgreSQL in the
 # dedup key, and the mail would then have no row at all.

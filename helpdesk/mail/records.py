@@ -57,18 +57,19 @@ def key_choose(keys: tuple[str, str], raw: bytes, holder_raw: bytes | None) -> s
     return None if same or not keys[1] else keys[1]
 
 
-def raw_mail_keep(*, raw: bytes, source: str) -> IngestResult:
+def raw_mail_keep(*, raw: bytes, source: str, trusted: bool = False) -> IngestResult:
     """Keep the bytes and a ``received`` row for them, unparsed: what a webhook or a mailbox
-    fetch does before anything can fail on the mail's content. DUPLICATE or QUEUED."""
+    fetch does before anything can fail on the mail's content. DUPLICATE or QUEUED.
+    ``trusted``: the source is one only the seller's own mail comes from (``mail.trust``)."""
     sha256 = blob_put(raw)  # first: whatever happens next, the bytes are kept
     keys = dedup_keys(raw)
-    row = raw_mail_create(raw, sha256, source, keys[0])
+    row = raw_mail_create(raw, sha256, source, keys[0], trusted=trusted)
     if row is None:
         first = RawMail.objects.filter(dedup_key=keys[0]).first()
         holder = _bytes_of(first) if first is not None else None
         key = key_choose(keys, raw, holder)
         if key is not None:
-            row = raw_mail_create(raw, sha256, source, key)
+            row = raw_mail_create(raw, sha256, source, key, trusted=trusted)
         if row is None:
             existing = RawMail.objects.filter(dedup_key=key or keys[0]).first()
             return IngestResult(Outcome.DUPLICATE, existing.pk if existing else None)
@@ -82,12 +83,14 @@ def _bytes_of(raw_mail: RawMail) -> bytes | None:
         return None  # its bytes are gone from the store: the new mail is kept, not judged by it
 
 
-def raw_mail_create(raw: bytes, sha256: str, source: str, key: str) -> RawMail | None:
+def raw_mail_create(
+    raw: bytes, sha256: str, source: str, key: str, *, trusted: bool = False
+) -> RawMail | None:
     try:
         with transaction.atomic():
             return RawMail.objects.create(
                 dedup_key=key, sha256=sha256, size=len(raw), source=storable(source)[:300],
-                received_at=timezone.now(),
+                received_at=timezone.now(), source_trusted=trusted,
             )
     except IntegrityError:
         return None

@@ -45,11 +45,13 @@ def mails_ingest(
 
 
 def mail_ingest(
-    *, raw: bytes, source: str, defer: bool = False, ruleset: Ruleset | None = None
+    *, raw: bytes, source: str, defer: bool = False, trusted: bool = True,
+    ruleset: Ruleset | None = None,
 ) -> IngestResult:
-    """File one mail; with ``defer`` keep it for the backlog job instead (QUEUED)."""
+    """File one mail; with ``defer`` keep it for the backlog job instead (QUEUED). Filed at
+    once, it is an operator's mail (trusted); kept for later, ``trusted`` says."""
     if defer:
-        return mail_receive(raw=raw, source=source)
+        return mail_receive(raw=raw, source=source, trusted=trusted)
     return mails_ingest([(source, raw)], ruleset=ruleset)[0]
 
 

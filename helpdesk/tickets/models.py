@@ -119,6 +119,11 @@ class Message(models.Model):
     thread_pinned = models.BooleanField(
         default=False, help_text="Placed in its ticket by an agent: later mail never moves it."
     )
+    untrusted_reason = models.CharField(
+        max_length=500, blank=True,
+        help_text="Why this mail, which claims to answer the buyer, ends no clock (it did not "
+        "come from a source the seller's own mail comes from). Blank: it counts.",
+    )
 
     class Meta:
         ordering = ["sent_at", "pk"]

@@ -73,6 +73,7 @@ class ThreadMail:
     language: str
     buyer_text: str
     pinned: bool
+    untrusted_reason: str = ""
 
 
 def threads_replay(
@@ -112,6 +113,7 @@ def threads_replay(
             direction=mail.direction, kind=mail.kind, is_auto=mail.is_auto,
             sent_at=mail.sent_at, received_at=mail.received_at, message_id=mail.message_id,
             in_reply_to="", references=list(mail.referenced_ids), buyer_text=mail.buyer_text,
+            untrusted_reason=mail.untrusted_reason,
         )
         ticket_follow(ticket, new)
         lookup.ticket_added(ticket)
@@ -183,12 +185,13 @@ def _thread_mails(ticket_ids: set[int]) -> list[ThreadMail]:
     rows = Message.objects.filter(ticket_id__in=ticket_ids).values_list(
         "pk", "ticket_id", "sent_at", "received_at", "message_id", "direction", "kind",
         "is_auto", "order_id", "buyer_id", "subject", "language", "buyer_text", "thread_pinned",
+        "untrusted_reason",
     )
     return [
         ThreadMail(pk, ticket_id, sent, received, mid, tuple(refs[pk]), direction, kind, auto,
-                   order_id, buyer_id, subject, language, text, pinned)
+                   order_id, buyer_id, subject, language, text, pinned, doubt)
         for (pk, ticket_id, sent, received, mid, direction, kind, auto, order_id, buyer_id,
-             subject, language, text, pinned) in rows
+             subject, language, text, pinned, doubt) in rows
     ]
 
 

@@ -59,6 +59,8 @@ class NewMessage:
     quoted_text: str = ""
     body_html: str = ""
     attachments: list[NewAttachment] = field(default_factory=list)
+    # Why it ends no clock although it claims to answer (mail.trust); "" when it counts.
+    untrusted_reason: str = ""
 
 
 def ticket_build(
@@ -147,6 +149,7 @@ def message_build(
         buyer_text=new.buyer_text,
         quoted_text=new.quoted_text,
         body_html=new.body_html,
+        untrusted_reason=new.untrusted_reason[:500],
     )
 
 
@@ -216,7 +219,8 @@ def ticket_follow(ticket: Ticket, new: NewMessage) -> list[str]:
         if ticket.status != TicketStatus.OPEN:
             ticket.status = TicketStatus.OPEN
             updates.append("status")
-    elif new.direction == Direction.OUT and not new.is_auto and ticket.status == TicketStatus.OPEN:
+    elif (new.direction == Direction.OUT and not new.is_auto and not new.untrusted_reason
+          and ticket.status == TicketStatus.OPEN):
         ticket.status = TicketStatus.WAITING
         updates.append("status")
     return updates
@@ -231,6 +235,7 @@ def message_event(ticket: Ticket, message: Message, new: NewMessage) -> Timeline
         ticket=ticket,
         at=new.sent_at,
         kind=f"message_{new.direction}",
-        text=f"{verb}: {message.get_kind_display()} from {who}"[:1000],
+        text=(f"{verb}: {message.get_kind_display()} from {who}"
+              + (f". {new.untrusted_reason}" if new.untrusted_reason else ""))[:1000],
         data={"message": message.pk},
     )
