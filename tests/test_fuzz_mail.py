@@ -11,12 +11,14 @@ The suite runs a fixed, repeatable budget. A longer run (figures in docs/SECURIT
 import os
 from datetime import timedelta
 from functools import cache
+from itertools import count
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mails import CORPORA, FIXTURE_MAIL
 
+from helpdesk.mail.backlog import backlog_process, mail_receive
 from helpdesk.mail.models import RawMail, RawMailStatus
 from helpdesk.mail.parse import ParsedMail, ParseError, parse_mail
 from helpdesk.mail.raw_store import blob_get, blob_key
@@ -193,3 +195,36 @@ def test_every_broken_mail_is_kept_stored_or_quarantined(raw):
 def test_the_seeds_themselves_go_through():
     outcomes = [mail_ingest(raw=raw, source="seed").outcome for raw in seeds()]
     assert outcomes.count(Outcome.STORED) >= 60
+
+
+_intact_ids = count()
+
+
+@cache
+def fixture_seeds() -> tuple[bytes, ...]:
+    return tuple(p.read_bytes() for p in sorted(FIXTURE_MAIL.rglob("*.eml")))
+
+
+@pytest.mark.django_db
+@BUDGET
+@given(
+    broken=st.lists(broken_mails(), min_size=1, max_size=6),
+    intact=st.lists(st.sampled_from(fixture_seeds()), min_size=1, max_size=4),
+    order=st.randoms(use_true_random=False),
+)
+def test_the_whole_pipeline_files_the_good_mail_around_the_broken(broken, intact, order):
+    """Broken and intact mail mixed, kept as the webhook keeps it and filed by one backlog
+    run: every mail ends filed, quarantined with a reason or a duplicate; none is left
+    waiting, and every intact mail is filed whatever broken mail shares its batch."""
+    # Each intact mail under a Message-ID of its own, so no broken copy can take its key.
+    intact = [f"Message-ID: <intact-{next(_intact_ids)}@fuzz.example>\r\n".encode() + raw
+              for raw in intact]
+    mails = broken + intact
+    order.shuffle(mails)
+    results = [mail_receive(raw=raw, source="fuzz") for raw in mails]
+    backlog_process()  # nothing may raise
+    rows = RawMail.objects.filter(pk__in=[r.raw_mail_id for r in results])
+    assert not rows.filter(status=RawMailStatus.RECEIVED).exists()
+    assert not rows.filter(status=RawMailStatus.QUARANTINED, quarantine_reason="").exists()
+    for raw in intact:
+        assert RawMail.objects.get(sha256=blob_key(raw)).status == RawMailStatus.STORED
