@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest_support import NOW, filed
@@ -233,3 +235,30 @@ def test_split_by_hand_makes_a_ticket_that_later_mail_does_not_undo(agent):
     file_in([[buyer_message(3, T0 - timedelta(hours=2), alias="cy", order=ORDER, subject="Cup")]])
     assert Message.objects.get(pk=moved.pk).ticket_id == new.pk
     assert Ticket.objects.filter(pk=ticket.pk).exists()
+
+
+# -- bounded work -------------------------------------------------------------------------------
+
+def late_merge_queries(unrelated: int) -> int:
+    """Queries taken by a late question that joins two tickets, with ``unrelated`` other
+    conversations in the database."""
+    others = [buyer_message(1000 + n, T0, alias=f"other{n}", order=f"9{n:02d}-0000000-{n:07d}")
+              for n in range(unrelated)]
+    copy = seller_central_copy(2, T0 + timedelta(hours=3), order=ORDER, name="Megan")
+    file_in([others, [copy]])
+    with CaptureQueriesContext(connection) as queries:
+        file_in([[buyer_message(1, T0, alias="megan", order=ORDER)]])
+    assert Ticket.objects.filter(order__order_id=ORDER).count() == 1
+    return len(queries)
+
+
+def test_a_late_mail_costs_work_for_the_tickets_it_touches_not_for_the_database():
+    counts = []
+    for unrelated in (3, 60):
+        try:
+            with transaction.atomic():
+                counts.append(late_merge_queries(unrelated))
+                raise RuntimeError("undo")
+        except RuntimeError:
+            pass
+    assert counts[0] == counts[1]
