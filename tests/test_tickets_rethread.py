@@ -27,6 +27,7 @@ from helpdesk.mail.services import mails_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
 from helpdesk.sla.models import Obligation, Violation
 from helpdesk.sla.sweep import sla_sweep
+from helpdesk.tickets.actions import ticket_clock_end, ticket_resolve
 from helpdesk.tickets.models import Message, Ticket, TicketKind, TicketStatus, TimelineEvent
 from helpdesk.tickets.rethread import message_split, tickets_merge
 
@@ -262,3 +263,21 @@ def test_a_late_mail_costs_work_for_the_tickets_it_touches_not_for_the_database(
         except RuntimeError:
             pass
     assert counts[0] == counts[1]
+
+
+def test_an_agents_resolve_stands_when_late_mail_of_before_arrives(agent):
+    file_in([[buyer_message(1, T0, alias="rui", order=ORDER),
+              buyer_message(2, T0 + timedelta(hours=2), alias="rui", order=ORDER,
+                            subject="Re: Question", words="Thanks, all good!")]])
+    ticket = Ticket.objects.get()
+    with time_machine.travel(NOW, tick=False):
+        ticket_clock_end(ticket=ticket, actor=agent, kind="no_response_required")
+        ticket_resolve(ticket=ticket, actor=agent)
+    # The copy of the answer sent in between arrives only now: the buyer still wrote last,
+    # but the agent resolved the ticket after reading that.
+    file_in([[seller_central_copy(3, T0 + timedelta(hours=1), order=ORDER, name="Rui")]])
+    assert Ticket.objects.get().status == TicketStatus.RESOLVED
+    # A new question reopens it.
+    file_in([[buyer_message(4, NOW + timedelta(minutes=1), alias="rui", order=ORDER,
+                            subject="Re: Question")]])
+    assert Ticket.objects.get().status == TicketStatus.OPEN

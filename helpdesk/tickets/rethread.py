@@ -26,6 +26,7 @@ from helpdesk.marketplaces.models import Buyer, Order
 
 from .lookup import MemoryLookup
 from .models import (
+    Direction,
     Message,
     MessageReference,
     Ticket,
@@ -34,6 +35,7 @@ from .models import (
     TimelineEvent,
 )
 from .services import (
+    NEEDS_SELLER,
     OPENS_TICKET_OF_KIND,
     NewMessage,
     opened_event,
@@ -147,25 +149,21 @@ def _threads_near(message_ids: set[int]) -> set[int]:
     )
     while fresh and len(seen) < REPLAY_MAX_TICKETS:
         seen |= fresh
-        rows = Message.objects.filter(ticket_id__in=fresh).values_list(
+        rows = list(Message.objects.filter(ticket_id__in=fresh).values_list(
             "message_id", "order_id", "buyer_id"
-        )
-        mids, orders, buyers = set(), set(), set()
-        for message_id, order_id, buyer_id in rows:
-            mids.add(message_id) if message_id else None
-            orders.add(order_id) if order_id else None
-            buyers.add(buyer_id) if buyer_id else None
+        ))
+        tickets = Ticket.objects.filter(pk__in=fresh).values_list("pk", "order_id", "buyer_id")
+        mids = {message_id for message_id, _, _ in rows} - {""}
+        orders = ({o for _, o, _ in rows} | {o for _, o, _ in tickets}) - {None}
+        buyers = ({b for _, _, b in rows} | {b for _, _, b in tickets}) - {None}
         refs = set(
             MessageReference.objects.filter(message__ticket_id__in=fresh).values_list(
                 "referenced_id", flat=True
             )
         )
-        for ticket in Ticket.objects.filter(pk__in=fresh).values("order_id", "buyer_id"):
-            orders.add(ticket["order_id"]) if ticket["order_id"] else None
-            buyers.add(ticket["buyer_id"]) if ticket["buyer_id"] else None
         linked = (
             set(Message.objects.filter(
-                Q(message_id__in=refs - {""}) | Q(order_id__in=orders) | Q(buyer_id__in=buyers)
+                Q(message_id__in=refs) | Q(order_id__in=orders) | Q(buyer_id__in=buyers)
             ).values_list("ticket_id", flat=True))
             | set(MessageReference.objects.filter(referenced_id__in=mids).values_list(
                 "message__ticket_id", flat=True))
@@ -235,22 +233,27 @@ def _write(
             if mail.ticket_id != ticket.pk:
                 moves[ticket.pk].append(mail.pk)
                 changed |= {mail.ticket_id, ticket.pk}
-        if _derive(ticket, thread):
+        if _derive(ticket, thread, members[key]):
             changed.add(ticket.pk)
     for ticket_id, pks in moves.items():
         Message.objects.filter(pk__in=pks).update(ticket_id=ticket_id)
         _events_follow(pks, ticket_id)
-    left = set(tickets) - {t.pk for t in target.values()}
+    first_mail = {}
+    for mail in mails:
+        first_mail.setdefault(mail.ticket_id, mail)
+    # Tickets whose every message went to another: the conversation they were part of.
+    left = {pk for pk in first_mail if pk not in {t.pk for t in target.values()}}
     for pk in sorted(left):
-        survivor = target[id(thread_of[next(m.pk for m in mails if m.ticket_id == pk)])]
+        survivor = target[id(thread_of[first_mail[pk].pk])]
         tickets_merge(survivor=survivor, merged=tickets[pk], reason=reason)
     return changed | left
 
 
-def _derive(ticket: Ticket, thread: Ticket) -> bool:
+def _derive(ticket: Ticket, thread: Ticket, mails: list[ThreadMail]) -> bool:
     """Give ``ticket`` the fields its replayed ``thread`` derived; whether any changed.
-    An agent's "resolved" stands unless the buyer wrote last."""
-    if ticket.status == TicketStatus.RESOLVED and thread.status != TicketStatus.OPEN:
+    An agent's "resolved" stands unless the buyer wrote last and that mail arrived after
+    the agent resolved the ticket."""
+    if ticket.status == TicketStatus.RESOLVED and not _asks_since_resolved(ticket, thread, mails):
         thread.status = TicketStatus.RESOLVED
     updates = [f for f in DERIVED if getattr(ticket, _attname(f)) != getattr(thread, _attname(f))]
     for field in updates:
@@ -258,6 +261,18 @@ def _derive(ticket: Ticket, thread: Ticket) -> bool:
     if updates:
         ticket.save(update_fields=updates)
     return bool(updates)
+
+
+def _asks_since_resolved(ticket: Ticket, thread: Ticket, mails: list[ThreadMail]) -> bool:
+    if thread.status != TicketStatus.OPEN:
+        return False
+    resolved = ticket.timeline.filter(kind="resolved").order_by("-at").values_list(
+        "at", flat=True
+    ).first()
+    return resolved is None or any(
+        m.direction == Direction.IN and m.kind in NEEDS_SELLER and m.received_at > resolved
+        for m in mails
+    )
 
 
 def _attname(field: str) -> str:
@@ -353,16 +368,16 @@ def message_split(
             text=f"A message was moved to #{new.pk} by hand{why}"[:1000],
             data={"to": new.pk}).save()
     for ticket in (old, new):
-        _derive(ticket, _replayed(ticket))
+        _derive(ticket, *_replayed(ticket))
     return old, new
 
 
-def _replayed(ticket: Ticket) -> Ticket:
-    """The fields ``ticket``'s own messages derive, replayed alone."""
+def _replayed(ticket: Ticket) -> tuple[Ticket, list[ThreadMail]]:
+    """The fields ``ticket``'s own messages derive, replayed alone (and those messages)."""
     mails = _thread_mails({ticket.pk})
     orders = Order.objects.in_bulk({m.order_id for m in mails if m.order_id})
     buyers = Buyer.objects.in_bulk({m.buyer_id for m in mails if m.buyer_id})
     pinned = [ThreadMail(**{**vars(m), "pinned": True}) for m in mails]
     thread_of = threads_replay(pinned, tickets={ticket.pk: ticket}, orders=orders,
                                buyers=buyers)
-    return next(iter(thread_of.values()))
+    return next(iter(thread_of.values())), mails
