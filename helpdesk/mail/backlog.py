@@ -89,7 +89,9 @@ def _take(batch: int, seen: set[int]) -> list[int]:
                 raw_mail_quarantine(row, f"processing it stopped {row.attempts} runs (killed "
                                          "or timed out): a mail that cannot be filed safely")
         rows = [row for row in rows if row.attempts < MAX_ATTEMPTS]
-        retried = [row for row in rows if row.attempts > 0]
+        # Mail a run died holding is taken alone, the least tried first: the mail that
+        # kills runs comes last each time, so the mail behind it waits for one death at most.
+        retried = sorted((row for row in rows if row.attempts > 0), key=lambda r: r.attempts)
         taken = retried[:1] or rows
         RawMail.objects.filter(pk__in=[row.pk for row in taken]).update(attempts=F("attempts") + 1)
         return [row.pk for row in taken]

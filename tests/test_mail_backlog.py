@@ -1,0 +1,53 @@
+"""The backlog job: a mail that kills or stalls its run is found, set aside with the reason,
+and holds up none of the mail behind it."""
+
+import pytest
+from mails import amazon_body, build_mail
+
+from helpdesk.mail import backlog
+from helpdesk.mail.backlog import MAX_ATTEMPTS, backlog_process, mail_receive
+from helpdesk.mail.models import RawMail, RawMailStatus
+from helpdesk.tickets.models import Message
+
+pytestmark = pytest.mark.django_db
+
+
+def small(n: int) -> bytes:
+    return build_mail(message_id=f"<small{n}@t>", body=amazon_body(f"Question {n}"))
+
+
+def test_the_mail_that_killed_most_runs_is_taken_last_and_then_set_aside(monkeypatch):
+    for n in range(4):
+        mail_receive(raw=small(n), source="http")
+    # Runs died holding these: the first one killed two of them, the others one.
+    RawMail.objects.update(attempts=1)
+    poison = RawMail.objects.order_by("pk").first()
+    RawMail.objects.filter(pk=poison.pk).update(attempts=MAX_ATTEMPTS - 1)
+    order = []
+    real = backlog.kept_ingest
+    monkeypatch.setattr(backlog, "kept_ingest",
+                        lambda kept: order.extend(k.raw_mail.pk for k in kept) or real(kept))
+    backlog_process()
+    assert order[-1] == poison.pk and len(order) == 4  # the others first, one at a time
+
+
+def test_mail_left_by_a_run_that_died_is_taken_alone_and_counted(monkeypatch):
+    for n in range(3):
+        mail_receive(raw=small(n), source="http")
+    # A run took them and died before it finished (its attempt was counted, nothing filed).
+    RawMail.objects.update(attempts=1)
+    taken = []
+    real = backlog.kept_ingest
+    monkeypatch.setattr(backlog, "kept_ingest", lambda kept: taken.append(len(kept)) or real(kept))
+    backlog_process()
+    assert taken == [1, 1, 1]
+    assert Message.objects.count() == 3
+
+
+def test_a_mail_that_killed_its_runs_too_often_is_quarantined_untouched():
+    mail_receive(raw=small(1), source="http")
+    RawMail.objects.update(attempts=MAX_ATTEMPTS)
+    backlog_process()
+    row = RawMail.objects.get()
+    assert row.status == RawMailStatus.QUARANTINED and "killed or timed out" in row.quarantine_reason
+    assert not Message.objects.exists()
