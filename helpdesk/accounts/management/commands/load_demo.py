@@ -39,7 +39,10 @@ class Command(BaseCommand):
         stored = sum(r.outcome == "stored" for r in results)
         self.stdout.write(f"Demo mail: {stored} new of {len(results)}.")
         if not stored and loaded is not None:
-            self.stdout.write("  (the demo of today is kept; load_demo --refresh loads it again)")
+            self.stdout.write(
+                f"  (the demo loaded {loaded:%Y-%m-%d %H:%M} UTC is kept, with what was done on "
+                f"it; after {DEMO_FRESH_FOR.total_seconds() / 3600:g} hours, or with "
+                "`manage.py load_demo --refresh`, it is loaded again dated from now)")
         orders = demo_orders_import(
             Path(settings.BASE_DIR) / "fixtures" / "orders" / "amazon-all-orders.txt"
         )
