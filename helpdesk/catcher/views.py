@@ -24,8 +24,8 @@ def mail_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def mail_detail(request: HttpRequest, key: str) -> HttpResponse:
-    mail = caught_mail_get(directory=_directory(request), key=key)
+def mail_detail(request: HttpRequest) -> HttpResponse:
+    mail = caught_mail_get(directory=_directory(request), key=request.GET.get("key", ""))
     if mail is None:
         raise Http404
     return render(request, "catcher/detail.html", {"mail": mail})
