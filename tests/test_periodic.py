@@ -59,7 +59,7 @@ def hold_lock(name: str, held: threading.Event, release: threading.Event) -> Non
         connection.close()  # this thread's own database connection
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @pytest.mark.parametrize("job", sorted(JOBS))
 def test_a_second_run_while_one_holds_the_lock_is_skipped(job):
     held, release = threading.Event(), threading.Event()
