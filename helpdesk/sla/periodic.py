@@ -15,13 +15,13 @@ import fcntl
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from .models import Heartbeat
@@ -51,8 +51,9 @@ def periodic_lock(*, name: str) -> Iterator[bool]:
         try:
             yield held
         finally:
+            # A connection lost during the run took the lock with it.
             if held and connection.connection is not None:
-                with connection.cursor() as cursor:
+                with suppress(DatabaseError), connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
         return
     path = _lock_path(name)
