@@ -39,8 +39,10 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py load_demo
 
+# The whole product on one machine (helpdesk/devserver.py): web server, periodic jobs, job
+# worker (with REDIS_URL) and a mail catcher; Ctrl-C stops all of it.
 run: demo
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) -m helpdesk.devserver --port $(PORT)
 
 test: setup system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)

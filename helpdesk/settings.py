@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from helpdesk.periodic import cronjobs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -189,6 +191,8 @@ MAILERS = {
 }
 if not MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {}
+# The Maildir `make run`'s SMTP catcher writes to; with DEBUG, /dev/mail/ lists it for staff.
+MAIL_CATCHER_DIR = os.environ.get("MAIL_CATCHER_DIR", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or (
     SELLER_ADDRESSES[0] if SELLER_ADDRESSES else "helpdesk@localhost"
 )
@@ -205,11 +209,8 @@ if not DEBUG:
 # Periodic jobs (django-crontab): `manage.py crontab add` installs them in the system crontab.
 # Any other scheduler may run the same commands instead; the sweep is safe to run late,
 # twice or concurrently, and the pages warn when its heartbeat is older than 5 minutes.
-CRONJOBS = [
-    ("* * * * *", "django.core.management.call_command", ["sla_sweep"]),
-    # Replies whose send failed or whose worker died: retried with backoff, never sent twice.
-    ("* * * * *", "django.core.management.call_command", ["outbox_retry"]),
-]
+# The list is helpdesk/periodic.py (deploy/ and `make run` are made from it too).
+CRONJOBS = cronjobs()
 
 LOGGING = {
     "version": 1,

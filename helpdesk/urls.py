@@ -16,6 +16,8 @@ urlpatterns = [
     path("inbox/", include("helpdesk.complaints.urls")),
     path("reports/", include("helpdesk.reports.urls")),
     path("django-rq/", include("django_rq.urls")),
+    # Mail sent under `make run` (its SMTP catcher); answers 404 unless DEBUG, for staff.
+    path("dev/mail/", include("helpdesk.catcher.urls")),
 ]
 
 handler500 = "helpdesk.error_views.server_error_or_unavailable"

@@ -1,10 +1,12 @@
 """Shared fixtures. Tests talk to the real services named by DATABASE_URL and REDIS_URL."""
 
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
-from mails import FIXTURE_MAIL, MAIL_SERVERS, SELLER_ADDRESSES
+from mails import CORPORA, FIXTURE_MAIL, MAIL_SERVERS, SELLER_ADDRESSES
 
 
 @pytest.fixture(autouse=True)
@@ -96,3 +98,16 @@ def agent(client, queue):
     user = user_make("agent1", queues=[queue])
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def corpora() -> Path:
+    """The shared real-world mail corpora. A contributor's clone may not have them: the test
+    is skipped, saying so. Under CI (``CI=true``) their absence fails the run instead."""
+    if CORPORA.is_dir():
+        return CORPORA
+    reason = (f"the shared mail corpora are not at {CORPORA} (they live beside the "
+              "repository, in ../shared/corpora; CORPORA_DIR=PATH names another place)")
+    if os.environ.get("CI", "").lower() in {"true", "1"}:
+        pytest.fail(f"CI: {reason}", pytrace=False)
+    pytest.skip(reason)

@@ -1,12 +1,14 @@
 """Build small RFC 822 mails for tests."""
 
+import os
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_MAIL = ROOT / "fixtures" / "mail"
-CORPORA = ROOT.parent / "shared" / "corpora"
+# Real-world mail kept beside the repository, not in it; CORPORA_DIR points elsewhere.
+CORPORA = Path(os.environ.get("CORPORA_DIR") or ROOT.parent / "shared" / "corpora")
 SELLER_ADDRESSES = ["support@example-seller.com", "service@mugshop.de"]
 # The demo sellers' own mail servers, as they name themselves in Authentication-Results.
 MAIL_SERVERS = ["mx1.example-seller.com", "mx01.mugshop.de"]

@@ -1,19 +1,23 @@
 """Every real-world mail in ../shared/corpora goes through: stored, or quarantined with a
-reason; none crashes the run; a second ingest stores nothing."""
+reason; none crashes the run; a second ingest stores nothing. Without the corpora (a clone on
+its own) these tests are skipped, except under CI where that fails (the ``corpora`` fixture)."""
 
 import json
+import os
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from mails import CORPORA
 
 from helpdesk.mail.models import RawMail, RawMailStatus
 from helpdesk.mail.raw_store import blob_get
 from helpdesk.mail.sources.files import mails_read, paths_expand
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_ingest(path: Path) -> dict:
@@ -22,12 +26,11 @@ def run_ingest(path: Path) -> dict:
     return json.loads(out.getvalue())
 
 
-def test_every_corpus_mail_is_stored_or_quarantined_and_a_second_run_stores_nothing():
-    assert CORPORA.is_dir(), f"the shared corpora are expected at {CORPORA}"
-    mails = [m for path in paths_expand([CORPORA]) for m in mails_read(path)]
+def test_every_corpus_mail_is_stored_or_quarantined_and_a_second_run_stores_nothing(corpora):
+    mails = [m for path in paths_expand([corpora]) for m in mails_read(path)]
     assert len(mails) >= 282
 
-    first = run_ingest(CORPORA)
+    first = run_ingest(corpora)
     assert first["read"] == len(mails)
     assert first["read"] == first["stored"] + first["duplicates"] + first["quarantined"]
     assert first["stored"] >= 250  # every real mail; what is left are READMEs and indexes
@@ -41,13 +44,40 @@ def test_every_corpus_mail_is_stored_or_quarantined_and_a_second_run_stores_noth
     stored = RawMail.objects.filter(status=RawMailStatus.STORED)
     assert all(hasattr(r, "message") for r in stored.select_related("message"))
 
-    second = run_ingest(CORPORA)
+    second = run_ingest(corpora)
     assert second == {"read": len(mails), "stored": 0, "duplicates": len(mails),
                       "quarantined": 0, "tickets_created": 0}
 
 
-def test_the_outlook_msg_file_is_quarantined_with_a_reason():
-    run_ingest(CORPORA / "mail-parser-tests-mails")
+def test_the_outlook_msg_file_is_quarantined_with_a_reason(corpora):
+    run_ingest(corpora / "mail-parser-tests-mails")
     reasons = list(RawMail.objects.filter(status=RawMailStatus.QUARANTINED)
                    .values_list("source", "quarantine_reason"))
     assert any("mail_outlook_1" in source and "Outlook" in reason for source, reason in reasons)
+
+
+def run_these_tests_without_the_corpora(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """This file's corpus tests in a pytest of their own, the corpora pointed at a place that
+    does not exist (a clone without ../shared), on SQLite."""
+    environ = {k: v for k, v in os.environ.items()
+               if k not in {"CI", "DATABASE_URL", "REDIS_URL"}}
+    environ.update(CORPORA_DIR=str(tmp_path / "no-corpora"), **env)
+    tests = [f"tests/test_corpora.py::{name}" for name in (
+        "test_every_corpus_mail_is_stored_or_quarantined_and_a_second_run_stores_nothing",
+        "test_the_outlook_msg_file_is_quarantined_with_a_reason")]
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *tests],
+                          cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300)
+
+
+def test_without_the_corpora_a_clone_skips_them_saying_why(tmp_path):
+    run = run_these_tests_without_the_corpora(tmp_path)
+    assert run.returncode == 0, run.stdout
+    assert "2 skipped" in run.stdout
+    assert f"the shared mail corpora are not at {tmp_path / 'no-corpora'}" in run.stdout
+
+
+def test_without_the_corpora_ci_fails(tmp_path):
+    run = run_these_tests_without_the_corpora(tmp_path, CI="true")
+    assert run.returncode == 1, run.stdout
+    assert "2 errors" in run.stdout  # failed in their set-up, before any mail is read
+    assert "CI: the shared mail corpora are not at" in run.stdout

@@ -1,5 +1,6 @@
 """Demo data for `make run`: users, and the fixture mails moved to the last few days so the
-clocks in the inbox are live."""
+clocks in the inbox are live. A demo loaded more than ``DEMO_FRESH_FOR`` ago is taken out
+and loaded again, dated from now (see ``demo_stale``)."""
 
 import re
 from datetime import datetime, timedelta
@@ -10,11 +11,13 @@ from django.contrib.auth.models import Group, User
 from django.db.models import F
 from django.utils import timezone
 
+from helpdesk.mail.models import RawMail
 from helpdesk.mail.services import IngestResult, mail_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
 from helpdesk.marketplaces.models import Channel, Order
 from helpdesk.marketplaces.orders_import import orders_import, orders_parse
-from helpdesk.tickets.models import AgentProfile, Queue
+from helpdesk.sla.models import Violation
+from helpdesk.tickets.models import AgentProfile, Queue, Ticket
 
 # Printed by `load_demo` and listed in README; for a local demo only.
 DEMO_USERS = [
@@ -25,6 +28,8 @@ DEMO_USERS = [
     ("admin", "admin-demo-pass", "admin", True),
 ]
 ROLES = ["agent", "manager", "admin"]
+# Where the demo users' alerts go: under `make run`, to its mail catcher.
+DEMO_MAIL_DOMAIN = "example-seller.com"
 # One queue per channel group, and which demo agents are members: "agent" works every demo
 # queue, "kaufland" only Kaufland (to show an agent's view narrowed to their queues).
 DEMO_QUEUES = [
@@ -38,6 +43,9 @@ DEMO_QUEUES = [
 DEMO_TIME_ZONES = {"agent": "Europe/Berlin"}
 # Time between two consecutive demo mails once moved (see demo_mail_ingest).
 DEMO_STEP = timedelta(minutes=40)
+# A demo loaded longer ago than this is loaded again from now: its clocks would be overdue.
+DEMO_FRESH_FOR = timedelta(hours=12)
+DEMO_SOURCE = "demo:"
 _DATE = re.compile(rb"^Date:[^\r\n]*(\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.MULTILINE)
 
 
@@ -46,12 +54,16 @@ def demo_users_create() -> list[tuple[str, str]]:
         Group.objects.get_or_create(name=role)
     created = []
     for username, password, role, is_admin in DEMO_USERS:
+        email = f"{username}@{DEMO_MAIL_DOMAIN}"
         user, made = User.objects.get_or_create(
-            username=username, defaults={"is_staff": is_admin, "is_superuser": is_admin}
+            username=username,
+            defaults={"is_staff": is_admin, "is_superuser": is_admin, "email": email},
         )
         if made:
             user.set_password(password)
             user.save()
+        elif not user.email:  # a demo made before its users had addresses
+            User.objects.filter(pk=user.pk).update(email=email)
         user.groups.add(Group.objects.get(name=role))
         if username in DEMO_TIME_ZONES:
             AgentProfile.objects.get_or_create(
@@ -99,8 +111,33 @@ def demo_mail_ingest(folder: Path, *, now: datetime | None = None) -> list[Inges
             raw = _DATE.sub(lambda _match, line=new_date: line, raw, count=1)
         else:
             raw = new_date + b"\r\n" + raw
-        results.append(mail_ingest(raw=raw, source=f"demo:{source}"))
+        results.append(mail_ingest(raw=raw, source=f"{DEMO_SOURCE}{source}"))
     return results
+
+
+def demo_loaded_at() -> datetime | None:
+    """When the demo mail was last loaded; None when it never was."""
+    return (RawMail.objects.filter(source__startswith=DEMO_SOURCE)
+            .order_by("-received_at").values_list("received_at", flat=True).first())
+
+
+def demo_stale(*, now: datetime | None = None) -> bool:
+    loaded = demo_loaded_at()
+    return loaded is not None and (now or timezone.now()) - loaded > DEMO_FRESH_FOR
+
+
+def demo_mail_remove() -> int:
+    """Take the demo's tickets out (with everything done on them: replies, notes, clocks,
+    violations) and its raw mails, so that it can be loaded again dated from now. Tickets
+    of other mail (a real mailbox, an import) are left alone. Returns the tickets removed."""
+    demo_mails = RawMail.objects.filter(source__startswith=DEMO_SOURCE)
+    ticket_ids = list(Ticket.objects.filter(messages__raw__in=demo_mails)
+                      .values_list("pk", flat=True).distinct())
+    # A violation outlives its ticket in the reports; the demo's go with the demo.
+    Violation.objects.filter(ticket_id__in=ticket_ids).delete()
+    Ticket.objects.filter(pk__in=ticket_ids).delete()
+    demo_mails.delete()
+    return len(ticket_ids)
 
 
 def demo_orders_import(path: Path, *, now: datetime | None = None) -> int:

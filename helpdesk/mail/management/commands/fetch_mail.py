@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from helpdesk.mail.models import Mailbox
 from helpdesk.mail.sources.imap import COUNTS, MailboxError, mailbox_fetch
+from helpdesk.sla.periodic import periodic_run
 
 
 class Command(BaseCommand):
@@ -22,8 +23,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         mailboxes = self._mailboxes(options["mailbox"])
-        summary: dict[str, dict] = {}
         unreachable: list[str] = []
+        # Under the job's lock: a run that overran its minute, or a second cron host, skips
+        # instead of fetching the same mail again (which would only find duplicates).
+        summary = periodic_run(name="fetch_mail",
+                               work=lambda: self._fetch(mailboxes, unreachable))
+        if summary is None:
+            self.stdout.write(json.dumps({"skipped": True}) if options["json"]
+                              else "Another fetch_mail is running; skipped.")
+            return
+        self._print(summary, as_json=options["json"])
+        if unreachable:
+            raise CommandError("could not fetch mail from: " + "; ".join(unreachable))
+
+    def _fetch(self, mailboxes: list[Mailbox], unreachable: list[str]) -> dict[str, dict]:
+        summary: dict[str, dict] = {}
         for box in mailboxes:
             try:
                 counts = mailbox_fetch(mailbox=box)
@@ -35,9 +49,7 @@ class Command(BaseCommand):
             # Folder errors (mail that could not be kept) are in last_error; not a failure
             # of the command, since the next run picks up where this one stopped.
             summary[box.name]["error"] = box.last_error
-        self._print(summary, as_json=options["json"])
-        if unreachable:
-            raise CommandError("could not fetch mail from: " + "; ".join(unreachable))
+        return summary
 
     def _mailboxes(self, name: str | None) -> list[Mailbox]:
         if name is None:

@@ -2,11 +2,10 @@ import json
 from dataclasses import asdict
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from helpdesk.mail.services import raw_mail_requeue
 from helpdesk.replies.outbox import outbox_retry
-from helpdesk.sla.models import Heartbeat
+from helpdesk.sla.periodic import periodic_run
 
 
 class Command(BaseCommand):
@@ -19,19 +18,24 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options) -> None:
-        result = outbox_retry()
-        # The one periodic command that re-enqueues lost jobs: replies above, mail here (a
-        # job lost while Redis was down or restarted empty, or with a killed worker).
-        details = {**asdict(result), "mail_requeued": raw_mail_requeue()}
-        # A heartbeat like the sweep's, so a silent cron can be noticed.
-        Heartbeat.objects.update_or_create(
-            name="outbox_retry", defaults={"beat_at": timezone.now(), "details": details}
-        )
+        # Under the job's lock (a second run at the same time is skipped), with a heartbeat
+        # like the sweep's, so a silent cron can be noticed.
+        details = periodic_run(name="outbox_retry", work=self._retry)
+        if details is None:
+            self.stdout.write(json.dumps({"skipped": True}) if options["json"]
+                              else "Another outbox_retry is running; skipped.")
+            return
         if options["json"]:
             self.stdout.write(json.dumps(details))
         else:
             self.stdout.write(
-                f"{result.enqueued} replies sent or queued for sending, "
-                f"{result.confirmed_by_copy} uncertain ones confirmed by their copy, "
+                f"{details['enqueued']} replies sent or queued for sending, "
+                f"{details['confirmed_by_copy']} uncertain ones confirmed by their copy, "
                 f"{details['mail_requeued']} mails queued again for processing."
             )
+
+    def _retry(self) -> dict:
+        result = outbox_retry()
+        # The one periodic command that re-enqueues lost jobs: replies above, mail here (a
+        # job lost while Redis was down or restarted empty, or with a killed worker).
+        return {**asdict(result), "mail_requeued": raw_mail_requeue()}

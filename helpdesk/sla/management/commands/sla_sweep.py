@@ -3,7 +3,8 @@ from dataclasses import asdict
 
 from django.core.management.base import BaseCommand
 
-from helpdesk.sla.sweep import sla_sweep
+from helpdesk.sla.periodic import periodic_lock
+from helpdesk.sla.sweep import SWEEP, SweepResult, sla_sweep
 
 
 class Command(BaseCommand):
@@ -13,7 +14,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options) -> None:
-        result = sla_sweep()
+        # The sweep's own row lock works inside its transaction on PostgreSQL only; this one
+        # also makes a second sweep on SQLite skip instead of waiting to do it all again.
+        with periodic_lock(name=SWEEP) as held:
+            result = sla_sweep() if held else SweepResult(skipped=True)
         if options["json"]:
             self.stdout.write(json.dumps(asdict(result)))
         elif result.skipped:
