@@ -1,6 +1,12 @@
 """What stops a reply, in words an agent can act on (the tests import these constants)."""
 
 NO_ADDRESS = "The ticket has no buyer address to reply to."
+NOTICE_SENDER = (
+    "{address} is the marketplace's notice sender, which nobody reads: a claim, chargeback, "
+    "feedback or notice is answered in Seller Central (then mark it “Responded in Seller "
+    "Central”), and the buyer through their relay alias once the order's buyer is known."
+)
+UNSENDABLE_ADDRESS = "The reply cannot be sent to {address}: {reason}."
 EMPTY_BODY = "The reply is empty."
 PLACEHOLDER_LEFT = "The reply still contains {placeholder}: fill it in before sending."
 NOT_A_MANAGER = "Only a manager may send a reply that the compliance check blocked."
