@@ -33,16 +33,20 @@ class Addressing:
     references: list[str] = field(default_factory=list)
 
 
-def is_system_sender(address: str) -> bool:
-    """A marketplace's own sender (a notice, a confirmation), not a buyer's relay alias."""
+def is_system_sender(address: str, *, channel: Channel | None = None) -> bool:
+    """A marketplace's own sender (a notice, a confirmation), not a buyer's relay alias.
+    With ``channel`` only its domains are asked besides the known patterns (no query)."""
     local, _, domain = address.strip().lower().rpartition("@")
     if not domain:
         return False
-    channels = Channel.objects.exclude(domain="").values_list("domain", "relay_domain")
+    if channel is not None:
+        channels = [(channel.domain, channel.relay_domain)]
+    else:
+        channels = list(Channel.objects.exclude(domain="").values_list("domain", "relay_domain"))
     relay_domains = {relay.lower() for _, relay in channels if relay}
     if domain in relay_domains or domain.startswith("marketplace."):
         return False
-    marketplace_domains = {d.lower() for d, _ in channels}
+    marketplace_domains = {d.lower() for d, _ in channels if d}
     return (domain in marketplace_domains or bool(MARKETPLACE_DOMAIN.search(domain))
             or bool(SYSTEM_LOCAL_PART.match(local)))
 
@@ -50,15 +54,22 @@ def is_system_sender(address: str) -> bool:
 def buyer_alias(*, ticket: Ticket) -> str:
     """The buyer's relay alias: the ticket's buyer, else the order's."""
     for buyer in (ticket.buyer, ticket.order.buyer if ticket.order_id else None):
-        if buyer is not None and buyer.alias and not is_system_sender(buyer.alias):
+        if buyer is not None and buyer.alias and not is_system_sender(
+            buyer.alias, channel=ticket.channel
+        ):
             return buyer.alias
     return ""
 
 
-def notice_sender(*, ticket: Ticket) -> str:
-    """The system sender whose notice opened the ticket, if it was one ("" otherwise)."""
-    first = ticket.messages.filter(direction=Direction.IN).order_by("sent_at", "pk").first()
-    if first is not None and is_system_sender(first.from_address):
+def notice_sender(*, ticket: Ticket, messages: list[Message] | None = None) -> str:
+    """The system sender whose notice opened the ticket, if it was one ("" otherwise).
+    ``messages``: the ticket's messages when the caller has them already."""
+    if messages is None:
+        first = ticket.messages.filter(direction=Direction.IN).order_by("sent_at", "pk").first()
+    else:
+        first = min((m for m in messages if m.direction == Direction.IN),
+                    key=lambda m: (m.sent_at, m.pk), default=None)
+    if first is not None and is_system_sender(first.from_address, channel=ticket.channel):
         return first.from_address
     return ""
 

@@ -15,7 +15,7 @@ from helpdesk.mail.raw_store import blob_put
 from helpdesk.tickets.models import Message, Ticket, TimelineEvent
 
 from .addressing import reply_addressing
-from .errors import NOT_UNCERTAIN, REASON_REQUIRED, ReplyError
+from .errors import NOT_FAILED, NOT_UNCERTAIN, REASON_REQUIRED, ReplyError
 from .models import Outbox, OutboxAttachment, OutboxState, ReplyTemplate
 from .sending import CLAIMABLE, outbox_mark_sent, outbox_send_job
 
@@ -105,6 +105,34 @@ def outbox_retry_now(*, outbox_ids: list[int], now: datetime | None = None) -> i
     for pk in ids:
         jobs.enqueue(outbox_send_job, pk, now, queue="mail")
     return len(ids)
+
+
+def outbox_retry_failed(*, outbox: Outbox, user: AbstractBaseUser,
+                        now: datetime | None = None) -> Outbox:
+    """An agent's "Retry now" on a failed reply: one attempt at once, whatever its backoff
+    said (also after the last automatic attempt). The outcome is read back for the page."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = Outbox.objects.select_for_update().select_related("ticket").get(pk=outbox.pk)
+        if row.state != OutboxState.FAILED:
+            raise ReplyError(NOT_FAILED)
+        _event(row, user, "reply_retry", f"Reply retried by {_name(user)}")
+        outbox_retry_now(outbox_ids=[row.pk], now=now)
+    row.refresh_from_db()
+    return row
+
+
+def outbox_supersede(*, outbox: Outbox, user: AbstractBaseUser | None) -> Outbox:
+    """A failed reply the agent edits and sends again: it is kept, marked replaced, and never
+    sent (its retries stop). Inside the transaction that queues the new one."""
+    row = Outbox.objects.select_for_update().select_related("ticket").get(pk=outbox.pk)
+    if row.state != OutboxState.FAILED:
+        raise ReplyError(NOT_FAILED)
+    row.state, row.next_attempt_at = OutboxState.REPLACED, None
+    row.save(update_fields=["state", "next_attempt_at"])
+    _event(row, user, "reply_replaced",
+           f"Failed reply replaced by an edited one from {_name(user)}: {row.subject}")
+    return row
 
 
 @transaction.atomic
