@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from inbox_support import page, smtp_sink, ticket_make, user_make
+from inbox_support import page, queue_make, smtp_sink, ticket_make, user_make
 
 from helpdesk.replies.models import Outbox, ReplyTemplate
 from helpdesk.tickets.services import NewMessage, message_add
@@ -213,3 +213,37 @@ def test_edit_and_resend_replaces_the_failed_reply_which_is_never_sent(
     failed.refresh_from_db()
     assert failed.state == "replaced" and failed.sent_at is None
     assert "data-reply-failed" not in page(client, ticket)
+
+
+# ---------------------------------------------------------------- template languages
+
+
+@pytest.fixture
+def europe_agent(client):
+    queue = queue_make("Europe", ["amazon-fr", "amazon-es", "amazon-co-jp"])
+    user = user_make("agent-eu", queues=[queue])
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize("channel,language,greeting,fallback", [
+    ("amazon-fr", "fr", "Bonjour Léa,", ""),
+    ("amazon-co-jp", "ja", "Léa Martin 様", ""),
+    ("amazon-es", "pt", "Hola, Léa:", "This template has no PT version, the buyer's "
+     "language: the text below is in ES."),
+])
+def test_the_composer_fills_the_buyers_language_and_says_when_it_falls_back(
+    client, europe_agent, channel, language, greeting, fallback
+):
+    ticket = ticket_make(channel=channel, language=language, buyer_name="Léa Martin",
+                         order_id="405-1234567-1234567")
+    template = ReplyTemplate.objects.get(name="Where is my order")
+    fields = client.get(f"/inbox/tickets/{ticket.pk}/reply/template/",
+                        {"template": template.pk}).content.decode()
+    body = re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>', fields, re.S).group(1)
+    assert body.strip().startswith(greeting)
+    assert "405-1234567-1234567" in body
+    if fallback:
+        assert "data-language-fallback" in fields and fallback in fields
+    else:
+        assert "data-language-fallback" not in fields
