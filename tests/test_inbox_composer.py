@@ -247,3 +247,36 @@ def test_the_composer_fills_the_buyers_language_and_says_when_it_falls_back(
         assert "data-language-fallback" in fields and fallback in fields
     else:
         assert "data-language-fallback" not in fields
+
+
+def test_a_reply_of_unknown_delivery_is_confirmed_or_sent_again_from_the_ticket(
+    client, agent, settings, run_jobs
+):
+    from replies_support import mailer_settings, smtp_server
+
+    ticket = ticket_make(order_id="111-1234567-1234567")
+    send_from_page(client, ticket)
+    first = Outbox.objects.get(ticket=ticket)
+    # The attempt broke off while the server was taking the mail (see test_replies_crash).
+    Outbox.objects.filter(pk=first.pk).update(state="uncertain", last_error="Connection lost.",
+                                              data_started_at=timezone.now())
+    html = page(client, ticket)
+    assert "data-reply-failed" in html and "data-confirm-delivered" in html
+    assert "Reply failed" in inbox_row(client, ticket)
+    client.post(f"/inbox/tickets/{ticket.pk}/reply/{first.pk}/confirm/")
+    first.refresh_from_db()
+    assert first.state == "sent" and not ticket.obligations.get().is_open
+    assert "data-reply-failed" not in page(client, ticket)
+
+    other = ticket_make(order_id="111-7654321-1234567")
+    send_from_page(client, other)
+    second = Outbox.objects.get(ticket=other)
+    Outbox.objects.filter(pk=second.pk).update(state="uncertain", data_started_at=timezone.now())
+    with smtp_server() as (server, port):
+        settings.MAILERS = mailer_settings(port)
+        client.post(f"/inbox/tickets/{other.pk}/reply/{second.pk}/again/",
+                    {"reason": "Not in Seller Central's history."})
+        run_jobs()
+        assert len(server.mails) == 1
+    second.refresh_from_db()
+    assert second.state == "sent"

@@ -15,7 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from helpdesk.replies.compliance import compliance_check, reply_facts
 from helpdesk.replies.errors import ComplianceBlocked, ReplyError
 from helpdesk.replies.models import Outbox, OutboxState, ReplyTemplate, Severity
-from helpdesk.replies.outbox import outbox_retry_failed
+from helpdesk.replies.outbox import (
+    outbox_confirm_delivered,
+    outbox_retry_failed,
+    outbox_send_again,
+)
 from helpdesk.replies.rendering import RenderError
 from helpdesk.replies.seller_central import seller_central_responded
 from helpdesk.replies.services import is_manager, reply_compose, reply_send
@@ -180,6 +184,29 @@ def reply_retry(request: HttpRequest, pk: int, outbox_pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         _tell_outcome(request, outbox)
+    return redirect("inbox:ticket", pk=ticket.pk)
+
+
+@require_POST
+@inbox_csp
+def reply_uncertain(request: HttpRequest, pk: int, outbox_pk: int, decision: str) -> HttpResponse:
+    """A reply whose delivery is unknown: the agent saw it arrived ("confirm"), or decides it
+    did not and sends it again knowingly, with a reason ("again")."""
+    ticket = ticket_get(request, pk)
+    outbox = get_object_or_404(Outbox, ticket=ticket, pk=outbox_pk)
+    try:
+        if decision == "confirm":
+            outbox_confirm_delivered(outbox=outbox, user=request.user,
+                                     note=request.POST.get("note", "").strip()[:500])
+            messages.success(request, _("Delivery confirmed: the clock counts the reply."))
+        elif decision == "again":
+            outbox = outbox_send_again(outbox=outbox, user=request.user,
+                                       reason=request.POST.get("reason", "")[:500])
+            _tell_outcome(request, outbox)
+        else:
+            raise Http404
+    except ReplyError as exc:
+        messages.error(request, str(exc))
     return redirect("inbox:ticket", pk=ticket.pk)
 
 

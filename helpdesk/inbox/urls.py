@@ -17,6 +17,8 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/<int:outbox_pk>/retry/", composer.reply_retry,
          name="reply_retry"),
     path("tickets/<int:pk>/reply/<int:outbox_pk>/edit/", composer.reply_edit, name="reply_edit"),
+    path("tickets/<int:pk>/reply/<int:outbox_pk>/<slug:decision>/", composer.reply_uncertain,
+         name="reply_uncertain"),
     path("tickets/<int:pk>/seller-central/", composer.reply_seller_central,
          name="reply_seller_central"),
 ]
