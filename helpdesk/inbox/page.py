@@ -85,6 +85,7 @@ def ticket_page_context(
         composer.seen = thread_version(messages, outbox)
     open_kinds = {clock.kind for clock in ticket.open_clocks}
     escalations = list(ticket_escalations(ticket=ticket))
+    notice = ticket_notice(ticket=ticket, messages=messages)
     return {
         "ticket": ticket,
         "thread": messages,
@@ -92,7 +93,7 @@ def ticket_page_context(
                                                            OutboxState.REPLACED)],
         "replies_failed": [o for o in outbox if o.state in (OutboxState.FAILED,
                                                             OutboxState.UNCERTAIN)],
-        "notice": ticket_notice(ticket=ticket, messages=messages),
+        "notice": notice,
         "timeline": list(ticket_timeline(ticket=ticket)),
         "order_items": list(ticket.order.items.all()) if ticket.order_id else [],
         "buyer_tickets": list(buyer_tickets_other(ticket=ticket, user=user)),
@@ -101,6 +102,8 @@ def ticket_page_context(
         "clock_actions": [
             (kind, label) for kind, label in CLOCK_ACTION_LABELS.items()
             if open_kinds & CLOCK_ENDINGS[kind]
+            # On a notice ticket the composer's own form does it, with the note it needs.
+            and not (notice and kind == "responded_elsewhere")
         ],
         "others": presence_others(ticket=ticket, user=user, now=now),
         "templates": templates_fitting(ticket),
