@@ -48,7 +48,9 @@ def test_a_claim_from_amazons_guarantee_address_offers_seller_central_not_a_mail
     html = client.get(f"/inbox/tickets/{ticket.pk}/").content.decode()
     assert "Answer in Seller Central" in html and SENDER in html
     link = re.search(r'href="([^"]+)"[^>]*data-seller-central-link', html).group(1)
-    assert link == "https://sellercentral.amazon.com/gp/guarantee-claims/home.html"
+    # The claim's own page, as Amazon's notice names it.
+    assert link == ("https://sellercentral.amazon.com/gp/guarantee-claims/home.html?"
+                    "claimId=14956063714")
     assert "data-seller-central>" in html
     assert 'value="responded_elsewhere"' not in html  # one way to record it: with its note
     assert 'id="composer"' not in html  # no buyer known: nothing to send a mail to
@@ -173,3 +175,13 @@ def test_a_return_request_without_a_known_buyer_is_refused_with_the_reason(agent
     with pytest.raises(ReplyError, match="nobody reads"):
         reply_send(ticket=ticket, author=agent, subject="Your return",
                    body=f"The return for order {ticket.order.order_id} is authorised.")
+
+
+def test_a_link_in_a_notice_to_another_host_is_not_offered(client, agent, ingest_file):
+    ticket = ingested(ingest_file, CLAIM)
+    Message.objects.filter(ticket=ticket).update(buyer_text=(
+        "Respond at https://sellercentral.amazon.com.evil.example/gp/guarantee-claims/"
+        "home.html?claimId=1 or https://sellercentral.amazon.com/gp/other.html"))
+    html = client.get(f"/inbox/tickets/{ticket.pk}/").content.decode()
+    link = re.search(r'href="([^"]+)"[^>]*data-seller-central-link', html).group(1)
+    assert link == "https://sellercentral.amazon.com/gp/guarantee-claims/home.html"

@@ -3,6 +3,7 @@ answered in the marketplace's seller interface, never by mail to the notice's se
 module says which tickets those are, links the page where each kind is answered, and records
 the agent's "Responded in Seller Central" (which alone ends a claim or chargeback clock)."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from helpdesk.marketplaces.models import Channel, Platform
 from helpdesk.sla.models import ActionKind, Obligation
 from helpdesk.sla.services import clock_action_record
-from helpdesk.tickets.models import Message, Ticket, TicketKind, TimelineEvent
+from helpdesk.tickets.models import Direction, Message, Ticket, TicketKind, TimelineEvent
 
 from .addressing import buyer_alias, notice_sender
 from .errors import NOTE_REQUIRED, NOTE_TOO_LONG, ReplyError
@@ -34,6 +35,10 @@ AMAZON_PAGES = {
 ORDER_PAGE = ("The order", "/orders-v3/order/{order_id}")
 HOME_PAGE = ("Seller Central", "/home")
 KAUFLAND = ("Kaufland Seller Portal", "https://sellerportal.kaufland.de/")
+# A link in the notice itself (Amazon writes the claim's own page, "…/home.html?claimId=…"),
+# taken only on the marketplace's own Seller Central host: a mail cannot point agents
+# anywhere else through this button.
+NOTICE_LINK = re.compile(r"https://(sellercentral(?:-europe)?\.amazon\.[a-z.]+)(/[^\s<>\"')\]]*)")
 # The clock action each open clock kind is ended with when answered there.
 ENDS = {"claim": ActionKind.RESPONDED_ELSEWHERE, "chargeback": ActionKind.RESPONDED_ELSEWHERE,
         "return_request": ActionKind.RETURN_DECIDED}
@@ -54,8 +59,10 @@ class Notice:
     buyer_alias: str  # where a message to the buyer goes, "" when the buyer is unknown
 
 
-def seller_central_link(*, ticket: Ticket) -> Link | None:
-    """The page of the seller interface where this ticket is answered."""
+def seller_central_link(*, ticket: Ticket, notice_text: str = "") -> Link | None:
+    """The page of the seller interface where this ticket is answered: the one the notice
+    names for this very case when it names one on the marketplace's own host, else the page
+    for the ticket's kind."""
     channel: Channel = ticket.channel
     if channel.platform == Platform.KAUFLAND:
         return Link(*KAUFLAND)
@@ -64,6 +71,10 @@ def seller_central_link(*, ticket: Ticket) -> Link | None:
     label, path = AMAZON_PAGES.get(ticket.kind, ORDER_PAGE if ticket.order_id else HOME_PAGE)
     if "{order_id}" in path:
         path = path.format(order_id=ticket.order.order_id)
+    hosts = {f"sellercentral.{channel.domain}", "sellercentral-europe.amazon.com"}
+    for found in NOTICE_LINK.finditer(notice_text):
+        if found.group(1) in hosts and found.group(2).split("?")[0] == path:
+            return Link(label, found.group(0))
     return Link(label, f"https://sellercentral.{channel.domain}{path}")
 
 
@@ -73,7 +84,11 @@ def ticket_notice(*, ticket: Ticket, messages: list[Message] | None = None) -> N
     sender = notice_sender(ticket=ticket, messages=messages)
     if ticket.kind not in NOTICE_KINDS and not sender:
         return None
-    return Notice(sender=sender, link=seller_central_link(ticket=ticket),
+    if messages is None:
+        messages = list(ticket.messages.filter(direction=Direction.IN).order_by("sent_at", "pk"))
+    text = "\n".join(f"{m.buyer_text}\n{m.quoted_text}" for m in messages
+                     if m.direction == Direction.IN and m.kind == ticket.kind)
+    return Notice(sender=sender, link=seller_central_link(ticket=ticket, notice_text=text),
                   buyer_alias=buyer_alias(ticket=ticket))
 
 

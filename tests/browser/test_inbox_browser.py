@@ -89,6 +89,7 @@ def test_a_failed_send_shows_in_the_inbox_and_the_agent_retries_it(
     page.click("a.back")
     row = page.locator(f'#inbox-results tr.row[data-id="{risky.pk}"]')
     expect(row.locator(".badge.reply-failed")).to_have_text("Reply failed")
+    expect(row.locator(".badge.reply-failed")).to_be_visible()
     expect(row.locator(".badge.clock.at_risk")).to_contain_text("left")  # still running
     row.locator("td.subject a").click()
     page.wait_for_url(f"**/inbox/tickets/{risky.pk}/")
