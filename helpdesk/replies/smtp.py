@@ -127,6 +127,8 @@ def mail_bytes(message: EmailMessage, *, utf8: bool = False) -> bytes:
     ids = {name: message.extra_headers.get(name, "") for name in ID_HEADERS}
     built = message.message(policy=policy)
     for name, value in ids.items():
+        if not value:
+            continue  # not ours to write (Django's own Message-ID stays as it made it)
         del built[name]
         folded = msg_ids_fold(MSG_ID.findall(value))
         if folded:
