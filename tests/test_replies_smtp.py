@@ -17,8 +17,9 @@ from helpdesk.tickets.models import Message
 pytestmark = pytest.mark.django_db
 
 AMAZON_ID = "<0100019a1b2c3d4e-5f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c-000000@email.amazonses.com>"
-CHAIN = [f"<0100019a1b2c3d4e-5f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c-00000{n}@email.amazonses.com>"
-         for n in range(1, 7)]
+# A long thread: the 19 ids before the latest, as many as a reply carries (20 in all).
+CHAIN = [f"<0100019a1b2c3d4e-5f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c-{n:06d}@email.amazonses.com>"
+         for n in range(1, 20)]
 
 
 @pytest.fixture
