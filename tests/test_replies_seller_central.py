@@ -66,7 +66,8 @@ def test_a_mail_to_the_notice_sender_is_refused_by_the_server_too(client, agent,
     response = client.post(f"/inbox/tickets/{ticket.pk}/reply/", {
         "subject": "Re: claim", "body": f"We shipped order {CLAIM_ORDER} on time."})
     assert response.status_code == 422
-    assert "nobody reads" in response.content.decode()
+    error = re.search(r'<p class="error" role="alert">(.*?)</p>', response.content.decode())
+    assert error and error.group(1).startswith(f"{SENDER} is the marketplace")
     assert not Outbox.objects.exists()
     assert claim_clock(ticket).is_open
 
