@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 # The demo seller's own addresses (mail from them is outbound); override for real use.
 export SELLER_ADDRESSES ?= support@example-seller.com,service@mugshop.de
+# The demo seller's own mail servers: Seller Central copies they saw pass DKIM stop clocks.
+export MAIL_AUTHSERV_IDS ?= mx1.example-seller.com,mx01.mugshop.de
 export DJANGO_SETTINGS_MODULE := helpdesk.settings
 
 .PHONY: run test test-quick load setup system-deps migrate demo lint bench screenshots clean

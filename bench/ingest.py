@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/ingest.py 10000 100000            # SQLite (a fresh file each run)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/ingest.py 10000
+    .venv/bin/python bench/ingest.py --shuffled 10000         # the same mails in random order
+
+With ``--shuffled`` the mbox holds the mails in a random (seeded) order: replies before the
+mails they answer, follow-ups before questions, so that late mail makes the product replay
+the threads it touches (tickets.rethread). The tickets it ends with are the same.
 
 For each N: writes N generated mails into one mbox, times the parse-only pass over the same
 mails in this process, then runs `manage.py ingest FILE --json` in a child process on an empty
@@ -12,6 +17,7 @@ reading-ahead child, whichever is larger.
 import json
 import mailbox
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -38,12 +44,15 @@ def _database_env(workdir: Path) -> dict:
     return env
 
 
-def run(count: int) -> dict:
+def run(count: int, *, shuffled: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         box_path = workdir / "mails.mbox"
         box = mailbox.mbox(box_path)
-        for raw in mails_generate(count):
+        mails = list(mails_generate(count))
+        if shuffled:
+            random.Random(7).shuffle(mails)
+        for raw in mails:
             box.add(raw)
         box.close()
 
@@ -68,6 +77,7 @@ def run(count: int) -> dict:
         assert summary["stored"] == count, summary
         return {
             "mails": count,
+            "order": "shuffled" if shuffled else "as written",
             "database": "postgresql" if "postgres" in os.environ.get("DATABASE_URL", "") else "sqlite",
             "ingest_mails_per_s": round(count / elapsed),
             "parse_only_mails_per_s": round(parse_rate),
@@ -106,5 +116,7 @@ print(len(mails) / (time.perf_counter() - started))
 
 
 if __name__ == "__main__":
-    for n in [int(a) for a in sys.argv[1:]] or [10000]:
-        print(json.dumps(run(n)), flush=True)
+    args = sys.argv[1:]
+    shuffled = "--shuffled" in args
+    for n in [int(a) for a in args if a != "--shuffled"] or [10000]:
+        print(json.dumps(run(n, shuffled=shuffled)), flush=True)

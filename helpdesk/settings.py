@@ -50,6 +50,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # Mail from these addresses is the seller's own (outbound), e.g. copies in an IMAP Sent folder.
 SELLER_ADDRESSES = [a.lower() for a in env_list("SELLER_ADDRESSES")]
+# The authserv-ids of the seller's own mail servers (the first word of the Authentication-
+# Results header they add): a Seller Central copy they saw pass DKIM for Amazon counts as a
+# reply whatever way it came in (helpdesk/mail/trust.py).
+MAIL_AUTHSERV_IDS = env_list("MAIL_AUTHSERV_IDS")
 # Bearer token for POST /ingest/raw/; unset means the endpoint refuses every request.
 INGEST_TOKEN = os.environ.get("INGEST_TOKEN", "")
 INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(25 * 1024 * 1024)))

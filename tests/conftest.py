@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings
-from mails import FIXTURE_MAIL, SELLER_ADDRESSES
+from mails import FIXTURE_MAIL, MAIL_SERVERS, SELLER_ADDRESSES
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +15,7 @@ def _isolated(settings, tmp_path_factory) -> Iterator[None]:
 
     settings.RAW_MAIL_DIR = tmp_path_factory.mktemp("raw")
     settings.SELLER_ADDRESSES = SELLER_ADDRESSES
+    settings.MAIL_AUTHSERV_IDS = MAIL_SERVERS
     ruleset_forget()
     matcher_forget()
     yield

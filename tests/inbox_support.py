@@ -13,7 +13,8 @@ from django.utils import timezone
 from helpdesk.marketplaces.models import Buyer, Channel, Order, OrderItem
 from helpdesk.sla.services import obligations_recompute
 from helpdesk.tickets.models import Queue, Ticket
-from helpdesk.tickets.services import NewMessage, message_add, ticket_open
+from helpdesk.tickets.services import NewMessage, ticket_open
+from helpdesk.tickets.writing import message_add
 
 _seq = count(1)
 

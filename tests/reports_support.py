@@ -6,10 +6,12 @@ from itertools import count
 
 from django.contrib.auth.models import User
 
+from helpdesk.derived import tickets_derived_refresh
 from helpdesk.marketplaces.models import Channel
 from helpdesk.replies.models import Outbox
 from helpdesk.tickets.models import AgentProfile, Message, Ticket
-from helpdesk.tickets.services import NewMessage, message_add, ticket_open
+from helpdesk.tickets.services import NewMessage, ticket_open
+from helpdesk.tickets.writing import message_add
 
 _seq = count(1)
 
@@ -50,7 +52,7 @@ def buyer_says(
     kind: str = "buyer_message",
     language: str = "en",
 ) -> Message:
-    return message_add(
+    message = message_add(
         ticket=ticket,
         new=NewMessage(
             direction="in",
@@ -64,6 +66,8 @@ def buyer_says(
             buyer_text=words,
         ),
     )
+    tickets_derived_refresh(ticket_ids=[ticket.pk])
+    return message
 
 
 def agent_replies(ticket: Ticket, at: datetime, agent: User | None) -> Message:
@@ -95,6 +99,7 @@ def agent_replies(ticket: Ticket, at: datetime, agent: User | None) -> Message:
             sent_message=message,
             created_at=at - timedelta(minutes=1),
         )
+    tickets_derived_refresh(ticket_ids=[ticket.pk])
     return message
 
 

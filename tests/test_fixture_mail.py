@@ -7,8 +7,9 @@ from collections import defaultdict
 import pytest
 from mails import FIXTURE_MAIL
 
+from helpdesk.mail.facts import sent_at
 from helpdesk.mail.parse import parse_mail
-from helpdesk.mail.services import Outcome, mail_ingest, sent_at
+from helpdesk.mail.services import Outcome, mail_ingest
 from helpdesk.tickets.models import Message
 
 EXPECTED = json.loads((FIXTURE_MAIL / "expected.json").read_text())

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from dovecot import Account, Dovecot, DovecotError
+from ingest_support import filed, shown_after
 from mails import amazon_body, build_mail
 
 from helpdesk.mail.models import Mailbox, MailboxFolderState, RawMail, RawMailStatus
 from helpdesk.mail.raw_store import blob_get
+from helpdesk.mail.services import mails_ingest
 from helpdesk.mail.sources import imap
 from helpdesk.mail.sources.imap import _examine, _new_uids, imap_mailbox_name
 from helpdesk.tickets.models import Message
@@ -383,3 +385,70 @@ def _closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
+
+
+def test_imap_the_webhook_and_files_file_the_same_mail_into_the_same_tickets(
+    account, mailbox, fetch, client, run_jobs, settings
+):
+    """Whichever way the mail came in, and in whichever order, the tickets and clocks are
+    those of the mail held."""
+    settings.INGEST_TOKEN = "path-test-token"
+    files = sorted(FIXTURE_MAIL.rglob("*.eml"))
+    mails = [path.read_bytes() for path in files]
+    by_files = filed([mails])
+
+    sent = [path.read_bytes() for path in files if path.parent.name == "seller"]
+    inbox = [path.read_bytes() for path in files if path.parent.name != "seller"]
+    # The Sent folder fetched after INBOX, each folder newest first.
+    account.append("INBOX", *reversed(inbox))
+    account.append("Sent", *reversed(sent))
+    by_imap = shown_after(fetch)
+
+    def post_all() -> None:
+        # The seller's Sent folder exported to files (a trusted source) and imported after
+        # the inbox, which a mail service posts to the webhook.
+        for raw in inbox:
+            client.post("/ingest/raw/", data=raw, content_type="message/rfc822",
+                        headers={"Authorization": "Bearer path-test-token"})
+        run_jobs()
+        mails_ingest([("sent-export", raw) for raw in sent])
+
+    by_webhook = shown_after(post_all)
+    assert by_imap == by_files
+    assert by_webhook == by_files
+
+
+def test_seller_mail_counts_as_a_reply_only_from_a_folder_marked_as_sent(
+    account, mailbox, fetch
+):
+    """Anyone can send the shop a mail "from" its own address: in INBOX it is shown but ends
+    no clock; the seller's Sent folder (marked in admin) is trusted."""
+    forged = build_mail(
+        message_id="<forged-1@attacker.example>",
+        sender='"Example Seller Support" <support@example-seller.com>',
+        to="x8bzj3kz081z2jp@marketplace.amazon.co.uk", subject="RE: Return policy",
+        body="Sorted.", date="Sat, 24 Oct 2026 17:05:00 +0000",
+        headers={"In-Reply-To": "<buyer-1@amazonses.example>"},
+    )
+    account.append("INBOX", buyer_mail(1), forged)
+    fetch()
+    message = Message.objects.get(message_id="<forged-1@attacker.example>")
+    assert "INBOX" in message.untrusted_reason
+    assert message.ticket.obligations.get().is_open
+
+    account.append("Sent", seller_reply())
+    fetch()
+    reply = Message.objects.get(message_id="<reply-1@example-seller.com>")
+    assert reply.untrusted_reason == ""
+    assert not reply.ticket.obligations.get().is_open
+
+
+def test_a_folder_not_marked_as_sent_is_not_trusted(account, mailbox, fetch):
+    mailbox.sent_folders = ""
+    mailbox.save()
+    account.append("INBOX", buyer_mail(1))
+    account.append("Sent", seller_reply())
+    fetch()
+    reply = Message.objects.get(message_id="<reply-1@example-seller.com>")
+    assert "Sent" in reply.untrusted_reason
+    assert reply.ticket.obligations.get().is_open

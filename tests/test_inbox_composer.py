@@ -11,7 +11,8 @@ from django.utils import timezone
 from inbox_support import page, queue_make, smtp_sink, ticket_make, user_make
 
 from helpdesk.replies.models import Outbox, ReplyTemplate
-from helpdesk.tickets.services import NewMessage, message_add
+from helpdesk.tickets.services import NewMessage
+from helpdesk.tickets.writing import message_add
 
 pytestmark = pytest.mark.django_db
 

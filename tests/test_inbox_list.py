@@ -16,7 +16,8 @@ from helpdesk.inbox.filters import InboxQuery, list_plan
 from helpdesk.inbox.listing import inbox_counts, inbox_page
 from helpdesk.tickets.actions import ticket_assign, ticket_escalate, ticket_mark_read
 from helpdesk.tickets.models import Ticket, TicketRead
-from helpdesk.tickets.services import SEARCH_TEXT_MAX, NewMessage, message_add
+from helpdesk.tickets.services import SEARCH_TEXT_MAX, NewMessage
+from helpdesk.tickets.writing import message_add
 
 pytestmark = pytest.mark.django_db
 

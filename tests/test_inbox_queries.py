@@ -12,7 +12,8 @@ from inbox_support import queue_make, ticket_make, user_make
 from helpdesk.mail.raw_store import blob_put
 from helpdesk.tickets.actions import ticket_assign, ticket_escalate, ticket_note_add
 from helpdesk.tickets.models import Attachment
-from helpdesk.tickets.services import NewMessage, message_add
+from helpdesk.tickets.services import NewMessage
+from helpdesk.tickets.writing import message_add
 
 pytestmark = pytest.mark.django_db
 

@@ -242,7 +242,8 @@ def buyer_ticket_message(ticket) -> None:
     """The buyer wrote first: the reply is not seller-initiated."""
     from django.utils import timezone
 
-    from helpdesk.tickets.services import NewMessage, message_add
+    from helpdesk.tickets.services import NewMessage
+    from helpdesk.tickets.writing import message_add
 
     message_add(ticket=ticket, new=NewMessage(
         direction="in", kind="buyer_message", is_auto=False, sent_at=timezone.now(),

@@ -16,6 +16,7 @@ from helpdesk.tickets import actions
 from helpdesk.tickets.models import Attachment, Ticket
 from helpdesk.tickets.selectors import ticket_list
 
+from . import threads
 from .page import presence_others, thread_version, ticket_page_context
 from .security import inbox_csp
 
@@ -75,6 +76,20 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             case "follow_up_done":
                 escalation = get_object_or_404(ticket.escalations, pk=post.get("escalation"))
                 actions.escalation_close(escalation=escalation, actor=user)
+            case "merge":
+                survivor = threads.ticket_merge_by_agent(
+                    ticket=ticket, other=post.get("other", ""), reason=post.get("reason", ""),
+                    user=user,
+                )
+                messages.success(request, _("Tickets merged into #%(id)s.") % {"id": survivor.pk})
+                return redirect("inbox:ticket", pk=survivor.pk)
+            case "split":
+                new = threads.message_split_by_agent(
+                    ticket=ticket, message_id=post.get("message", ""),
+                    reason=post.get("reason", ""), user=user,
+                )
+                messages.success(request, _("Message moved to the new ticket #%(id)s.")
+                                 % {"id": new.pk})
             case _:
                 raise Http404
     except actions.ActionError as exc:

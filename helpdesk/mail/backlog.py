@@ -11,16 +11,16 @@ import logging
 import time
 
 from django.db import transaction
+from django.db.models import F
 
 from helpdesk import jobs
-from helpdesk.complaints.services import Matcher, matcher_get
 
 from .batch import kept_ingest
 from .batch_read import KeptMail, kept_read
 from .models import RawMail, RawMailStatus
 from .raw_store import blob_get
 from .recognise import Ruleset, ruleset_get
-from .services import IngestResult, raw_mail_quarantine
+from .records import IngestResult, raw_mail_keep, raw_mail_quarantine
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,19 @@ GATHER_SECONDS = 0.5
 # A run hands over to a new job after this long: well inside RQ's job timeout (300 s), which
 # would otherwise kill a run working off a long backlog (after an outage) mid-batch.
 RUN_SECONDS = 120.0
+# Runs that may take a mail and die (killed, out of memory, timed out) before it is
+# quarantined as a poison mail. A mail taken again after a run died is taken alone, so the
+# mail that kills runs is found and the others behind it are filed.
+MAX_ATTEMPTS = 3
+
+
+def mail_receive(*, raw: bytes, source: str, trusted: bool = False) -> IngestResult:
+    """Keep a mail unparsed and ask for a backlog run (the webhook, a mailbox fetch):
+    nothing in the mail's content can fail here. ``trusted``: see ``mail.trust``."""
+    result = raw_mail_keep(raw=raw, source=source, trusted=trusted)
+    if result.outcome != "duplicate":
+        backlog_enqueue()
+    return result
 
 
 def backlog_process(
@@ -41,7 +54,7 @@ def backlog_process(
     """Process every ``received`` mail, oldest first, a batch per transaction; with
     ``seconds``, stop once that long has passed (looked at before each batch) and ask for
     another run."""
-    ruleset, matcher = ruleset_get(), matcher_get()
+    ruleset = ruleset_get()
     results: list[IngestResult] = []
     seen: set[int] = set()
     started = time.monotonic()
@@ -49,19 +62,40 @@ def backlog_process(
         if seconds is not None and time.monotonic() - started >= seconds:
             backlog_enqueue()  # the rest is another job's, which the queue can interleave
             return results
+        ids = _take(batch, seen)
+        if not ids:
+            return results  # none left (or only what this run could not move on)
+        seen.update(ids)
         with transaction.atomic():
             rows = list(
                 RawMail.objects.select_for_update(skip_locked=True)
-                .filter(status=RawMailStatus.RECEIVED)
-                .order_by("pk")[:batch]
+                .filter(pk__in=ids, status=RawMailStatus.RECEIVED).order_by("pk")
             )
-            if not rows or seen.issuperset(row.pk for row in rows):
-                return results  # none left (or only what this run could not move on)
-            seen.update(row.pk for row in rows)
-            results += kept_ingest(_read(rows, ruleset, matcher), ruleset=ruleset)
+            results += kept_ingest(_read(rows, ruleset))
 
 
-def _read(rows: list[RawMail], ruleset: Ruleset, matcher: Matcher) -> list[KeptMail]:
+def _take(batch: int, seen: set[int]) -> list[int]:
+    """The next mails to file, their attempt counted in a transaction of its own first (so a
+    run that dies still counts): a batch, or one mail alone when a run died holding it.
+    A mail that has died with MAX_ATTEMPTS runs is quarantined instead."""
+    with transaction.atomic():
+        rows = list(
+            RawMail.objects.select_for_update(skip_locked=True)
+            .filter(status=RawMailStatus.RECEIVED).exclude(pk__in=seen)
+            .order_by("pk")[:batch]
+        )
+        for row in rows:
+            if row.attempts >= MAX_ATTEMPTS:
+                raw_mail_quarantine(row, f"processing it stopped {row.attempts} runs (killed "
+                                         "or timed out): a mail that cannot be filed safely")
+        rows = [row for row in rows if row.attempts < MAX_ATTEMPTS]
+        retried = [row for row in rows if row.attempts > 0]
+        taken = retried[:1] or rows
+        RawMail.objects.filter(pk__in=[row.pk for row in taken]).update(attempts=F("attempts") + 1)
+        return [row.pk for row in taken]
+
+
+def _read(rows: list[RawMail], ruleset: Ruleset) -> list[KeptMail]:
     kept = []
     for row in rows:
         try:
@@ -71,7 +105,7 @@ def _read(rows: list[RawMail], ruleset: Ruleset, matcher: Matcher) -> list[KeptM
             # hand): said, and out of the way of the mail behind it.
             raw_mail_quarantine(row, f"the raw mail store has not got its bytes: {exc}")
             continue
-        kept.append(kept_read(row, raw, ruleset, matcher))
+        kept.append(kept_read(row, raw, ruleset))
     return kept
 
 

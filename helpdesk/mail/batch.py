@@ -1,85 +1,121 @@
-"""Ingest many mails at once (``manage.py ingest``): what ``mail_ingest`` would store one mail
-after the other, with a few queries per batch instead of some twenty per mail.
+"""The one way mail is filed: a batch of kept, read mails (``batch_read``) → duplicates and
+quarantine decided → the rest stored with a few set-based queries (``batch_store``).
 
-Every mail's bytes are kept, and it is parsed and recognised, first (``batch_read``). The new,
-recognised mails go the batch way (``batch_store``). Any other mail (its Message-ID taken by a
-stored mail or an earlier one in the batch, a parse or recognition error) goes through
-``mail_ingest`` at its place in the order, so duplicates, reused Message-IDs and quarantine
-behave exactly as for a single mail. If a batch insert fails (a value the database refuses, a
-duplicate another process stored meanwhile: the dedup key's unique constraint is the final
-guard), that run is rolled back and its mails go through ``mail_ingest`` one at a time, so
-each mail still fails alone."""
+A single mail is a batch of one. Duplicates are decided by the dedup keys (a repeated
+Message-ID with the same body, or the same bytes without one); a different mail reusing a
+Message-ID is kept under a key of its own. A mail that could not be parsed or recognised is
+quarantined whole with the reason. If storing the batch fails (a value the database refuses,
+a duplicate another process stored meanwhile: the dedup key's unique constraint is the final
+guard), the batch is split in halves until the mail that fails is alone: it is quarantined
+(or found a duplicate), and the mail around it is filed."""
 
 import logging
-from collections.abc import Iterable
+from dataclasses import replace
 
 from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
 
-from helpdesk.complaints.services import matcher_get
+from helpdesk.db import row_new
 
-from .batch_read import KeptMail, mails_keep
+from .batch_read import KeptMail
 from .batch_store import mails_store
 from .models import RawMail
-from .recognise import Ruleset, ruleset_get
-from .services import IngestResult, mail_ingest, raw_mail_process
+from .parse import storable
+from .raw_store import blob_get
+from .records import IngestResult, Outcome, key_choose, raw_mail_quarantine
 
 logger = logging.getLogger(__name__)
 
 
-def mails_ingest(
-    mails: Iterable[tuple[str, bytes]], *, ruleset: Ruleset | None = None
-) -> list[IngestResult]:
-    """Ingest ``(source, raw)`` mails in one transaction; one result per mail, in order."""
-    ruleset = ruleset or ruleset_get()
-    return kept_ingest(mails_keep(list(mails), ruleset, matcher_get()), ruleset=ruleset)
-
-
-def kept_ingest(kept: list[KeptMail], *, ruleset: Ruleset) -> list[IngestResult]:
-    """``mails_ingest`` for mails kept and read already (``mails_keep``)."""
-    results: list[IngestResult] = []
+def kept_ingest(kept: list[KeptMail]) -> list[IngestResult]:
+    """File mails kept and read already, in one transaction; one result per mail, in order."""
+    results: list[IngestResult | None] = [None] * len(kept)
     with transaction.atomic():
-        taken = _keys_taken(kept)
-        run: list[KeptMail] = []
-        for mail in kept:
-            # A mail recorded before holds its own key: nothing else can have taken it.
-            free = mail.raw_mail is not None or not taken.intersection(mail.keys)
-            if mail.recognition is not None and free:
-                run.append(mail)
-            else:
-                # The database must hold the run before this mail is looked at on its own.
-                results += _run_store(run, ruleset)
-                run = []
-                results.append(_one(mail, ruleset))
-            taken.update(key for key in mail.keys if key)
-        results += _run_store(run, ruleset)
-    return results
+        holders = _holders(kept)
+        run: list[tuple[int, KeptMail]] = []
+        duplicates: list[tuple[int, str]] = []
+        for index, mail in enumerate(kept):
+            if mail.raw_mail is None:
+                key = _key_free(mail, holders)
+                if key is None:
+                    duplicates.append((index, mail.keys[0]))
+                    continue
+                mail = replace(mail, keys=(key, ""))
+                holders[key] = mail.raw
+            if mail.recognition is None:
+                results[index] = _quarantine(mail, mail.problem or "could not be read")
+                continue
+            run.append((index, mail))
+        for index, result in _store_split(run):
+            results[index] = result
+        for index, key in duplicates:  # after the run: the first copy may be in it
+            results[index] = _duplicate(key)
+    return results  # type: ignore[return-value]
 
 
-def _keys_taken(mails: list[KeptMail]) -> set[str]:
-    """The dedup keys of the batch that stored mails hold: a cheap first look that sends
-    those mails the one-at-a-time way, where the unique constraint decides. A mail whose key
-    is free is stored under it either way."""
-    keys = {mail.keys[0] for mail in mails if mail.raw_mail is None}
-    taken = RawMail.objects.filter(dedup_key__in=keys).order_by()
-    return set(taken.values_list("dedup_key", flat=True))
+def _holders(mails: list[KeptMail]) -> dict[str, bytes | None]:
+    """The batch's dedup keys that stored mails hold, with the holder's bytes when they are
+    needed to tell a duplicate from a different mail reusing a Message-ID (None: unknown)."""
+    firsts = {mail.keys[0] for mail in mails if mail.raw_mail is None}
+    seconds = {mail.keys[1] for mail in mails if mail.raw_mail is None and mail.keys[1]}
+    held: dict[str, bytes | None] = {}
+    for key, sha256 in RawMail.objects.filter(dedup_key__in=firsts | seconds).values_list(
+        "dedup_key", "sha256"
+    ):
+        reused = key in firsts and key.startswith("mid:")  # same mail, or another reusing it?
+        held[key] = _bytes(sha256) if reused else None
+    return held
 
 
-def _run_store(run: list[KeptMail], ruleset: Ruleset) -> list[IngestResult]:
+def _bytes(sha256: str) -> bytes | None:
+    try:
+        return blob_get(sha256)
+    except OSError:
+        return None  # its bytes are gone from the store: a new mail is kept, not judged by it
+
+
+def _key_free(mail: KeptMail, holders: dict[str, bytes | None]) -> str | None:
+    """The key ``mail`` is kept under, or None when it is a duplicate."""
+    key, collision = mail.keys
+    if key not in holders:
+        return key
+    other = key_choose(mail.keys, mail.raw, holders[key])
+    return other if other is not None and collision not in holders else None
+
+
+def _duplicate(key: str) -> IngestResult:
+    existing = RawMail.objects.filter(dedup_key=key).values_list("pk", flat=True).first()
+    return IngestResult(Outcome.DUPLICATE, existing)
+
+
+def _quarantine(mail: KeptMail, reason: str) -> IngestResult:
+    row = mail.raw_mail or row_new(
+        RawMail, dedup_key=mail.keys[0], sha256=mail.sha256, size=len(mail.raw),
+        source=storable(mail.source)[:300], received_at=timezone.now(), source_trusted=mail.trusted,
+    )
+    if row.pk is None:
+        row.save(force_insert=True)
+    return raw_mail_quarantine(row, reason)
+
+
+def _store_split(run: list[tuple[int, KeptMail]]) -> list[tuple[int, IngestResult]]:
+    """Store ``run``; if that fails, each half on its own, down to the one mail that fails."""
     if not run:
         return []
     try:
         with transaction.atomic():
-            return mails_store(run)
+            stored = mails_store([mail for _, mail in run])
+        return [(index, result) for (index, _), result in zip(run, stored, strict=True)]
     except (OperationalError, InterfaceError):
         raise  # the database is away: an infrastructure error, not a bad mail
-    except Exception:
-        logger.warning("storing %d mails at once failed; one at a time now", len(run),
-                       exc_info=True)
-        return [_one(mail, ruleset) for mail in run]
-
-
-def _one(mail: KeptMail, ruleset: Ruleset) -> IngestResult:
-    """The mail the one-mail way, which decides duplicates and quarantine mail by mail."""
-    if mail.raw_mail is not None:
-        return raw_mail_process(raw_mail_id=mail.raw_mail.pk, ruleset=ruleset)
-    return mail_ingest(raw=mail.raw, source=mail.source, ruleset=ruleset)
+    except Exception as exc:
+        if len(run) > 1:
+            logger.warning("storing %d mails at once failed; in halves now", len(run),
+                           exc_info=True)
+            middle = len(run) // 2
+            return _store_split(run[:middle]) + _store_split(run[middle:])
+        index, mail = run[0]
+        if mail.raw_mail is None and RawMail.objects.filter(dedup_key=mail.keys[0]).exists():
+            return [(index, _duplicate(mail.keys[0]))]  # stored meanwhile by another
+        logger.exception("a mail could not be stored")
+        return [(index, _quarantine(mail, f"could not be stored: {type(exc).__name__}: {exc}"))]

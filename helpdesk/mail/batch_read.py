@@ -15,15 +15,15 @@ from types import TracebackType
 
 from django.utils import timezone
 
-from helpdesk.complaints.services import Matcher, TextHits, complaint_text
-from helpdesk.tickets.models import Direction
 from helpdesk.tickets.services import NewMessage
 
+from .facts import message_new
 from .models import RawMail
 from .parse import ParsedMail, ParseError, parse_mail
 from .raw_store import blob_put
 from .recognise import Recognised, Ruleset, recognise
-from .services import dedup_keys, message_new
+from .records import dedup_keys
+from .trust import reply_doubt
 
 
 @dataclass
@@ -31,9 +31,6 @@ class Recognition:
     parsed: ParsedMail
     found: Recognised
     new: NewMessage  # its attachments' bytes are in the store too
-    # What the complaint rules find in a buyer's message (the key and hits the matcher
-    # remembers): worked out here, so that the storing process need not.
-    complaint: tuple[tuple[str, bytes], TextHits] | None = None
 
 
 @dataclass
@@ -42,69 +39,67 @@ class KeptMail:
     raw: bytes
     sha256: str
     keys: tuple[str, str]  # the dedup key, and the one for a reused Message-ID (or "")
-    # None when it could not be parsed or recognised: mail_ingest quarantines it with why.
+    # None when it could not be parsed or recognised: it is quarantined with ``problem``.
     recognition: Recognition | None
+    problem: str = ""
     # Its row when it was recorded before, still to be processed (``backlog``).
     raw_mail: RawMail | None = None
+    # From a source only the seller's own mail comes from (``mail.trust``): files read by
+    # ``mails_keep`` are; a recorded mail is what its row says.
+    trusted: bool = True
 
 
 # What a child sends back per mail: all but the source and the bytes, which the parent has.
-_Result = tuple[str, tuple[str, str], Recognition | None]
+_Result = tuple[str, tuple[str, str], Recognition | None, str]
 
 
-def mails_keep(
-    mails: list[tuple[str, bytes]], ruleset: Ruleset, matcher: Matcher | None = None
-) -> list[KeptMail]:
-    """Put every mail's bytes in the store (a RawStoreError propagates) and read it."""
-    return _kept(mails, _keep([raw for _, raw in mails], ruleset, matcher))
+def mails_keep(mails: list[tuple[str, bytes]], ruleset: Ruleset) -> list[KeptMail]:
+    """Put every mail's bytes in the store (a RawStoreError propagates) and read it. These
+    are an operator's files: a trusted source."""
+    return _kept(mails, _keep(mails, ruleset))
 
 
-def _keep(raws: list[bytes], ruleset: Ruleset, matcher: Matcher | None) -> list[_Result]:
-    return [_keep_one(raw, ruleset, matcher) for raw in raws]
+def _keep(mails: list[tuple[str, bytes]], ruleset: Ruleset) -> list[_Result]:
+    return [_keep_one(source, raw, ruleset) for source, raw in mails]
 
 
-def _keep_one(raw: bytes, ruleset: Ruleset, matcher: Matcher | None) -> _Result:
+def _keep_one(source: str, raw: bytes, ruleset: Ruleset) -> _Result:
     sha256 = blob_put(raw)
-    try:
-        parsed = parse_mail(raw)
-    except ParseError:
-        return sha256, dedup_keys(raw, None), None
-    return sha256, dedup_keys(raw, parsed), _recognition(parsed, ruleset, matcher)
+    recognition, problem = _read(raw, ruleset, timezone.now(), source=source, trusted=True)
+    message_id = recognition.parsed.message_id if recognition is not None else None
+    return sha256, dedup_keys(raw, message_id), recognition, problem
 
 
-def kept_read(
-    raw_mail: RawMail, raw: bytes, ruleset: Ruleset, matcher: Matcher | None
-) -> KeptMail:
-    """A mail recorded before and still ``received``, read as ``mails_keep`` reads one."""
-    try:
-        parsed = parse_mail(raw)
-    except ParseError:
-        recognition = None
-    else:
-        recognition = _recognition(parsed, ruleset, matcher, raw_mail.received_at)
+def kept_read(raw_mail: RawMail, raw: bytes, ruleset: Ruleset) -> KeptMail:
+    """A mail recorded before and still to be processed, read as ``mails_keep`` reads one."""
+    recognition, problem = _read(raw, ruleset, raw_mail.received_at, source=raw_mail.source,
+                                 trusted=raw_mail.source_trusted)
     keys = (raw_mail.dedup_key, "")
-    return KeptMail(raw_mail.source, raw, raw_mail.sha256, keys, recognition, raw_mail)
+    return KeptMail(raw_mail.source, raw, raw_mail.sha256, keys, recognition, problem, raw_mail,
+                    raw_mail.source_trusted)
 
 
-def _recognition(
-    parsed: ParsedMail, ruleset: Ruleset, matcher: Matcher | None,
-    received_at: datetime | None = None,
-) -> Recognition | None:
+def _read(
+    raw: bytes, ruleset: Ruleset, received_at: datetime, *, source: str, trusted: bool
+) -> tuple[Recognition | None, str]:
+    """(what the mail is, "") or (None, why it cannot be filed)."""
+    try:
+        parsed = parse_mail(raw)
+    except ParseError as exc:
+        return None, str(exc)
+    except Exception as exc:  # a parser bug must cost a quarantine, never the batch
+        return None, f"the parser failed: {type(exc).__name__}: {exc}"
     try:
         found = recognise(parsed, ruleset)
-        new = message_new(parsed, found, received_at or timezone.now())
-        complaint = None
-        if matcher is not None and new.direction == Direction.IN:
-            text = complaint_text(new.subject, new.buyer_text)
-            complaint = (
-                matcher.text_key(new.language, text), matcher.text_hits(new.language, text)
-            )
-        # The storing process reads only the threading headers: the bodies, which are in
-        # ``new`` as they will be stored, need not be sent to it twice.
-        slim = replace(parsed, text="", html="", attachments=[], headers={})
-        return Recognition(slim, found, new, complaint)
-    except Exception:
-        return None  # whatever it was, mail_ingest meets it again and quarantines the mail
+        new = message_new(parsed, found, received_at)
+        new.untrusted_reason = reply_doubt(parsed=parsed, found=found, source=source,
+                                           trusted=trusted)
+    except Exception as exc:  # whatever it was, the mail is kept whole in quarantine
+        return None, f"could not be recognised: {type(exc).__name__}: {exc}"
+    # The storing process reads only the threading headers: the bodies, which are in
+    # ``new`` as they will be stored, need not be sent to it twice.
+    slim = replace(parsed, text="", html="", attachments=[], headers={})
+    return Recognition(slim, found, new), ""
 
 
 def _kept(mails: list[tuple[str, bytes]], results: list[_Result]) -> list[KeptMail]:
@@ -115,22 +110,16 @@ def _kept(mails: list[tuple[str, bytes]], results: list[_Result]) -> list[KeptMa
 
 class KeepAhead:
     """``submit(mails, ruleset)`` starts ``mails_keep`` in a child process and returns a
-    function that waits for it. Where fork is unavailable, ``submit`` does the work itself.
-    The complaint ``matcher`` is handed over once: it learns each word's keywords as it goes,
-    which a copy sent with every batch would forget."""
+    function that waits for it. Where fork is unavailable, ``submit`` does the work itself."""
 
-    def __init__(self, matcher: Matcher | None = None) -> None:
+    def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
-        self._matcher = matcher
 
     def __enter__(self) -> "KeepAhead":
         if "fork" in multiprocessing.get_all_start_methods():
             # Fork: the child inherits the settings (the raw store's directory) as they are.
             # The first task forks it now, before this process starts any thread.
-            self._pool = ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context("fork"),
-                initializer=_reader_start, initargs=(self._matcher,),
-            )
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
             self._pool.submit(int).result()
         return self
 
@@ -144,20 +133,7 @@ class KeepAhead:
         self, mails: list[tuple[str, bytes]], ruleset: Ruleset
     ) -> Callable[[], list[KeptMail]]:
         if self._pool is None:
-            kept = mails_keep(mails, ruleset, self._matcher)
+            kept = mails_keep(mails, ruleset)
             return lambda: kept
-        future = self._pool.submit(_keep_in_reader, [raw for _, raw in mails], ruleset)
+        future = self._pool.submit(_keep, mails, ruleset)
         return lambda: _kept(mails, future.result())
-
-
-# The reading child's complaint matcher, set once when it starts.
-_reader_matcher: Matcher | None = None
-
-
-def _reader_start(matcher: Matcher | None) -> None:
-    global _reader_matcher
-    _reader_matcher = matcher
-
-
-def _keep_in_reader(raws: list[bytes], ruleset: Ruleset) -> list[_Result]:
-    return _keep(raws, ruleset, _reader_matcher)

@@ -1,54 +1,41 @@
 """Store a run of new, recognised mails with a few set-based queries and bulk inserts.
 
-What is stored is what ``mail_ingest`` would store one mail after the other: buyers, orders
-and threads are resolved in mail order against the database plus the mails before in the run
-(``MemoryLookup``), then every row is inserted in that same order, so even the primary keys
-come out as they would. Runs inside the caller's transaction; a failure leaves the rows half
+Buyers, orders and threads are resolved in the order the mails were written (their sent
+time) against the database plus the mails before in the run (``MemoryLookup``), so a run is
+stored as if its mails had come one at a time in that order. A mail whose threads already
+hold later mail came out of order: once the run is written, the threads it touches are
+replayed (``tickets.rethread``), so that tickets and clocks are those of the mail held, not of
+the order it came in. Runs inside the caller's transaction; a failure leaves the rows half
 written, so the caller wraps it in a savepoint (see ``batch.py``)."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
 
-from helpdesk.complaints.services import matcher_get
 from helpdesk.db import row_new, rows_insert, rows_update
+from helpdesk.derived import tickets_derived_refresh
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
+from helpdesk.tickets.lookup import MemoryLookup
 from helpdesk.tickets.models import (
-    Attachment,
     Message,
-    MessageReference,
     Ticket,
-    TimelineEvent,
 )
+from helpdesk.tickets.rethread import tickets_rethread
 from helpdesk.tickets.services import (
-    NewMessage,
     message_build,
-    message_children,
-    message_event,
-    opened_event,
     references_of,
     ticket_build,
-    ticket_follow,
-    tickets_messages_added,
-)
-from helpdesk.tickets.threading import thread_resolve
-
-from .batch_lookup import MemoryLookup
-from .batch_read import KeptMail, Recognition
-from .models import RawMail, RawMailStatus
-from .recognise import Recognised
-from .services import (
-    IngestResult,
-    Outcome,
-    buyer_name_fill,
-    buyer_named,
-    thread_facts,
-    ticket_facts,
     ticket_fill,
 )
-from .text import thread_subject
+from helpdesk.tickets.threading import thread_resolve, thread_subject
+from helpdesk.tickets.writing import MessageRows
+
+from .batch_read import KeptMail, Recognition
+from .facts import buyer_name_fill, buyer_named, thread_facts, ticket_facts
+from .models import RawMail, RawMailStatus
+from .recognise import Recognised
+from .records import IngestResult, Outcome
 
 
 def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
@@ -63,22 +50,28 @@ def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
         tickets=_tickets_near(read, buyers, orders),
     )
     rows = _Rows()
-    outcomes = [_mail_thread(mail, buyers, orders, lookup, rows) for mail in mails]
+    # In the order written: then only mail older than what its threads hold needs a replay.
+    written = sorted(range(len(mails)), key=lambda i: (read[i].new.sent_at, i))
+    outcomes = {i: _mail_thread(mails[i], buyers, orders, lookup, rows) for i in written}
     rows.save()
-    _complaints_remember(read)
-    tickets_messages_added(rows.touched.values())
+    touched = {ticket.pk for ticket in rows.touched.values()}
+    if rows.late:
+        touched |= tickets_rethread(
+            message_ids=[message.pk for message in rows.late],
+            reason="mail that arrived after later mail of the same conversation links them",
+        )
+    tickets_derived_refresh(
+        ticket_ids=touched, tickets=None if rows.late else list(rows.touched.values())
+    )
+    # A ticket this run opened may have been merged into an older one by the replay.
+    gone = touched - set(
+        Ticket.objects.filter(pk__in=touched).values_list("pk", flat=True)
+    ) if rows.late else set()
     return [
-        IngestResult(Outcome.STORED, raw_mail.pk, message.pk, ticket_created=created)
-        for raw_mail, message, created in outcomes
+        IngestResult(Outcome.STORED, raw_mail.pk, message.pk,
+                     ticket_created=opened and message.ticket.pk not in gone)
+        for raw_mail, message, opened in (outcomes[i] for i in range(len(mails)))
     ]
-
-
-def _complaints_remember(read: list[Recognition]) -> None:
-    """Hand the complaint rules what the reading process found in these messages."""
-    matcher = matcher_get()
-    for recognition in read:
-        if recognition.complaint is not None:
-            matcher.remember(*recognition.complaint)
 
 
 def _buyers_resolve(mails: list[Recognised]) -> dict[str, Buyer]:
@@ -164,7 +157,13 @@ def _mail_thread(
     parsed, found, new = mail.recognition.parsed, mail.recognition.found, mail.recognition.new
     buyer = buyers[found.buyer_alias] if found.buyer_alias else None
     order = orders[found.order_id] if found.order_id else None
-    ticket = thread_resolve(lookup, **thread_facts(parsed, found, order, buyer))
+    facts = thread_facts(parsed, found, order, buyer)
+    late = any(
+        t.last_message_at > new.sent_at
+        for t in lookup.reach(message_id=facts["message_id"],
+                              referenced_ids=facts["referenced_ids"], order=order, buyer=buyer)
+    )
+    ticket = thread_resolve(lookup, **facts)
     created = ticket is None
     if ticket is None:
         ticket = ticket_build(**ticket_facts(parsed, found, order, buyer, new.sent_at))
@@ -179,72 +178,35 @@ def _mail_thread(
             lookup.ticket_added(ticket)
     raw_mail = mail.raw_mail or row_new(
         RawMail, dedup_key=mail.keys[0], sha256=mail.sha256, size=len(mail.raw),
-        source=mail.source[:300], received_at=new.received_at,
+        source=mail.source[:300], received_at=new.received_at, source_trusted=mail.trusted,
     )
     raw_mail.status, raw_mail.quarantine_reason = RawMailStatus.STORED, ""
-    message = message_build(ticket, new)
+    message = message_build(ticket, new, order=order, buyer=buyer)
     message.raw = raw_mail
-    rows.message_added(raw_mail, message, new)
-    rows.ticket_changed(ticket, ticket_follow(ticket, new))
+    rows.raw_mails.append(raw_mail)
+    rows.message_added(message, new)
+    if late:
+        rows.late.append(message)
     lookup.message_added(ticket, new)
     return raw_mail, message, created
 
 
 @dataclass
-class _Rows:
-    """The rows of a run, in the order the one-mail path would insert them."""
+class _Rows(MessageRows):
+    """The run's tickets and messages, with their raw mails (inserted first: the messages
+    name them) and what the mail side keeps besides."""
 
     raw_mails: list[RawMail] = field(default_factory=list)
-    tickets: list[Ticket] = field(default_factory=list)
-    messages: list[Message] = field(default_factory=list)
-    references: list[MessageReference] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
-    # Ticket-opened events, and (ticket, message, new) for events that need the message's pk.
-    timeline: list[TimelineEvent | tuple[Ticket, Message, NewMessage]] = field(
-        default_factory=list
-    )
-    # Tickets that existed before the run, with the fields the run changed (by id()).
-    changed: dict[int, tuple[Ticket, set[str]]] = field(default_factory=dict)
-    touched: dict[int, Ticket] = field(default_factory=dict)
     buyers_named: list[tuple[int, str]] = field(default_factory=list)  # (buyer id, name)
-
-    def ticket_opened(self, ticket: Ticket) -> None:
-        self.tickets.append(ticket)
-        self.timeline.append(opened_event(ticket))
-
-    def ticket_changed(self, ticket: Ticket, fields: list[str]) -> None:
-        if fields and ticket.pk is not None:  # a new ticket is inserted as it ends up
-            self.changed.setdefault(id(ticket), (ticket, set()))[1].update(fields)
-
-    def message_added(self, raw_mail: RawMail, message: Message, new: NewMessage) -> None:
-        self.raw_mails.append(raw_mail)
-        self.messages.append(message)
-        references, attachments = message_children(message, new)
-        self.references += references
-        self.attachments += attachments
-        self.timeline.append((message.ticket, message, new))
-        self.touched[id(message.ticket)] = message.ticket
+    late: list[Message] = field(default_factory=list)  # came after later mail of its threads
 
     def save(self) -> None:
         processed_at = timezone.now()
         for raw_mail in self.raw_mails:
             raw_mail.processed_at = processed_at
-        # rows_insert sets the primary keys, which the rows after refer to.
         recorded = [r for r in self.raw_mails if r.pk is not None]  # the backlog's
         rows_insert([r for r in self.raw_mails if r.pk is None])
         rows_update(recorded, ["status", "quarantine_reason", "processed_at"])
-        rows_insert(self.tickets)
-        rows_insert(self.messages)
-        rows_insert(self.references)
-        rows_insert(self.attachments)
-        rows_insert(
-            [e if isinstance(e, TimelineEvent) else message_event(*e) for e in self.timeline]
-        )
-        # Only the changed fields, grouped: an agent may be editing the others meanwhile.
-        by_fields: dict[frozenset[str], list[Ticket]] = defaultdict(list)
-        for ticket, fields in self.changed.values():
-            by_fields[frozenset(fields)].append(ticket)
-        for fields, tickets in by_fields.items():
-            rows_update(tickets, sorted(fields))
+        super().save()
         for buyer_id, name in self.buyers_named:  # rare: notices naming a nameless buyer
             buyer_name_fill(buyer_id, name)

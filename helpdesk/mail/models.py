@@ -21,6 +21,15 @@ class RawMail(models.Model):
     )
     quarantine_reason = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Runs that took this mail and did not finish it: a mail that keeps killing its run is
+    # quarantined after MAX_ATTEMPTS instead of being taken again forever.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    source_trusted = models.BooleanField(
+        default=False,
+        help_text="Came from where only the seller's own mail can be (files an operator "
+        "ingests, a folder marked as the seller's Sent folder): mail from a seller address "
+        "counts as the seller's reply.",
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -90,6 +99,12 @@ class Mailbox(models.Model):
     folders = models.CharField(
         max_length=500, default="INBOX,Sent", help_text="Comma-separated, e.g. INBOX,Sent."
     )
+    sent_folders = models.CharField(
+        max_length=500, default="Sent", blank=True,
+        help_text="Which of the folders hold the seller's own sent mail (comma-separated). "
+        "Only mail from these counts as the seller's reply and stops clocks; mail in other "
+        "folders that claims to be from the seller is shown but ends no clock.",
+    )
     active = models.BooleanField(default=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -103,6 +118,11 @@ class Mailbox(models.Model):
     @property
     def folder_names(self) -> list[str]:
         return [f.strip() for f in self.folders.split(",") if f.strip()]
+
+    def is_sent_folder(self, folder: str) -> bool:
+        """Whether ``folder`` is marked as holding the seller's own sent mail."""
+        marked = {f.strip().casefold() for f in self.sent_folders.split(",") if f.strip()}
+        return folder.casefold() in marked
 
 
 class MailboxFolderState(models.Model):

@@ -7,10 +7,6 @@ import nh3
 
 _BLOCK_END = re.compile(r"(?i)<\s*(br\s*/?|/p|/div|/tr|/li|/h[1-6]|/table)\s*>")
 _CELL_END = re.compile(r"(?i)<\s*/t[dh]\s*>")
-_SUBJECT_PREFIX = re.compile(
-    r"^\s*((re|aw|wg|fw|fwd|tr|rif|r|sv|vs|antw|odp|res)\s*(\[\d+\])?\s*[:：]\s*)+",
-    re.IGNORECASE,
-)
 # Lines where a mail client starts the quoted history of an earlier mail.
 _QUOTE_HEADER = re.compile(
     r"^(-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|messaggio originale"
@@ -57,11 +53,6 @@ def html_to_text(value: str) -> str:
     stripped = nh3.clean(marked, tags=set(), clean_content_tags={"script", "style", "head"})
     lines = [" ".join(line.split()) for line in html.unescape(stripped).splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def thread_subject(subject: str) -> str:
-    """The subject without reply/forward prefixes, for threading by subject."""
-    return " ".join(_SUBJECT_PREFIX.sub("", subject or "").split()).lower()[:500]
 
 
 def split_quoted(text: str) -> tuple[str, str]:

@@ -30,7 +30,8 @@ from helpdesk.tickets.models import (
     TimelineEvent,
 )
 from helpdesk.tickets.selectors import agent_zone
-from helpdesk.tickets.services import NewAttachment, NewMessage, message_add
+from helpdesk.tickets.services import NewAttachment, NewMessage
+from helpdesk.tickets.writing import message_add
 
 from .addressing import is_system_sender
 from .errors import NOTICE_SENDER

@@ -219,8 +219,11 @@ def violations_list(
     *, period: Period, channel_code: str = "", kind: str = "", agent_id: int | None = None
 ) -> QuerySet:
     """Breaches of the clocks that started in the period (the ones its figures count as
-    late or overdue, once the sweep recorded them), the latest first."""
-    qs = Violation.objects.filter(starts_at__gte=period.since, starts_at__lt=period.until)
+    late or overdue, once the sweep recorded them), the latest first. A breach later mail
+    proved was no breach (withdrawn) is left out: reports count what is known to be true."""
+    qs = Violation.objects.filter(
+        starts_at__gte=period.since, starts_at__lt=period.until, withdrawn_at=None
+    )
     if channel_code:
         qs = qs.filter(channel__code=channel_code)
     if kind:

@@ -134,6 +134,10 @@ class Violation(models.Model):
         related_name="+", help_text="Who was assigned when it was recorded.",
     )
     alerted_at = models.DateTimeField(null=True, blank=True)
+    # Later mail proved the clock was met in time (a copy of the reply arrived late) or that
+    # the clock never applied: the record stays, marked, and reports leave it out.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-occurred_at"]

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from helpdesk.db import row_new, rows_insert, rows_update
@@ -18,6 +19,7 @@ from .policy import channel_policy
 
 # Fields a recompute may change on an existing row.
 _MUTABLE = [
+    "ticket_id",
     "starts_at", "due_at", "at_risk_at", "claim_risk_at", "satisfied_at", "satisfied_by",
     "response_seconds", "state", "is_open", "breached", "claim_risk",
 ]
@@ -31,23 +33,32 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
     now = now or timezone.now()
     channel_of = dict(Ticket.objects.filter(pk__in=ids).values_list("pk", "channel_id"))
     messages = defaultdict(list)
-    for pk, ticket_id, direction, kind, is_auto, sent_at in Message.objects.filter(
+    for pk, ticket_id, direction, kind, is_auto, sent_at, doubt in Message.objects.filter(
         ticket_id__in=ids
-    ).values_list("pk", "ticket_id", "direction", "kind", "is_auto", "sent_at"):
-        messages[ticket_id].append(clock.ClockMessage(str(pk), direction, kind, is_auto, sent_at))
+    ).values_list("pk", "ticket_id", "direction", "kind", "is_auto", "sent_at",
+                  "untrusted_reason"):
+        # A reply from a source the seller's own mail does not come from ends no clock.
+        messages[ticket_id].append(
+            clock.ClockMessage(str(pk), direction, kind, is_auto, sent_at, failed=bool(doubt))
+        )
     actions = defaultdict(list)
     for action in ClockAction.objects.filter(ticket_id__in=ids).select_related("obligation"):
         key = str(action.obligation.message_id) if action.obligation_id else None
         actions[action.ticket_id].append(
             clock.ClockAction(action.kind, action.at, key, action.note)
         )
+    # A message may have moved to another of these tickets (threads merged or split): its
+    # clocks are found by the message, not by the ticket they were filed under.
     existing = {
-        (o.message_id, o.kind): o for o in Obligation.objects.filter(ticket_id__in=ids)
+        (o.message_id, o.kind): o
+        for o in Obligation.objects.filter(Q(ticket_id__in=ids) | Q(message__ticket_id__in=ids))
     }
     policies = _policies(set(Channel.objects.filter(pk__in=set(channel_of.values()))))
 
     to_create, to_update = [], []
     for ticket_id in ids:
+        if ticket_id not in channel_of:
+            continue  # merged into another ticket: its clocks went with its messages
         channel_id = channel_of[ticket_id]
         policy = policies[channel_id]
         computed = clock.obligations_compute(
@@ -55,10 +66,10 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
         )
         for result in computed:
             row = existing.pop((int(result.key), result.kind), None)
-            values = _values(result, policy)
+            values = {"ticket_id": ticket_id, **_values(result, policy)}
             if row is None:
                 to_create.append(row_new(
-                    Obligation, ticket_id=ticket_id, message_id=int(result.key),
+                    Obligation, message_id=int(result.key),
                     channel_id=channel_id, kind=result.kind, **values,
                 ))
             elif any(getattr(row, field) != value for field, value in values.items()):
@@ -67,9 +78,64 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
                 to_update.append(row)
     rows_insert(to_create)
     rows_update(to_update, _MUTABLE)
+    _violations_follow(to_update)
+    _violations_withdraw(to_update, now=now)
+    # What no longer follows from the mail held (a claim clock its decision's late-arriving
+    # claim now carries, a message now answered in its merged thread): withdrawn.
+    _obligations_withdraw(list(existing.values()), now=now)
     # Breaches are recorded by the sweep, not here: what a ticket's mail says depends on the
     # order mail arrives in (a Sent folder may be fetched after the inbox), and the sweep
     # judges every ticket the same way within a minute.
+
+
+def _violations_follow(obligations: list[Obligation]) -> None:
+    """A breach recorded for a clock whose message moved to another ticket moves with it."""
+    moved = [o for o in obligations if o.violation_recorded]
+    for o in moved:
+        Violation.objects.filter(obligation=o).exclude(ticket_id=o.ticket_id).update(
+            ticket_id=o.ticket_id
+        )
+
+
+def _violations_withdraw(obligations: list[Obligation], *, now: datetime) -> None:
+    """A recorded breach that later mail proves was met in time (a copy of the reply arrived
+    after the sweep judged the clock) is marked withdrawn, with why and when; never deleted."""
+    cleared = [o for o in obligations if o.violation_recorded and not o.breached]
+    for o in cleared:
+        reason = (
+            f"met in time after all: answered at {o.satisfied_at:%Y-%m-%d %H:%M} UTC, which "
+            "was known only after the breach was recorded"
+            if o.satisfied_at else "the clock no longer applies"
+        )
+        _withdraw(Violation.objects.filter(obligation=o), reason=reason, now=now)
+
+
+def _obligations_withdraw(obligations: list[Obligation], *, now: datetime) -> None:
+    """Delete clocks that the mail held no longer produces; their breaches stay, withdrawn."""
+    if not obligations:
+        return
+    pks = [o.pk for o in obligations]
+    _withdraw(
+        Violation.objects.filter(obligation_id__in=pks),
+        reason="the clock no longer applies: later mail showed its message is not a case of "
+        "its own (threads were merged or the message was answered)",
+        now=now,
+    )
+    Obligation.objects.filter(pk__in=pks).delete()
+
+
+def _withdraw(violations, *, reason: str, now: datetime) -> None:
+    changed = list(violations.filter(withdrawn_at=None).values_list("pk", "ticket_id"))
+    if not changed:
+        return
+    Violation.objects.filter(pk__in=[pk for pk, _ in changed]).update(
+        withdrawn_at=now, withdrawn_reason=reason[:500]
+    )
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(ticket_id=ticket_id, at=now, kind="clock_breach_withdrawn",
+                      text=f"Missed clock withdrawn: {reason}"[:1000], data={"violation": pk})
+        for pk, ticket_id in changed if ticket_id is not None
+    )
 
 
 def _policies(channels: set[Channel]) -> dict[int, clock.Policy]:

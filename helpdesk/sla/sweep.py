@@ -63,7 +63,7 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
             claim_risk=False, claim_risk_at__lte=now
         ).update(claim_risk=True)
 
-        unalerted = Violation.objects.filter(alerted_at=None)
+        unalerted = Violation.objects.filter(alerted_at=None, withdrawn_at=None)
         violation_ids = list(unalerted.values_list("pk", flat=True)) if alerts_go else []
         Violation.objects.filter(pk__in=violation_ids).update(alerted_at=now)
         alerts_enqueue(at_risk_ids=at_risk_ids, violation_ids=violation_ids)

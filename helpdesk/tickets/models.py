@@ -108,6 +108,22 @@ class Message(models.Model):
     buyer_text = models.TextField(blank=True, help_text="The buyer's own words.")
     quoted_text = models.TextField(blank=True, help_text="Quoted history and footers.")
     body_html = models.TextField(blank=True, help_text="Sanitised HTML body.")
+    # What the mail itself said about the thread it belongs to: with the Message-IDs these
+    # are the evidence threading is worked out from again when later mail links threads.
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    buyer = models.ForeignKey(
+        Buyer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    thread_pinned = models.BooleanField(
+        default=False, help_text="Placed in its ticket by an agent: later mail never moves it."
+    )
+    untrusted_reason = models.CharField(
+        max_length=500, blank=True,
+        help_text="Why this mail, which claims to answer the buyer, ends no clock (it did not "
+        "come from a source the seller's own mail comes from). Blank: it counts.",
+    )
 
     class Meta:
         ordering = ["sent_at", "pk"]

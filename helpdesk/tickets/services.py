@@ -1,11 +1,8 @@
 """Ticket services: every change to a ticket goes through here, in one transaction with the
 timeline event it writes."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from django.db import transaction
 
 from helpdesk.db import row_new
 from helpdesk.marketplaces.models import Buyer, Channel, Order
@@ -62,6 +59,8 @@ class NewMessage:
     quoted_text: str = ""
     body_html: str = ""
     attachments: list[NewAttachment] = field(default_factory=list)
+    # Why it ends no clock although it claims to answer (mail.trust); "" when it counts.
+    untrusted_reason: str = ""
 
 
 def ticket_build(
@@ -124,12 +123,17 @@ def ticket_open(
     return ticket
 
 
-def message_build(ticket: Ticket, new: NewMessage, raw_id: int | None = None) -> Message:
-    """The message row, not yet saved."""
+def message_build(
+    ticket: Ticket, new: NewMessage, raw_id: int | None = None, *,
+    order: Order | None = None, buyer: Buyer | None = None,
+) -> Message:
+    """The message row, not yet saved; ``order`` and ``buyer`` are what the mail named."""
     return row_new(
         Message,
         ticket=ticket,
         raw_id=raw_id,
+        order=order,
+        buyer=buyer,
         direction=new.direction,
         kind=new.kind,
         is_auto=new.is_auto,
@@ -145,6 +149,7 @@ def message_build(ticket: Ticket, new: NewMessage, raw_id: int | None = None) ->
         buyer_text=new.buyer_text,
         quoted_text=new.quoted_text,
         body_html=new.body_html,
+        untrusted_reason=new.untrusted_reason[:500],
     )
 
 
@@ -179,9 +184,32 @@ def search_text_add(ticket: Ticket, words: str) -> bool:
     return True
 
 
-def ticket_follow(ticket: Ticket, new: NewMessage) -> list[str]:
-    """Move the ticket's last-message time and status for a new message; the changed fields."""
+def ticket_fill(
+    ticket: Ticket, buyer: Buyer | None, order: Order | None, asin: str = ""
+) -> list[str]:
+    """A later mail may name the buyer, the order or the product the first one did not; the
+    changed fields (not saved)."""
     updates = []
+    if asin and not ticket.asin:
+        ticket.asin = asin
+        updates.append("asin")
+    if buyer is not None and ticket.buyer_id is None:
+        ticket.buyer = buyer
+        updates.append("buyer")
+    if order is not None and ticket.order_id is None:
+        ticket.order = order
+        updates.append("order")
+    return updates
+
+
+def ticket_follow(ticket: Ticket, new: NewMessage) -> list[str]:
+    """Move the ticket's kind, last-message time and status for a message that comes after
+    those it has (by sent time); the changed fields. The kind is that of the earliest message
+    that decides one (a thread the seller started is a buyer's once the buyer answers)."""
+    updates = []
+    if ticket.kind == TicketKind.OTHER and new.kind in OPENS_TICKET_OF_KIND:
+        ticket.kind = OPENS_TICKET_OF_KIND[new.kind]
+        updates.append("kind")
     if search_text_add(ticket, new.buyer_text):
         updates.append("search_text")
     if new.sent_at > ticket.last_message_at:
@@ -191,7 +219,8 @@ def ticket_follow(ticket: Ticket, new: NewMessage) -> list[str]:
         if ticket.status != TicketStatus.OPEN:
             ticket.status = TicketStatus.OPEN
             updates.append("status")
-    elif new.direction == Direction.OUT and not new.is_auto and ticket.status == TicketStatus.OPEN:
+    elif (new.direction == Direction.OUT and not new.is_auto and not new.untrusted_reason
+          and ticket.status == TicketStatus.OPEN):
         ticket.status = TicketStatus.WAITING
         updates.append("status")
     return updates
@@ -206,37 +235,7 @@ def message_event(ticket: Ticket, message: Message, new: NewMessage) -> Timeline
         ticket=ticket,
         at=new.sent_at,
         kind=f"message_{new.direction}",
-        text=f"{verb}: {message.get_kind_display()} from {who}"[:1000],
+        text=(f"{verb}: {message.get_kind_display()} from {who}"
+              + (f". {new.untrusted_reason}" if new.untrusted_reason else ""))[:1000],
         data={"message": message.pk},
     )
-
-
-def tickets_messages_added(tickets: Iterable[Ticket]) -> None:
-    """Called once messages were added to ``tickets``, in the same transaction, by
-    ``message_add`` and by the batch ingest (once per batch, with every ticket it touched).
-    The one place for work derived from a ticket's messages: their SLA obligations and
-    their complaint category."""
-    # sla and complaints build on tickets; importing here keeps the import graph one-way.
-    from helpdesk.complaints.services import tickets_categorise
-    from helpdesk.sla.services import obligations_recompute
-
-    tickets = list(tickets)
-    obligations_recompute(ticket_ids=[ticket.pk for ticket in tickets])
-    tickets_categorise(tickets=tickets)
-
-
-@transaction.atomic
-def message_add(*, ticket: Ticket, new: NewMessage, raw_id: int | None = None) -> Message:
-    """Add a message to a ticket, move the ticket's status, and write the timeline."""
-    message = message_build(ticket, new, raw_id)
-    message.save(force_insert=True)
-    references, attachments = message_children(message, new)
-    MessageReference.objects.bulk_create(references)
-    if attachments:
-        Attachment.objects.bulk_create(attachments)
-    updates = ticket_follow(ticket, new)
-    if updates:
-        ticket.save(update_fields=updates)
-    message_event(ticket, message, new).save(force_insert=True)
-    tickets_messages_added([ticket])
-    return message

@@ -1,13 +1,15 @@
 """Which ticket a new message belongs to. A reply must never open a second ticket.
 
-The rules live in ``thread_resolve``; where the tickets are looked up is a ``TicketLookup``:
-the database here, the database plus the batch so far in the batch ingest."""
+The rules live in ``thread_resolve``; where the tickets are looked up is a ``TicketLookup``
+(``lookup.MemoryLookup``: the database plus the batch so far, or only the mails of threads
+worked out again by ``rethread``)."""
 
+import re
 from typing import Protocol
 
 from helpdesk.marketplaces.models import Buyer, Order
 
-from .models import MessageKind, MessageReference, Ticket, TicketKind
+from .models import MessageKind, Ticket, TicketKind
 
 # Mail that names an order but no buyer (system notices) joins a ticket of these kinds.
 ORDER_ONLY_KINDS: dict[str, list[str]] = {
@@ -28,6 +30,11 @@ ORDER_ONLY_KINDS: dict[str, list[str]] = {
 }
 
 
+_SUBJECT_PREFIX = re.compile(
+    r"^\s*((re|aw|wg|fw|fwd|tr|rif|r|sv|vs|antw|odp|res)\s*(\[\d+\])?\s*[:：]\s*)+",
+    re.IGNORECASE,
+)
+
 # Among several candidates the most recently active ticket wins, then the oldest one.
 NEWEST_FIRST = ("-last_message_at", "pk")
 
@@ -46,47 +53,9 @@ class TicketLookup(Protocol):
         """A ticket of the buyer with this normalised subject."""
 
 
-class DatabaseLookup:
-    def by_message_ids(self, message_ids: list[str]) -> Ticket | None:
-        tickets = Ticket.objects.filter(messages__message_id__in=message_ids)
-        return tickets.order_by(*NEWEST_FIRST).first()
-
-    def by_reference_to(self, message_id: str) -> Ticket | None:
-        reference = (
-            MessageReference.objects.filter(referenced_id=message_id)
-            .select_related("message__ticket")
-            .order_by("pk")
-            .first()
-        )
-        return reference.message.ticket if reference else None
-
-    def by_order(self, order: Order, buyer: Buyer | None, kinds: list[str]) -> Ticket | None:
-        if buyer is not None:
-            tickets = Ticket.objects.filter(order=order, buyer=buyer)
-        else:
-            tickets = Ticket.objects.filter(order=order, kind__in=kinds)
-        return tickets.order_by(*NEWEST_FIRST).first()
-
-    def by_subject(self, buyer: Buyer, thread_subject: str) -> Ticket | None:
-        tickets = Ticket.objects.filter(buyer=buyer, thread_subject=thread_subject)
-        return tickets.order_by(*NEWEST_FIRST).first()
-
-
-def thread_find(
-    *,
-    message_id: str,
-    referenced_ids: list[str],
-    kind: str,
-    order: Order | None,
-    buyer: Buyer | None,
-    thread_subject: str,
-) -> Ticket | None:
-    """The ticket by, in order: In-Reply-To/References (either direction), order id with
-    buyer, buyer alias with normalised subject."""
-    return thread_resolve(
-        DatabaseLookup(), message_id=message_id, referenced_ids=referenced_ids, kind=kind,
-        order=order, buyer=buyer, thread_subject=thread_subject,
-    )
+def thread_subject(subject: str) -> str:
+    """The subject without reply/forward prefixes, for threading by subject."""
+    return " ".join(_SUBJECT_PREFIX.sub("", subject or "").split()).lower()[:500]
 
 
 def thread_resolve(
@@ -99,7 +68,8 @@ def thread_resolve(
     buyer: Buyer | None,
     thread_subject: str,
 ) -> Ticket | None:
-    """``thread_find``'s rules over any ``lookup``."""
+    """The ticket by, in order: In-Reply-To/References (either direction), order id with
+    buyer, buyer alias with normalised subject; None: the mail starts a thread."""
     if referenced_ids:
         ticket = lookup.by_message_ids(referenced_ids)
         if ticket:

@@ -152,7 +152,8 @@ def _folder_fetch(
             # The raw mail's record and the new position are committed together.
             with transaction.atomic():
                 result = mail_ingest(
-                    raw=raw, source=f"imap:{mailbox.name}/{folder}/{uid}", defer=True
+                    raw=raw, source=f"imap:{mailbox.name}/{folder}/{uid}", defer=True,
+                    trusted=mailbox.is_sent_folder(folder),
                 )
                 _advance(state, uid)
         except RawStoreError as exc:

@@ -7,24 +7,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from tqdm import tqdm
 
-from helpdesk.complaints.services import matcher_get
-from helpdesk.mail.batch import kept_ingest
-from helpdesk.mail.batch_read import KeepAhead, KeptMail
 from helpdesk.mail.raw_store import RawStoreError
-from helpdesk.mail.recognise import Ruleset, ruleset_get
-from helpdesk.mail.services import IngestResult, Outcome, quarantine_retry
-from helpdesk.mail.sources.files import mails_read, paths_expand
-
-# Mails per transaction, stored with a few queries per batch (helpdesk/mail/batch.py). Larger
-# batches share more of the index pages each commit writes (a third fewer writes than 200).
-BATCH = 500
-# Batches the keeper may read ahead: it evens out the disk's hiccups; memory stays flat.
-AHEAD = 2
-# The first batch is small: storing waits for it alone, and starts sooner the smaller it is.
-FIRST_BATCH = 50
+from helpdesk.mail.services import Outcome, files_ingest, quarantine_retry, results_count
+from helpdesk.mail.sources.files import paths_expand
 
 
 class RawStoreUnavailable(CommandError, RawStoreError):
@@ -48,23 +35,18 @@ class Command(BaseCommand):
             raise CommandError("give at least one path, or --retry-quarantined")
         counts: Counter[str] = Counter()
         if options["retry_quarantined"]:
-            for result in quarantine_retry():
-                _count(counts, result)
+            results_count(counts, quarantine_retry())
         if paths:
             try:
                 files = paths_expand(paths)
             except FileNotFoundError as exc:
                 raise CommandError(str(exc)) from exc
             show_bar = not options["json"] and sys.stderr.isatty()
-            # The keeper forks before any bar starts its monitor thread, and there is no bar
-            # unless shown: even a disabled one keeps that thread running for good.
+            # There is no bar unless shown: even a disabled one keeps its monitor thread
+            # running for good.
             try:
-                with (
-                    KeepAhead(matcher_get()) as keeper,
-                    _sqlite_write_room(),
-                    tqdm(total=len(files), unit="file") if show_bar else nullcontext() as bar,
-                ):
-                    _ingest_all(_batches(files, bar), keeper, counts, ruleset_get())
+                files_ingest(files=files, counts=counts,
+                             progress=lambda: _bar(len(files)) if show_bar else nullcontext())
             except RawStoreError as exc:
                 raise RawStoreUnavailable(
                     f"{exc} (RAW_MAIL_DIR={settings.RAW_MAIL_DIR}); stopped after "
@@ -88,62 +70,6 @@ class Command(BaseCommand):
 
 
 @contextmanager
-def _sqlite_write_room() -> Iterator[None]:
-    """On SQLite, room for a batch's changed pages and fewer checkpoints, on this connection
-    while it ingests. The default 2 MiB cache spills them to the WAL before the commit, and a
-    checkpoint after about every batch copies the same index pages again and again: together
-    a third more disk writes, a share that grows with the database."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    settings = {"cache_size": -32 * 1024, "wal_autocheckpoint": 10_000}  # KiB, pages
-    with connection.cursor() as cursor:
-        before = {name: cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in settings}
-        for name, value in settings.items():
-            cursor.execute(f"PRAGMA {name} = {int(value)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for name, value in before.items():
-                cursor.execute(f"PRAGMA {name} = {int(value)}")
-
-
-def _batches(files: list[Path], bar: tqdm | None) -> Iterator[list[tuple[str, bytes]]]:
-    batch: list[tuple[str, bytes]] = []
-    size = FIRST_BATCH
-    for path in files:
-        for mail in mails_read(path):
-            batch.append(mail)
-            if len(batch) >= size:
-                yield batch
-                batch, size = [], BATCH
-        if bar is not None:
-            bar.update(1)
-    if batch:
-        yield batch
-
-
-def _ingest_all(
-    batches: Iterator[list[tuple[str, bytes]]], keeper: KeepAhead, counts: Counter,
-    ruleset: Ruleset,
-) -> None:
-    """Store each batch while the keeper keeps, parses and recognises the next one."""
-    waiting: list[Callable[[], list[KeptMail]]] = []
-    for batch in batches:
-        waiting.append(keeper.submit(batch, ruleset))
-        if len(waiting) > AHEAD:
-            _ingest(waiting.pop(0)(), counts, ruleset)
-    for kept in waiting:
-        _ingest(kept(), counts, ruleset)
-
-
-def _ingest(kept: list[KeptMail], counts: Counter, ruleset: Ruleset) -> None:
-    for result in kept_ingest(kept, ruleset=ruleset):
-        _count(counts, result)
-
-
-def _count(counts: Counter, result: IngestResult) -> None:
-    counts["read"] += 1
-    counts[result.outcome] += 1
-    counts["tickets_created"] += result.ticket_created
+def _bar(total: int) -> Iterator[Callable[[], None]]:
+    with tqdm(total=total, unit="file") as bar:
+        yield lambda: bar.update(1)

@@ -1,6 +1,7 @@
-"""The threading lookups of ``thread_resolve`` over the database as it was when a batch
-started plus the batch's own tickets and messages so far, so that mails threading onto each
-other inside one batch land in one ticket, exactly as if they had come one at a time."""
+"""The threading lookups of ``thread_resolve`` in memory: over the database as it was when a
+batch started plus the batch's own tickets and messages so far (``prefetch``), or over nothing
+but the mails being threaded again (``threads_replay``), so that mails threading onto each
+other land in one ticket exactly as if they had come one at a time, in the order written."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -8,8 +9,9 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from helpdesk.marketplaces.models import Buyer, Order
-from helpdesk.tickets.models import Message, MessageReference, Ticket
-from helpdesk.tickets.services import NewMessage, references_of
+
+from .models import Message, MessageReference, Ticket
+from .services import NewMessage, references_of
 
 # New tickets rank after every stored one, in the order they were opened (see NEWEST_FIRST).
 _NEW_RANK = 1 << 62
@@ -89,3 +91,18 @@ class MemoryLookup:
     def by_subject(self, buyer: Buyer, thread_subject: str) -> Ticket | None:
         tickets = self._of_buyer.get(buyer.pk, ())
         return self._newest(t for t in tickets if t.thread_subject == thread_subject)
+
+    def reach(
+        self, *, message_id: str, referenced_ids: list[str], order: Order | None,
+        buyer: Buyer | None,
+    ) -> Iterable[Ticket]:
+        """Every ticket a mail's evidence touches, whichever rule would take it: when one of
+        them already holds later mail, this mail came out of order."""
+        for ref in referenced_ids:
+            yield from self._with_message_id.get(ref, ())
+        if message_id and (ticket := self._first_reference.get(message_id)):
+            yield ticket
+        if order is not None:
+            yield from self._of_order.get(order.pk, ())
+        if buyer is not None:
+            yield from self._of_buyer.get(buyer.pk, ())

@@ -1,0 +1,110 @@
+"""What became of a mail, and the raw-mail rows that say it: a mail's dedup keys, its row,
+its quarantine."""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import RawMail, RawMailStatus
+from .parse import header_message_id, storable
+from .raw_store import blob_get, blob_key, blob_put
+
+logger = logging.getLogger(__name__)
+
+
+class Outcome:
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+    QUEUED = "queued"
+
+
+@dataclass
+class IngestResult:
+    outcome: str
+    raw_mail_id: int | None = None
+    message_pk: int | None = None
+    ticket_created: bool = False
+    reason: str = ""
+
+
+def body_fingerprint(raw: bytes) -> str:
+    """Hash of the body with line endings normalised: the same mail fetched by IMAP, posted
+    by a webhook or read from a file differs in transport headers, not here."""
+    _, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    return blob_key(body.strip())[:16]
+
+
+def dedup_keys(raw: bytes, message_id: str | None = None) -> tuple[str, str]:
+    """(the usual key, the key for a different mail that reuses an existing Message-ID).
+    ``message_id`` as ``parse_mail`` read it; without, it is read from the header block
+    alone (``header_message_id``, the same reading), so that the same mail has the same key
+    whether it was kept unparsed (the webhook's) or read whole (a file's)."""
+    if message_id is None:
+        message_id = header_message_id(raw)
+    if not message_id:
+        return f"sha:{blob_key(raw)}", ""
+    key = f"mid:{message_id[:900]}"
+    return key, f"{key}#{body_fingerprint(raw)}"
+
+
+def key_choose(keys: tuple[str, str], raw: bytes, holder_raw: bytes | None) -> str | None:
+    """The key to keep a mail under when ``keys[0]`` is held by a mail whose bytes are
+    ``holder_raw``: None if it is the same mail (a duplicate), else the key of its own."""
+    same = holder_raw is not None and body_fingerprint(holder_raw) == body_fingerprint(raw)
+    return None if same or not keys[1] else keys[1]
+
+
+def raw_mail_keep(*, raw: bytes, source: str, trusted: bool = False) -> IngestResult:
+    """Keep the bytes and a ``received`` row for them, unparsed: what a webhook or a mailbox
+    fetch does before anything can fail on the mail's content. DUPLICATE or QUEUED.
+    ``trusted``: the source is one only the seller's own mail comes from (``mail.trust``)."""
+    sha256 = blob_put(raw)  # first: whatever happens next, the bytes are kept
+    keys = dedup_keys(raw)
+    row = raw_mail_create(raw, sha256, source, keys[0], trusted=trusted)
+    if row is None:
+        first = RawMail.objects.filter(dedup_key=keys[0]).first()
+        holder = _bytes_of(first) if first is not None else None
+        key = key_choose(keys, raw, holder)
+        if key is not None:
+            row = raw_mail_create(raw, sha256, source, key, trusted=trusted)
+        if row is None:
+            existing = RawMail.objects.filter(dedup_key=key or keys[0]).first()
+            return IngestResult(Outcome.DUPLICATE, existing.pk if existing else None)
+    return IngestResult(Outcome.QUEUED, row.pk)
+
+
+def _bytes_of(raw_mail: RawMail) -> bytes | None:
+    try:
+        return blob_get(raw_mail.sha256)
+    except OSError:
+        return None  # its bytes are gone from the store: the new mail is kept, not judged by it
+
+
+def raw_mail_create(
+    raw: bytes, sha256: str, source: str, key: str, *, trusted: bool = False
+) -> RawMail | None:
+    try:
+        with transaction.atomic():
+            return RawMail.objects.create(
+                dedup_key=key, sha256=sha256, size=len(raw), source=storable(source)[:300],
+                received_at=timezone.now(), source_trusted=trusted,
+            )
+    except IntegrityError:
+        return None
+
+
+def raw_mail_quarantine(raw_mail: RawMail, reason: str) -> IngestResult:
+    """Keep the mail whole, out of the tickets, with why: to be retried once fixed."""
+    # The reason may quote the mail (an exception's text): it must be storable itself.
+    reason = storable(reason)
+    raw_mail.status = RawMailStatus.QUARANTINED
+    raw_mail.quarantine_reason = reason
+    raw_mail.processed_at = timezone.now()
+    raw_mail.save(update_fields=["status", "quarantine_reason", "processed_at"])
+    logger.info("quarantined raw mail %s: %s", raw_mail.pk, reason)
+    return IngestResult(Outcome.QUARANTINED, raw_mail.pk, reason=reason)
+
+

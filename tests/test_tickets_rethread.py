@@ -1,0 +1,235 @@
+"""Same mail, any order: tickets and clocks are a function of the mail held, not of the order
+or the runs it came in (``tickets.rethread``, the replay in ``mail.batch_store``)."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ingest_support import NOW, filed
+from mails import (
+    FIXTURE_MAIL,
+    buyer_message,
+    chargeback_notice,
+    claim_notice,
+    kaufland_message,
+    return_request_notice,
+    seller_central_copy,
+    seller_reply,
+)
+
+from helpdesk.mail.parse import parse_mail
+from helpdesk.mail.services import mails_ingest
+from helpdesk.mail.sources.files import mails_read, paths_expand
+from helpdesk.sla.models import Obligation, Violation
+from helpdesk.sla.sweep import sla_sweep
+from helpdesk.tickets.models import Message, Ticket, TicketKind, TicketStatus, TimelineEvent
+from helpdesk.tickets.rethread import message_split, tickets_merge
+
+pytestmark = pytest.mark.django_db
+
+
+def fixture_mails() -> list[bytes]:
+    paths = [p for p in paths_expand([FIXTURE_MAIL]) if p.suffix == ".eml"]
+    return [raw for path in paths for _, raw in mails_read(path)]
+
+
+def date_order(mails: list[bytes]) -> list[bytes]:
+    """As written: by the Date header (mail without one last, as it is dated on arrival)."""
+    def written(raw: bytes) -> datetime:
+        date = parse_mail(raw).date
+        return date if date is not None and date <= NOW else NOW
+    return sorted(mails, key=written)
+
+
+def shuffled_runs(mails: list[bytes], seed: int, runs: int) -> list[list[bytes]]:
+    order = mails[:]
+    random.Random(seed).shuffle(order)
+    cuts = sorted(random.Random(seed + 1).sample(range(1, len(order)), runs - 1))
+    return [order[a:b] for a, b in zip([0, *cuts], [*cuts, len(order)], strict=True)]
+
+
+# -- every thread of fixtures/mail, in any order and any runs ---------------------------------
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), runs=st.integers(1, 5))
+def test_fixture_mail_in_any_order_and_runs_shows_what_date_order_shows(seed, runs):
+    mails = fixture_mails()
+    expected = filed([date_order(mails)])
+    assert filed(shuffled_runs(mails, seed, runs)) == expected
+
+
+# -- generated threads of every kind ------------------------------------------------------------
+
+def conversation(n: int, start: datetime, shape: list[str]) -> list[bytes]:
+    """One buyer's conversation about one order: the events of ``shape`` an hour or more
+    apart (``gap`` events make a late reply), each mail naming what real mail names."""
+    alias, order = f"buyer{n:03d}", f"1{n:02d}-{n:07d}-{n:07d}"
+    mails, t, last_buyer = [], start, None
+    for step, event in enumerate(shape):
+        t += timedelta(hours=30 if event == "gap" else 1 + step)
+        k = n * 100 + step
+        if event in ("buyer", "followup"):
+            refs = f"<s{k - 1}@seller.test>" if event == "followup" and step else None
+            mails.append(buyer_message(k, t, alias=alias, order=order, refs=refs,
+                               subject="Re: Question" if event == "followup" else "Question"))
+            last_buyer = f"<b{k}@amazon.test>"
+        elif event in ("reply", "auto") and last_buyer:
+            mails.append(seller_reply(k, t, alias=alias, refs=last_buyer, auto=event == "auto"))
+        elif event == "copy":
+            mails.append(seller_central_copy(k, t, order=order, name=f"Buyer {alias}"))
+        elif event in ("claim", "decision"):
+            mails.append(claim_notice(k, t, order=order, decision=event == "decision"))
+        elif event == "return":
+            mails.append(return_request_notice(k, t, order=order))
+        elif event == "chargeback":
+            mails.append(chargeback_notice(k, t, order=order))
+        elif event == "kaufland":
+            kaufland_order = f"MK{n:05d}"
+            mails.append(kaufland_message(k, t, customer=alias, order=kaufland_order))
+            mails.append(seller_reply(k + 50, t + timedelta(hours=20), alias=alias,
+                                      to=f"kunde-{alias}@kaufland-marktplatz.de",
+                                      refs=f"<k{k}@kaufland-marktplatz.de>",
+                                      subject=f"Re: Bestellung {kaufland_order}"))
+    return mails
+
+
+EVENTS = ["buyer", "reply", "auto", "copy", "followup", "gap", "claim", "decision", "return",
+          "chargeback", "kaufland"]
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    shapes=st.lists(
+        st.lists(st.sampled_from(EVENTS), min_size=1, max_size=7).map(lambda s: ["buyer", *s]),
+        min_size=1, max_size=6,
+    ),
+    seed=st.integers(0, 10**6), runs=st.integers(1, 4),
+)
+def test_generated_threads_in_any_order_and_runs_show_what_date_order_shows(shapes, seed, runs):
+    start = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+    mails = [m for n, shape in enumerate(shapes) for m in conversation(n + 1, start, shape)]
+    expected = filed([date_order(mails)])
+    assert filed(shuffled_runs(mails, seed, min(runs, len(mails)))) == expected
+
+
+# -- the four causes, each with its own mails ---------------------------------------------------
+
+T0 = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+ORDER = "114-1234567-1234567"
+
+
+def file_in(runs: list[list[bytes]]) -> None:
+    with time_machine.travel(NOW, tick=False):
+        for number, run in enumerate(runs):
+            mails_ingest([(f"run{number}", raw) for raw in run])
+
+
+def test_a_seller_central_copy_before_the_question_joins_its_ticket_and_stops_the_clock():
+    question = buyer_message(1, T0, alias="megan", order=ORDER)
+    copy = seller_central_copy(2, T0 + timedelta(hours=3), order=ORDER, name="Megan")
+    file_in([[copy], [question]])
+    ticket = Ticket.objects.get()
+    assert ticket.kind == TicketKind.BUYER_MESSAGE
+    assert ticket.messages.count() == 2
+    clock = Obligation.objects.get(kind="buyer_reply")
+    assert clock.state == "met" and clock.satisfied_at == T0 + timedelta(hours=3)
+
+
+def test_the_sellers_reply_from_the_sent_folder_first_leaves_a_buyer_ticket_waiting():
+    question = buyer_message(1, T0, alias="ana", order=ORDER)
+    reply = seller_reply(2, T0 + timedelta(hours=2), alias="ana", refs="<b1@amazon.test>")
+    file_in([[reply], [question]])
+    ticket = Ticket.objects.get()
+    assert ticket.kind == TicketKind.BUYER_MESSAGE
+    assert ticket.status == TicketStatus.WAITING
+    assert Obligation.objects.get().state == "met"
+
+
+def test_the_buyer_writing_last_leaves_the_ticket_open_whatever_came_first():
+    question = buyer_message(1, T0, alias="ana", order=ORDER)
+    reply = seller_reply(2, T0 + timedelta(hours=2), alias="ana", refs="<b1@amazon.test>")
+    again = buyer_message(3, T0 + timedelta(hours=5), alias="ana", order=ORDER, subject="Re: Question",
+                  refs="<s2@seller.test>")
+    file_in([[again], [reply], [question]])
+    ticket = Ticket.objects.get()
+    assert ticket.status == TicketStatus.OPEN
+    assert sorted(Obligation.objects.values_list("state", flat=True)) == ["met", "overdue"]
+
+
+def test_a_claim_decision_before_its_claim_opens_one_claim_ticket_and_one_clock():
+    decision = claim_notice(2, T0 + timedelta(days=2), order=ORDER, decision=True)
+    received = claim_notice(1, T0, order=ORDER)
+    file_in([[decision], [received]])
+    assert Ticket.objects.filter(kind=TicketKind.CLAIM).count() == 1
+    assert Ticket.objects.count() == 1
+    assert Obligation.objects.filter(kind="claim").count() == 1
+
+
+def test_two_replies_to_a_missing_parent_join_it_when_it_arrives():
+    parent = buyer_message(1, T0, alias="kai", order="", subject="Mug size")
+    first = seller_reply(2, T0 + timedelta(hours=1), alias="kai", refs="<b1@amazon.test>",
+                         subject="Re: Mug size")
+    second = seller_reply(3, T0 + timedelta(hours=2), alias="kai", refs="<b1@amazon.test>",
+                          subject="About your mug")
+    file_in([[first], [second], [parent]])
+    assert Ticket.objects.count() == 1
+    assert Ticket.objects.get().messages.count() == 3
+    assert Obligation.objects.get().satisfied_at == T0 + timedelta(hours=1)
+
+
+def test_a_clock_that_later_mail_no_longer_produces_is_withdrawn_and_its_breach_kept():
+    question = buyer_message(1, T0, alias="lea", order=ORDER)
+    file_in([[question]])
+    with time_machine.travel(T0 + timedelta(hours=30), tick=False):
+        sla_sweep()
+    violation = Violation.objects.get()
+    assert violation.withdrawn_at is None
+    # The Seller Central copy of a reply sent in time arrives only now.
+    copy = seller_central_copy(2, T0 + timedelta(hours=4), order=ORDER, name="Lea")
+    file_in([[copy]])
+    violation.refresh_from_db()
+    assert violation.withdrawn_at is not None
+    assert "met in time" in violation.withdrawn_reason
+    assert Obligation.objects.get().state == "met"
+    assert TimelineEvent.objects.filter(kind="clock_breach_withdrawn").exists()
+
+
+# -- agents correct threading by hand -----------------------------------------------------------
+
+@pytest.fixture
+def agent(django_user_model):
+    return django_user_model.objects.create_user("agent7")
+
+
+def test_merge_by_hand_moves_everything_and_later_mail_keeps_it(agent):
+    file_in([[buyer_message(1, T0, alias="ann", order=ORDER, subject="Cup")],
+             [buyer_message(2, T0 + timedelta(hours=1), alias="bob", order="", subject="Lid")]])
+    older, newer = Ticket.objects.order_by("pk")
+    newer.assignee = agent
+    newer.save()
+    survivor = tickets_merge(survivor=older, merged=newer, reason="same household", actor=agent)
+    assert Ticket.objects.count() == 1
+    assert survivor.messages.count() == 2
+    assert survivor.assignee == agent
+    assert survivor.timeline.filter(kind="merged", text__contains="same household").exists()
+    # A later mail of bob's does not pull his message back out.
+    file_in([[buyer_message(3, T0 - timedelta(hours=1), alias="bob", order="", subject="Lid")]])
+    assert Message.objects.get(message_id="<b2@amazon.test>").ticket_id == survivor.pk
+
+
+def test_split_by_hand_makes_a_ticket_that_later_mail_does_not_undo(agent):
+    file_in([[buyer_message(1, T0, alias="cy", order=ORDER, subject="Cup"),
+              buyer_message(2, T0 + timedelta(hours=1), alias="cy", order=ORDER, subject="Other")]])
+    ticket = Ticket.objects.get()
+    moved = Message.objects.get(message_id="<b2@amazon.test>")
+    old, new = message_split(message=moved, actor=agent, reason="a second question")
+    assert new.messages.get() == moved
+    assert old.timeline.filter(kind="split").exists() and new.timeline.filter(kind="split").exists()
+    file_in([[buyer_message(3, T0 - timedelta(hours=2), alias="cy", order=ORDER, subject="Cup")]])
+    assert Message.objects.get(pk=moved.pk).ticket_id == new.pk
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
