@@ -20,8 +20,9 @@ SYSTEM_LOCAL_PART = re.compile(
     r"|cb-seller-notification|order-update|auto-communication|seller-notification"
     r"|mailer-daemon|postmaster|notifications?)$"
 )
-# Marketplace mail domains beyond the channels' own (older and shared senders).
-MARKETPLACE_DOMAIN = re.compile(r"(?:^|\.)(?:amazon|kaufland|ebay)\.(?:[a-z]{2,3}|co\.[a-z]{2}"
+# Marketplace mail domains beyond the channels' own (older and shared senders). Not eBay's:
+# its buyers write from members.ebay.*, so only an eBay channel's own domain marks its senders.
+MARKETPLACE_DOMAIN = re.compile(r"(?:^|\.)(?:amazon|kaufland)\.(?:[a-z]{2,3}|co\.[a-z]{2}"
                                 r"|com\.[a-z]{2})$")
 
 
