@@ -79,9 +79,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(port: int | None = None) -> Iterator[tuple[Recorder, int]]:
+def smtp_server(port: int | None = None, **options: object) -> Iterator[tuple[Recorder, int]]:
+    """``options`` go to aiosmtpd's server, e.g. ``enable_SMTPUTF8=False`` (its controller
+    offers SMTPUTF8 unless told not to)."""
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port or free_port())
+    controller = Controller(recorder, hostname="127.0.0.1", port=port or free_port(),
+                            **options)
     controller.start()
     try:
         yield recorder, controller.port

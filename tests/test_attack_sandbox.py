@@ -193,3 +193,75 @@ def test_the_admin_preview_of_a_stored_evil_template_shows_the_refusal_only(admi
     assert page.status_code == 200
     assert "more than 20,000 characters" in html
     assert "a" * 1000 not in html and "SECRET_KEY" not in html
+
+
+# Each line doubles what the one before built; eight or more of them would reach 10**9
+# characters through an operator or filter that builds values. Each must stop at the first
+# value over the bound, with little memory, when saved and at render.
+SEED = "{% set s = 'abcdefghij' * 1000 %}"
+DOUBLINGS = {
+    "~": "{% set s = s ~ s %}",
+    "~ three parts": "{% set s = s ~ '-' ~ s %}",
+    "+ strings": "{% set s = s + s %}",
+    "+ lists": "{% set s = [s] + [s] %}",
+    "* strings": "{% set s = s * 2 %}",
+    "* lists": "{% set s = [s] * 2 %}",
+    "list literal then join": "{% set s = [s, s]|join %}",
+    "join with a separator": "{% set s = [s, s]|join(s[:1000]) %}",
+    "format": "{% set s = '%s%s'|format(s, s) %}",
+    "% operator": "{% set s = '%s%s' % (s, s) %}",
+    "replace": "{% set s = s|replace('a', 'aa') %}",
+    "center": "{% set s = (s|center(999)) ~ s %}",
+    "indent": "{% set s = s|wordwrap(1)|indent(999) %}",
+    "wordwrap": "{% set s = s|wordwrap(1, wrapstring='\n\n\n') %}",
+    "list": "{% set s = (s|list) + (s|list) %}",
+    "batch": "{% set s = s|batch(999, s) %}",
+    "slice": "{% set s = s|slice(999, s) %}",
+    "map": "{% set s = [s, s]|map('string')|join %}",
+    "string of nested lists": "{% set s = [s, s] %}{% set t = s|string %}",
+    "set block": "{% set s %}{{ s }}{{ s }}{% endset %}",
+}
+
+
+@pytest.mark.parametrize("line", DOUBLINGS.values(), ids=DOUBLINGS.keys())
+def test_doubling_a_value_line_after_line_is_refused_before_it_grows(line, context):
+    import tracemalloc
+
+    source = SEED + line * 30 + "{{ s|length }}"
+    tracemalloc.start()
+    try:
+        message = refused_at_render(source, context)
+        problems = template_problems(source)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Refused by the size bound, or earlier by the bound on a filter's argument.
+    assert "more than 20,000 characters" in message or "over 1,000" in message, message
+    assert problems == [message.removesuffix(" Nothing was sent.")]
+    assert peak < 20_000_000, peak
+
+
+def test_the_eight_doubling_lines_of_the_report_stop_at_the_bound(context):
+    source = "{% set s = 'x' * 4000 %}" + "{% set s = s ~ s %}" * 8 + "{{ s }}"
+    message = refused_at_render(source, context)
+    assert message == (f"The template would write more than {MAX_OUTPUT:,} characters; no "
+                       "reply needs that many. Nothing was sent.")
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("{{ order.id ~ ' / ' ~ ticket.id }}", "-"),
+    ("{{ ['a', 'b']|join(', ') }}", "a, b"),
+    ("{{ 'x'|center(5) }}|", "x  |"),
+    ("{{ 'a b c'|wordwrap(1) }}", "a\nb\nc"),
+    ("{{ 'abc'|list|join('.') }}", "a.b.c"),
+    ("{{ 'abcd'|batch(3, '-')|map('join')|join('/') }}", "abc/d--"),
+    ("{{ 'a%sc'|format('b') }}", "abc"),
+    ("{{ ticket.buyer_text|replace('Tasse', 'Kanne')|truncate(20) }}", "Die Kanne ist..."),
+    ("{% set t %}{{ buyer.first_name }}!{% endset %}{{ t ~ t }}", "Jana!Jana!"),
+])
+def test_the_bounded_operators_and_filters_still_build_ordinary_text(source, expected,
+                                                                      context):
+    ctx, locale = context
+    assert template_problems(source) == []
+    text = template_render(source, ctx, locale=locale)
+    assert expected in text, text

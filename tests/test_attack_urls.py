@@ -26,6 +26,7 @@ from inbox_support import queue_make, ticket_make, user_make
 
 from helpdesk.inbox.page import templates_fitting
 from helpdesk.mail.raw_store import blob_put
+from helpdesk.replies.models import Outbox, OutboxState
 from helpdesk.tickets.models import Attachment, Escalation, Ticket, TimelineEvent
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +40,12 @@ ROLE_GATED = ("admin/", "django-rq/", "reports/")
 LOGIN_PAGES = ("/login/", "/admin/login/")
 # The keywords that name an object: the walker fills them from queue B's objects.
 OBJECT_KWARGS = {"pk": "ticket", "ticket_pk": "ticket", "ticket_id": "ticket",
-                 "attachment_pk": "attachment", "escalation_pk": "escalation"}
+                 "attachment_pk": "attachment", "escalation_pk": "escalation",
+                 "outbox_pk": "outbox"}
 # The keywords that name no object: sample values (several, to try each branch).
 PLAIN_KWARGS = {"action": ["claim", "assign", "resolve", "reopen", "note", "clock",
-                           "escalate", "follow_up_done", "no-such-action"]}
+                           "escalate", "follow_up_done", "no-such-action"],
+                "decision": ["confirm", "again", "no-such-decision"]}
 # Generic values for the staff-only parts, whose views refuse before reading them.
 BY_CONVERTER = {
     url_converters.IntConverter: 1, url_converters.StringConverter: "x",
@@ -178,11 +181,18 @@ def world(settings):
     escalation = Escalation.objects.create(ticket=ticket, case_id="123",
                                            opened_at=ticket.created_at,
                                            follow_up_due_at=ticket.created_at)
+    # A reply of B's that did not go: what "retry", "edit and resend" and the decisions on
+    # an uncertain delivery name.
+    outbox = Outbox.objects.create(
+        ticket=ticket, subject="Re", body="Hallo", message_id="<walk@example-seller.com>",
+        from_address="support@example-seller.com", to_address=ticket.buyer.alias,
+        state=OutboxState.FAILED, last_error="refused", created_at=ticket.created_at,
+    )
     fitting = templates_fitting(ticket)
     assert fitting, "a reply template fitting queue B's ticket is needed for the composer URL"
     return {
         "ticket": ticket, "attachment": attachment, "escalation": escalation,
-        "template": fitting[0].pk,
+        "outbox": outbox, "template": fitting[0].pk,
         "own_ticket": ticket_make(channel="amazon-com", subject="Own ticket"),
         "agent_a": user_make("agent_a", queues=[queue_a]),
         "agent_b": user_make("agent_b", queues=[queue_b]),

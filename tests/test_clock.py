@@ -179,10 +179,28 @@ def test_a_claim_follow_up_opens_no_second_obligation_even_after_the_response():
     msgs = [
         inbound("c1", T0, kind="claim"),
         inbound("c2", T0 + H, kind="claim"),
-        reply("r", T0 + 2 * H),
         inbound("decision", T0 + 100 * H, kind="claim"),
     ]
-    assert list(compute(msgs)) == ["c1"]
+    assert list(compute(msgs, [ClockAction("responded_elsewhere", T0 + 2 * H)])) == ["c1"]
+
+
+@pytest.mark.parametrize("kind", ["claim", "chargeback"])
+@pytest.mark.parametrize("mail", ["seller_reply", "reply_confirmation"])
+def test_no_mail_ends_a_claim_or_chargeback_only_responded_in_seller_central(kind, mail):
+    # A mail to Amazon's guarantee address, or to the buyer, answers no claim.
+    msgs = [inbound("x", T0, kind=kind), reply("r", T0 + H, kind=mail)]
+    o = compute(msgs, now=T0 + 73 * H)["x"]
+    assert (o.state, o.breached, o.satisfied_by) == ("overdue", True, None)
+    done = compute(msgs, [ClockAction("responded_elsewhere", T0 + 2 * H, note="Proof sent")])
+    assert (done["x"].state, done["x"].satisfied_at) == ("met", T0 + 2 * H)
+    assert done["x"].satisfied_by == "responded_elsewhere"
+
+
+def test_one_reply_ends_the_buyers_clocks_but_not_the_claim_beside_them():
+    msgs = [inbound("q", T0), inbound("x", T0, kind="return_request"),
+            inbound("c", T0, kind="claim"), reply("r", T0 + H)]
+    got = compute(msgs, now=T0 + 2 * H)
+    assert {k: o.state for k, o in got.items()} == {"q": "met", "x": "met", "c": "pending"}
 
 
 def test_a_return_request_in_the_second_the_last_was_decided_opens_a_new_one():
@@ -313,7 +331,8 @@ def reference(messages, actions, policy, now) -> list[Obligation]:
         candidates = []
         for r in messages:
             real = r.kind in REPLY_KINDS and not r.is_auto and not r.failed
-            if r.direction == "out" and real and r.sent_at >= start:
+            by_mail = kind in ("buyer_reply", "return_request")
+            if r.direction == "out" and real and by_mail and r.sent_at >= start:
                 candidates.append((r.sent_at, 0, r.key, r.key))
         for i, a in enumerate(actions):
             aimed = a.obligation_key is None or a.obligation_key == m.key

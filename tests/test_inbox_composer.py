@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from inbox_support import page, smtp_sink, ticket_make, user_make
+from inbox_support import page, queue_make, smtp_sink, ticket_make, user_make
 
 from helpdesk.replies.models import Outbox, ReplyTemplate
 from helpdesk.tickets.services import NewMessage
@@ -114,3 +114,170 @@ def test_a_blocked_reply_comes_back_with_the_findings(client, agent):
     assert response.status_code == 422 and "blocked this reply" in html
     assert "Blocks sending" in html and not Outbox.objects.exists()
     assert "Manager override" not in html  # agents cannot override
+
+
+# ---------------------------------------------------------------- failed sends
+
+SENT_AT_ONCE = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def flashes(html: str) -> list[tuple[str, str]]:
+    """(level, text) of the messages shown at the top of the page."""
+    return [(level, re.sub(r"\s+", " ", text).strip()) for level, text in re.findall(
+        r'<li class="([a-z]+)"[^>]*>(.*?)</li>', html.split('class="flash"', 1)[-1]
+        .split("</ul>", 1)[0], re.S)]
+
+
+def send_from_page(client, ticket, body: str = "Hello Jane,\n\nit ships today.\n\nBest, Ann"):
+    seen = re.search(r'name="seen" value="([^"]+)"', page(client, ticket)).group(1)
+    return client.post(f"/inbox/tickets/{ticket.pk}/reply/", {
+        "subject": "Your order", "body": body, "seen": seen}, follow=True)
+
+
+def inbox_row(client, ticket) -> str:
+    html = client.get("/inbox/").content.decode()
+    return re.search(rf'<tr class="row[^"]*" data-id="{ticket.pk}".*?</tr>', html, re.S).group(0)
+
+
+@SENT_AT_ONCE
+def test_a_reply_sent_at_once_says_sent(client, agent, settings):
+    from replies_support import mailer_settings, smtp_server
+
+    ticket = ticket_make(order_id="111-1234567-1234567")
+    with smtp_server() as (server, port):
+        settings.MAILERS = mailer_settings(port)
+        html = send_from_page(client, ticket).content.decode()
+        assert len(server.mails) == 1
+    assert flashes(html) == [("success", f"Reply sent to {ticket.buyer.alias}.")]
+
+
+@SENT_AT_ONCE
+def test_a_send_that_fails_at_once_tells_the_reason_marks_the_ticket_and_can_be_retried(
+    client, agent, settings
+):
+    from replies_support import free_port, mailer_settings, smtp_server
+
+    ticket = ticket_make(order_id="111-1234567-1234567", age=timedelta(hours=3))
+    port = free_port()  # no mail server listens here yet
+    settings.MAILERS = mailer_settings(port)
+    html = send_from_page(client, ticket).content.decode()
+    [(level, text)] = flashes(html)
+    assert level == "error" and "queued" not in text
+    assert text.startswith("Reply NOT sent: the mail server refused the connection")
+    # The ticket page: a banner, the reply with its reason and the two ways out.
+    assert "data-reply-failed" in html and "its clock is still running" in html
+    assert "data-retry" in html and "data-edit-resend" in html
+    row = inbox_row(client, ticket)
+    assert "Reply failed" in row and "badge clock" in row and "left" in row
+    assert ticket.obligations.get().is_open
+    outbox = Outbox.objects.get(ticket=ticket)
+    with smtp_server(port) as (server, _):
+        html = client.post(f"/inbox/tickets/{ticket.pk}/reply/{outbox.pk}/retry/",
+                           follow=True).content.decode()
+        assert len(server.mails) == 1
+    assert flashes(html) == [("success", f"Reply sent to {ticket.buyer.alias}.")]
+    assert "data-reply-failed" not in html
+    assert "Reply failed" not in inbox_row(client, ticket)
+    outbox.refresh_from_db()
+    assert (outbox.state, outbox.attempts) == ("sent", 2)
+    assert not ticket.obligations.get().is_open
+
+
+def test_edit_and_resend_replaces_the_failed_reply_which_is_never_sent(
+    client, agent, settings, run_jobs
+):
+    from replies_support import free_port, mailer_settings, smtp_server
+
+    from helpdesk.replies.outbox import outbox_retry
+
+    ticket = ticket_make(order_id="111-1234567-1234567")
+    port = free_port()
+    settings.MAILERS = mailer_settings(port)
+    send_from_page(client, ticket, body="Hello Jane, it ships tomorow.")
+    run_jobs()
+    failed = Outbox.objects.get(ticket=ticket)
+    assert failed.state == "failed"
+    edit = client.get(f"/inbox/tickets/{ticket.pk}/reply/{failed.pk}/edit/").content.decode()
+    assert "it ships tomorow." in edit and f'name="replaces" value="{failed.pk}"' in edit
+    seen = re.search(r'name="seen" value="([^"]+)"', edit).group(1)
+    with smtp_server(port) as (server, _):
+        response = client.post(f"/inbox/tickets/{ticket.pk}/reply/", {
+            "subject": "Your order", "body": "Hello Jane, it ships tomorrow.", "seen": seen,
+            "replaces": failed.pk})
+        assert response.status_code == 302
+        run_jobs()
+        # Later retries leave the replaced one alone.
+        outbox_retry(now=timezone.now() + timedelta(days=1))
+        run_jobs()
+        [mail] = server.mails
+    assert b"it ships tomorrow." in mail.content and b"tomorow" not in mail.content
+    failed.refresh_from_db()
+    assert failed.state == "replaced" and failed.sent_at is None
+    assert "data-reply-failed" not in page(client, ticket)
+
+
+# ---------------------------------------------------------------- template languages
+
+
+@pytest.fixture
+def europe_agent(client):
+    queue = queue_make("Europe", ["amazon-fr", "amazon-es", "amazon-co-jp"])
+    user = user_make("agent-eu", queues=[queue])
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize("channel,language,greeting,fallback", [
+    ("amazon-fr", "fr", "Bonjour Léa,", ""),
+    ("amazon-co-jp", "ja", "Léa Martin 様", ""),
+    ("amazon-es", "pt", "Hola, Léa:", "This template has no PT version, the buyer's "
+     "language: the text below is in ES."),
+])
+def test_the_composer_fills_the_buyers_language_and_says_when_it_falls_back(
+    client, europe_agent, channel, language, greeting, fallback
+):
+    ticket = ticket_make(channel=channel, language=language, buyer_name="Léa Martin",
+                         order_id="405-1234567-1234567")
+    template = ReplyTemplate.objects.get(name="Where is my order")
+    fields = client.get(f"/inbox/tickets/{ticket.pk}/reply/template/",
+                        {"template": template.pk}).content.decode()
+    body = re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>', fields, re.S).group(1)
+    assert body.strip().startswith(greeting)
+    assert "405-1234567-1234567" in body
+    if fallback:
+        assert "data-language-fallback" in fields and fallback in fields
+    else:
+        assert "data-language-fallback" not in fields
+
+
+def test_a_reply_of_unknown_delivery_is_confirmed_or_sent_again_from_the_ticket(
+    client, agent, settings, run_jobs
+):
+    from replies_support import mailer_settings, smtp_server
+
+    ticket = ticket_make(order_id="111-1234567-1234567")
+    send_from_page(client, ticket)
+    first = Outbox.objects.get(ticket=ticket)
+    # The attempt broke off while the server was taking the mail (see test_replies_crash).
+    Outbox.objects.filter(pk=first.pk).update(state="uncertain", last_error="Connection lost.",
+                                              data_started_at=timezone.now())
+    html = page(client, ticket)
+    assert "data-reply-failed" in html and "data-confirm-delivered" in html
+    assert "Reply failed" in inbox_row(client, ticket)
+    client.post(f"/inbox/tickets/{ticket.pk}/reply/{first.pk}/confirm/")
+    first.refresh_from_db()
+    assert first.state == "sent" and not ticket.obligations.get().is_open
+    assert "data-reply-failed" not in page(client, ticket)
+
+    other = ticket_make(order_id="111-7654321-1234567")
+    send_from_page(client, other)
+    second = Outbox.objects.get(ticket=other)
+    Outbox.objects.filter(pk=second.pk).update(state="uncertain", data_started_at=timezone.now())
+    with smtp_server() as (server, port):
+        settings.MAILERS = mailer_settings(port)
+        client.post(f"/inbox/tickets/{other.pk}/reply/{second.pk}/again/",
+                    {"reason": "Not in Seller Central's history."})
+        run_jobs()
+        assert len(server.mails) == 1
+    second.refresh_from_db()
+    assert second.state == "sent"

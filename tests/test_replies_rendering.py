@@ -21,7 +21,7 @@ from helpdesk.replies.rendering import (
     template_render,
 )
 from helpdesk.replies.services import reply_compose, reply_send
-from helpdesk.replies.starter_templates import TEMPLATES
+from helpdesk.replies.starter_templates import LANGUAGES, TEMPLATES
 
 pytestmark = pytest.mark.django_db
 
@@ -176,22 +176,66 @@ def test_saving_checks_syntax_and_variables_and_names_the_field():
         variant.full_clean()
 
 
-@pytest.mark.parametrize("language", ["en", "de"])
+MARKETPLACE_OF = {"en": "amazon-com", "de": "amazon-de", "fr": "amazon-fr", "it": "amazon-it",
+                  "es": "amazon-es", "ja": "amazon-co-jp"}
+# How each language greets the buyer: by first name, in Japanese by full name and 様.
+GREETING = {"en": "Hello Jana,", "de": "Hallo Jana,", "fr": "Bonjour Jana,",
+            "it": "Gentile Jana,", "es": "Hola, Jana:", "ja": "Jana Beispiel 様"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("name", [t[0] for t in TEMPLATES])
 def test_the_starter_templates_render_and_pass_the_compliance_check(
     name, language, django_user_model
 ):
     agent = django_user_model.objects.create_user("anna", first_name="Anna", last_name="Agent")
-    channel = {"en": "amazon-com", "de": "amazon-de"}[language]
     delivered = datetime(2026, 3, 2, 12, tzinfo=UTC)
-    ticket = made_ticket(channel=channel, language=language, delivered_at=delivered)
+    ticket = made_ticket(channel=MARKETPLACE_OF[language], language=language,
+                         delivered_at=delivered)
     buyer_ticket_message(ticket)
-    draft = reply_compose(ticket=ticket, template=ReplyTemplate.objects.get(name=name),
-                          author=agent)
-    assert draft.language == language
-    assert "Jana" in draft.body and "None" not in draft.body and "{{" not in draft.body
+    template = ReplyTemplate.objects.get(name=name)
+    draft = reply_compose(ticket=ticket, template=template, author=agent)
+    assert draft.language == language and not draft.fallback
+    assert draft.body.startswith(GREETING[language])
+    assert "None" not in draft.body and "{{" not in draft.body and "{%" not in draft.body
     assert draft.body.endswith("\nAnna Agent")
+    assert ticket.order.order_id in draft.subject  # every one names the order
     assert draft.findings == []
+
+
+def test_the_starter_languages_reach_an_install_that_had_english_and_german_only():
+    from helpdesk.replies.starter_templates import variants_install
+
+    kept = ReplyTemplate.objects.get(name="Damaged item")
+    kept.variants.exclude(language__in=["en", "de"]).delete()
+    kept.variants.filter(language="de").update(body="Hallo {{ buyer.first_name }}, eigener Text.")
+    ReplyTemplate.objects.filter(name="Refund issued").delete()  # the seller removed it
+    ReplyTemplateVariant.objects.exclude(language__in=["en", "de"]).delete()
+    added = variants_install()
+    assert added == 4 * (len(TEMPLATES) - 1)
+    assert set(kept.variants.values_list("language", flat=True)) == set(LANGUAGES)
+    assert kept.variants.get(language="de").body == "Hallo {{ buyer.first_name }}, eigener Text."
+    assert not ReplyTemplate.objects.filter(name="Refund issued").exists()
+    assert variants_install() == 0
+
+
+@pytest.mark.parametrize("buyer_language,channel,used,fallback", [
+    ("fr", "amazon-fr", "fr", False),
+    ("ja", "amazon-co-jp", "ja", False),
+    ("es", "amazon-de", "es", False),  # the buyer's language before the marketplace's
+    ("pt", "amazon-es", "es", True),   # no Portuguese: the marketplace's, and it says so
+    ("nl", "amazon-fr", "fr", True),
+])
+def test_the_picker_gives_the_buyers_language_then_the_marketplaces_and_says_so(
+    buyer_language, channel, used, fallback, django_user_model
+):
+    agent = django_user_model.objects.create_user("anna", first_name="Anna")
+    ticket = made_ticket(channel=channel, language=buyer_language)
+    buyer_ticket_message(ticket)
+    draft = reply_compose(ticket=ticket, template=ReplyTemplate.objects.get(
+        name="Where is my order"), author=agent)
+    assert (draft.language, draft.fallback) == (used, fallback)
+    assert draft.wanted_language == buyer_language
 
 
 def buyer_ticket_message(ticket) -> None:

@@ -5,7 +5,7 @@ was drawn (a buyer wrote again, or a colleague queued a reply): no blind double 
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -14,11 +14,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.replies.compliance import compliance_check, reply_facts
 from helpdesk.replies.errors import ComplianceBlocked, ReplyError
-from helpdesk.replies.models import Outbox, ReplyTemplate, Severity
+from helpdesk.replies.models import Outbox, OutboxState, ReplyTemplate, Severity
+from helpdesk.replies.outbox import (
+    outbox_confirm_delivered,
+    outbox_retry_failed,
+    outbox_send_again,
+)
 from helpdesk.replies.rendering import RenderError
+from helpdesk.replies.seller_central import seller_central_responded
 from helpdesk.replies.services import is_manager, reply_compose, reply_send
 from helpdesk.tickets import actions
 from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.selectors import agent_zone
 
 from .page import Composer, templates_fitting, ticket_page_context
 from .security import inbox_csp
@@ -57,6 +64,7 @@ def reply_template(request: HttpRequest, pk: int) -> HttpResponse:
         composer.subject, composer.body, composer.language = draft.subject, draft.body, \
             draft.language
         composer.findings = draft.findings
+        composer.wanted_language = draft.wanted_language if draft.fallback else ""
     except RenderError as exc:
         composer.error = str(exc)
     composer.template_id = template.pk
@@ -99,10 +107,12 @@ def reply_send_view(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = ticket_get(request, pk)
     post = request.POST
     template = _template(ticket, post.get("template"))
+    replaces = _failed_reply(ticket, post.get("replaces", ""))
     composer = Composer(
         subject=post.get("subject", ""), body=post.get("body", ""),
         template_id=template.pk if template else None, language=post.get("language", ""),
         override_reason=post.get("override_reason", ""),
+        replaces=replaces.pk if replaces else None,
     )
     newer_messages, newer_replies = _newer(ticket, post.get("seen", ""))
     if newer_messages or newer_replies:
@@ -111,10 +121,10 @@ def reply_send_view(request: HttpRequest, pk: int) -> HttpResponse:
         composer.stale_replies = newer_replies
         return _again(request, ticket, composer, status=409)
     try:
-        reply_send(
+        outbox = reply_send(
             ticket=ticket, author=request.user, subject=composer.subject, body=composer.body,
             template=template, override_reason=composer.override_reason.strip() or None,
-            language=composer.language,
+            language=composer.language, replaces=replaces,
         )
     except ComplianceBlocked as exc:
         composer.findings, composer.blocked = exc.findings, True
@@ -126,7 +136,105 @@ def reply_send_view(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     actions.ticket_mark_read(ticket=ticket, user=request.user, now=now)
     actions.presence_touch(ticket=ticket, user=request.user, composing=False, now=now)
-    messages.success(request, _("Reply queued for sending."))
+    _tell_outcome(request, outbox)
+    return redirect("inbox:ticket", pk=ticket.pk)
+
+
+def _tell_outcome(request: HttpRequest, outbox: Outbox) -> None:
+    """What became of the reply by the time the page answers, as it is: without a queue the
+    first attempt has run already; with one it may still be waiting."""
+    outbox.refresh_from_db()
+    match outbox.state:
+        case OutboxState.SENT:
+            messages.success(request, _("Reply sent to %(to)s.") % {"to": outbox.to_address})
+        case OutboxState.FAILED:
+            if outbox.next_attempt_at:
+                zone = agent_zone(user=request.user) or timezone.get_current_timezone()
+                at = timezone.localtime(outbox.next_attempt_at, zone)
+                after = _("It is tried again at %(at)s; or retry it now, or edit and resend "
+                          "it, below.") % {"at": f"{at:%H:%M %Z}"}
+            else:
+                after = _("It is not tried again by itself: retry it, or edit and resend it, "
+                          "below.")
+            messages.error(request, _("Reply NOT sent: %(reason)s. %(after)s")
+                           % {"reason": outbox.last_error, "after": after})
+        case OutboxState.UNCERTAIN:
+            messages.warning(request, _("Reply may not have been delivered: %(reason)s")
+                             % {"reason": outbox.last_error})
+        case _:
+            messages.info(request, _("Reply queued for sending: it goes out as soon as the "
+                                     "mail worker takes it."))
+
+
+def _failed_reply(ticket: Ticket, pk: object) -> Outbox | None:
+    if not str(pk).isdigit():
+        return None
+    return Outbox.objects.filter(ticket=ticket, pk=int(pk), state=OutboxState.FAILED).first()
+
+
+@require_POST
+@inbox_csp
+def reply_retry(request: HttpRequest, pk: int, outbox_pk: int) -> HttpResponse:
+    """"Retry now" on a failed reply: one attempt at once, and the page says how it went."""
+    ticket = ticket_get(request, pk)
+    outbox = get_object_or_404(Outbox, ticket=ticket, pk=outbox_pk)
+    try:
+        outbox = outbox_retry_failed(outbox=outbox, user=request.user)
+    except ReplyError as exc:
+        messages.error(request, str(exc))
+    else:
+        _tell_outcome(request, outbox)
+    return redirect("inbox:ticket", pk=ticket.pk)
+
+
+@require_POST
+@inbox_csp
+def reply_uncertain(request: HttpRequest, pk: int, outbox_pk: int, decision: str) -> HttpResponse:
+    """A reply whose delivery is unknown: the agent saw it arrived ("confirm"), or decides it
+    did not and sends it again knowingly, with a reason ("again")."""
+    ticket = ticket_get(request, pk)
+    outbox = get_object_or_404(Outbox, ticket=ticket, pk=outbox_pk)
+    try:
+        if decision == "confirm":
+            outbox_confirm_delivered(outbox=outbox, user=request.user,
+                                     note=request.POST.get("note", "").strip()[:500])
+            messages.success(request, _("Delivery confirmed: the clock counts the reply."))
+        elif decision == "again":
+            outbox = outbox_send_again(outbox=outbox, user=request.user,
+                                       reason=request.POST.get("reason", "")[:500])
+            _tell_outcome(request, outbox)
+        else:
+            raise Http404
+    except ReplyError as exc:
+        messages.error(request, str(exc))
+    return redirect("inbox:ticket", pk=ticket.pk)
+
+
+@require_GET
+@inbox_csp
+def reply_edit(request: HttpRequest, pk: int, outbox_pk: int) -> HttpResponse:
+    """"Edit and resend": the failed reply's text in the composer; sending it replaces the
+    failed one, which is then never sent."""
+    ticket = ticket_get(request, pk)
+    outbox = get_object_or_404(Outbox, ticket=ticket, pk=outbox_pk, state=OutboxState.FAILED)
+    composer = Composer(subject=outbox.subject, body=outbox.body, language=outbox.language,
+                        template_id=outbox.template_id, replaces=outbox.pk)
+    return _again(request, ticket, composer, status=200)
+
+
+@require_POST
+@inbox_csp
+def reply_seller_central(request: HttpRequest, pk: int) -> HttpResponse:
+    """"Responded in Seller Central" on a notice ticket, with what was answered."""
+    ticket = ticket_get(request, pk)
+    try:
+        ended = seller_central_responded(ticket=ticket, actor=request.user,
+                                         note=request.POST.get("note", ""))
+    except ReplyError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Recorded: responded in Seller Central.")
+                         + (" " + _("Its clock is stopped.") if ended else ""))
     return redirect("inbox:ticket", pk=ticket.pk)
 
 

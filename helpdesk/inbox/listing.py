@@ -13,6 +13,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from helpdesk.replies.selectors import replies_not_sent
 from helpdesk.sla.models import Obligation
 from helpdesk.tickets.models import Escalation, Ticket, TicketKind, TicketRead, TicketStatus
 
@@ -112,7 +113,7 @@ def page_rows(*, ids: list[int], user: AbstractBaseUser, now: datetime) -> list[
     rows = (
         Ticket.objects.filter(pk__in=ids)
         .select_related("channel", "buyer", "order", "assignee")
-        .annotate(is_read=Exists(read))
+        .annotate(is_read=Exists(read), reply_failed=Exists(replies_not_sent(OuterRef("pk"))))
         .prefetch_related(
             Prefetch("obligations", queryset=Obligation.objects.open().order_by("due_at"),
                      to_attr="open_clocks"),

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.replies.models import Outbox, ReplyTemplate
+from helpdesk.replies.models import Outbox, OutboxState, ReplyTemplate
 from helpdesk.replies.selectors import outbox_for_ticket, templates_for_ticket
+from helpdesk.replies.seller_central import ticket_notice
 from helpdesk.replies.services import reply_languages
 from helpdesk.tickets.actions import CLOCK_ENDINGS
 from helpdesk.tickets.models import Message, Ticket, TicketPresence, TicketStatus
@@ -42,6 +43,10 @@ class Composer:
     findings: list = field(default_factory=list)
     blocked: bool = False
     override_reason: str = ""
+    # The failed reply this text is an edit of ("Edit and resend"): it is never sent then.
+    replaces: int | None = None
+    # The buyer's language when the template has no variant in it (the text is in another).
+    wanted_language: str = ""
 
 
 def thread_version(messages: list[Message], outbox: list[Outbox]) -> str:
@@ -80,10 +85,15 @@ def ticket_page_context(
         composer.seen = thread_version(messages, outbox)
     open_kinds = {clock.kind for clock in ticket.open_clocks}
     escalations = list(ticket_escalations(ticket=ticket))
+    notice = ticket_notice(ticket=ticket, messages=messages)
     return {
         "ticket": ticket,
         "thread": messages,
-        "outbox": [o for o in outbox if o.state != "sent"],
+        "outbox": [o for o in outbox if o.state not in (OutboxState.SENT,
+                                                           OutboxState.REPLACED)],
+        "replies_failed": [o for o in outbox if o.state in (OutboxState.FAILED,
+                                                            OutboxState.UNCERTAIN)],
+        "notice": notice,
         "timeline": list(ticket_timeline(ticket=ticket)),
         "order_items": list(ticket.order.items.all()) if ticket.order_id else [],
         "buyer_tickets": list(buyer_tickets_other(ticket=ticket, user=user)),
@@ -92,6 +102,8 @@ def ticket_page_context(
         "clock_actions": [
             (kind, label) for kind, label in CLOCK_ACTION_LABELS.items()
             if open_kinds & CLOCK_ENDINGS[kind]
+            # On a notice ticket the composer's own form does it, with the note it needs.
+            and not (notice and kind == "responded_elsewhere")
         ],
         "others": presence_others(ticket=ticket, user=user, now=now),
         "templates": templates_fitting(ticket),

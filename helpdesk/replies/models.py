@@ -139,6 +139,9 @@ class OutboxState(models.TextChoices):
     # The connection broke while the server was taking the mail: it may have it. Never sent
     # again automatically; an agent confirms it or sends it again (see DECISIONS.md).
     UNCERTAIN = "uncertain", "Delivery unknown"
+    # A failed reply the agent edited and sent again as a new one: kept for the record, never
+    # sent.
+    REPLACED = "replaced", "Replaced by an edited reply"
 
 
 class Outbox(models.Model):

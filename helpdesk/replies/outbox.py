@@ -1,11 +1,10 @@
 """The outbox: a reply is saved with its Message-ID and addressing first, then a job sends it
 (``sending.py``). Also the periodic retry and an agent's decision on an uncertain delivery."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
@@ -13,9 +12,10 @@ from django.utils import timezone
 
 from helpdesk import jobs
 from helpdesk.mail.raw_store import blob_put
-from helpdesk.tickets.models import Direction, Message, Ticket, TimelineEvent
+from helpdesk.tickets.models import Message, Ticket, TimelineEvent
 
-from .errors import NO_ADDRESS, NOT_UNCERTAIN, REASON_REQUIRED, ReplyError
+from .addressing import reply_addressing
+from .errors import NOT_FAILED, NOT_UNCERTAIN, REASON_REQUIRED, ReplyError
 from .models import Outbox, OutboxAttachment, OutboxState, ReplyTemplate
 from .sending import CLAIMABLE, outbox_mark_sent, outbox_send_job
 
@@ -25,38 +25,6 @@ class NewAttachment:
     filename: str
     content_type: str
     data: bytes
-
-
-@dataclass
-class Addressing:
-    to: str
-    sender: str
-    in_reply_to: str = ""
-    references: list[str] = field(default_factory=list)
-
-
-def reply_addressing(*, ticket: Ticket) -> Addressing:
-    """To the buyer's relay alias, from the seller address the buyer wrote to, threaded onto
-    the latest inbound message."""
-    alias = ticket.buyer.alias if ticket.buyer else ""
-    inbound = ticket.messages.filter(direction=Direction.IN).order_by("-sent_at", "-pk")
-    latest = (inbound.filter(from_address=alias).first() if alias else None) or inbound.first()
-    to = alias or (latest.from_address if latest else "")
-    if not to:
-        raise ReplyError(NO_ADDRESS)
-    sellers = [a.lower() for a in settings.SELLER_ADDRESSES]
-    written_to = [a.strip().lower() for a in latest.to_address.split(",")] if latest else []
-    earlier = ticket.messages.filter(direction=Direction.OUT, from_address__in=sellers)
-    sender = (
-        next((a for a in written_to if a in sellers), "")
-        or earlier.values_list("from_address", flat=True).first()
-        or settings.DEFAULT_FROM_EMAIL
-    )
-    if latest is None or not latest.message_id:
-        return Addressing(to=to, sender=sender)
-    chain = list(latest.references.order_by("pk").values_list("referenced_id", flat=True))
-    return Addressing(to=to, sender=sender, in_reply_to=latest.message_id,
-                      references=list(dict.fromkeys([*chain, latest.message_id]))[-20:])
 
 
 def outbox_create(
@@ -137,6 +105,34 @@ def outbox_retry_now(*, outbox_ids: list[int], now: datetime | None = None) -> i
     for pk in ids:
         jobs.enqueue(outbox_send_job, pk, now, queue="mail")
     return len(ids)
+
+
+def outbox_retry_failed(*, outbox: Outbox, user: AbstractBaseUser,
+                        now: datetime | None = None) -> Outbox:
+    """An agent's "Retry now" on a failed reply: one attempt at once, whatever its backoff
+    said (also after the last automatic attempt). The outcome is read back for the page."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = Outbox.objects.select_for_update().select_related("ticket").get(pk=outbox.pk)
+        if row.state != OutboxState.FAILED:
+            raise ReplyError(NOT_FAILED)
+        _event(row, user, "reply_retry", f"Reply retried by {_name(user)}")
+        outbox_retry_now(outbox_ids=[row.pk], now=now)
+    row.refresh_from_db()
+    return row
+
+
+def outbox_supersede(*, outbox: Outbox, user: AbstractBaseUser | None) -> Outbox:
+    """A failed reply the agent edits and sends again: it is kept, marked replaced, and never
+    sent (its retries stop). Inside the transaction that queues the new one."""
+    row = Outbox.objects.select_for_update().select_related("ticket").get(pk=outbox.pk)
+    if row.state != OutboxState.FAILED:
+        raise ReplyError(NOT_FAILED)
+    row.state, row.next_attempt_at = OutboxState.REPLACED, None
+    row.save(update_fields=["state", "next_attempt_at"])
+    _event(row, user, "reply_replaced",
+           f"Failed reply replaced by an edited one from {_name(user)}: {row.subject}")
+    return row
 
 
 @transaction.atomic

@@ -6,13 +6,19 @@ chain leads to the ORM, the user table or settings. Anything missing stops the r
 message in the agent's words: a buyer never gets ``{{ }}``, "None" or an empty greeting.
 
 A template is also bounded in what it may cost: no calls at all, loops that stop after
-``MAX_LOOP_ITERATIONS`` passes, operators and filters that refuse to build values larger than
-``MAX_OUTPUT`` characters (before building them), and an output cut off at ``MAX_OUTPUT``. A
-template can therefore neither escape nor exhaust the worker (``{{ 'a' * 10**9 }}``).
+``MAX_LOOP_ITERATIONS`` passes, and an output cut off at ``MAX_OUTPUT``. Every value a template
+builds — by an operator (``~ * + %``), a filter (``join``, ``format``, ``replace``, ``center``,
+``indent``, ``wordwrap``, ``list``, ``batch``, ``map``…) or a ``{% set %}`` block — is measured
+by its *weight*, the characters it would take written out (a list counts its items, a list of
+lists theirs, however often one value is repeated in it), and refused once that passes
+``MAX_OUTPUT``; where the size can be told beforehand it is refused before it is built. Eight
+``{% set s = s ~ s %}`` lines therefore stop at the first one over the bound, not at 10^9
+characters. A template can neither escape nor exhaust the worker (``{{ 'a' * 10**9 }}``).
 """
 
+import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +32,7 @@ from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta, nodes, 
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from jinja2.utils import missing
+from jinja2.visitor import NodeTransformer
 
 # What a template may name: top-level variables and, for records, their fields.
 ALLOWED: dict[str, frozenset[str]] = {
@@ -63,6 +70,9 @@ MAX_OUTPUT = 20_000  # characters of a rendered field, and of any value built on
 MAX_LOOP_ITERATIONS = 1_000  # passes of all loops of one render together
 MAX_ARGUMENT = 1_000  # a number or text given to a filter (widths, lengths, separators)
 MAX_INT_BITS = 4_096  # integers a template computes (10**1000 is more than enough)
+# Characters all {{ … }} of one render may write together, also into {% set %} blocks that are
+# written out later (so each piece may count twice), before the render is refused.
+MAX_WRITTEN = 4 * MAX_OUTPUT
 # A %-format with a width or precision of five digits or more, or taken from an argument.
 _HUGE_FORMAT = re.compile(r"%(\([^)]*\))?[-#0 +]*(\*|\d{5,}|\d*\.(\*|\d{5,}))")
 
@@ -155,6 +165,13 @@ def _finalize(value: object) -> object:
         # Anything else (the template itself as `self`, a filter's generator) is no text
         # for a buyer, and its repr would show internals.
         raise TemplateRefused("This value cannot be written in a reply." + NOTHING_SENT)
+    # A {% set %} block joins what its {{ … }} write without any operator or filter seeing
+    # it: the budget of the whole render bounds those too.
+    budget = _written_budget.get(None)
+    if budget is not None:
+        budget[0] -= len(value) if isinstance(value, str) else 1
+        if budget[0] < 0:
+            raise LimitError(TOO_LONG)
     return value
 
 
@@ -185,6 +202,34 @@ def money_format(amount: Decimal | float | int | str, currency: str, *, locale: 
 
 
 _loop_budget: ContextVar[list[int]] = ContextVar("loop_budget")
+_written_budget: ContextVar[list[int]] = ContextVar("written_budget")
+
+
+def _weight(value: object, limit: int = MAX_OUTPUT) -> int:
+    """The characters ``value`` would take written out, counted until ``limit`` is passed (so
+    a list holding itself, or a value repeated 2**30 times, costs at most ``limit`` steps).
+    Every item counts at least one, as its separator would."""
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str | bytes):
+            total += len(item)
+        elif isinstance(item, list | tuple | set | frozenset):
+            total += 1
+            stack.extend(item)
+        elif isinstance(item, Mapping):
+            total += 1
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, int) and not isinstance(item, bool):
+            total += 1 + item.bit_length() // 3  # decimal digits, about
+        else:
+            total += 1  # numbers, records (never written whole), undefined values
+    return total
+
+
+def _too_heavy(value: object) -> bool:
+    return _weight(value) > MAX_OUTPUT
 
 
 def _size(value: object) -> int:
@@ -192,7 +237,18 @@ def _size(value: object) -> int:
 
 
 def _bounded(value: object) -> object:
-    if _size(value) > MAX_OUTPUT:
+    """A value a template built: refused when it would write more than a reply may. A lazy
+    result (``map``, ``batch``, ``select``…) is taken in here, item by item, so that it cannot
+    grow later where no check sees it."""
+    if isinstance(value, Iterator):
+        items, total = [], 0
+        for item in value:
+            total += _weight(item) + 1
+            if total > MAX_OUTPUT:
+                raise LimitError(TOO_LONG)
+            items.append(item)
+        return tuple(items)
+    if _too_heavy(value):
         raise LimitError(TOO_LONG)
     if isinstance(value, int) and not isinstance(value, bool) and (
         value.bit_length() > MAX_INT_BITS
@@ -215,11 +271,24 @@ def _no_records(values: object) -> None:
             str(value)  # raises with the message that names the record
 
 
+def _text_of(value: object) -> str:
+    """``value`` as the text an operator or filter would make of it, built only when that
+    is small: a string as it is, anything else written out after its weight is checked."""
+    if isinstance(value, str):
+        return value
+    if _too_heavy(value):
+        raise LimitError(TOO_LONG)
+    _no_records(value)
+    return str(value)
+
+
 def _bounded_binop(op: str, left: object, right: object) -> object:
     """The operators that can build large values, checked before they build them."""
     if op == "*":
         count, seq = (right, left) if isinstance(right, int) else (left, right)
-        if isinstance(count, int) and _size(seq) * max(count, 0) > MAX_OUTPUT:
+        if isinstance(count, int) and isinstance(seq, str | bytes | list | tuple) and (
+            _weight(seq) * max(count, 0) > MAX_OUTPUT
+        ):
             raise LimitError(TOO_LONG)
         if isinstance(left, int) and isinstance(right, int) and (
             left.bit_length() + right.bit_length() > MAX_INT_BITS
@@ -229,17 +298,40 @@ def _bounded_binop(op: str, left: object, right: object) -> object:
         abs(left) > 1 and max(left.bit_length() - 1, 1) * right > MAX_INT_BITS
     ):
         raise LimitError(TOO_BIG_NUMBER)
-    elif op == "+" and _size(left) + _size(right) > MAX_OUTPUT:
+    elif op == "+" and not isinstance(left, int | float) and (
+        _weight(left) + _weight(right) > MAX_OUTPUT
+    ):
         raise LimitError(TOO_LONG)
     elif op == "%":
         _format_checked(left)
         _no_records(right)
+        if _weight(left) + _weight(right) > MAX_OUTPUT:
+            raise LimitError(TOO_LONG)
     return _bounded(SandboxedEnvironment.default_binop_table[op](left, right))
+
+
+@pass_context
+def _concat(context: Context, parts: list[object]) -> str:
+    """``a ~ b ~ c``: Jinja joins the parts without asking the environment, so every ``~``
+    is rewritten to come here (``ReplyEnvironment._parse``). The size is known before the
+    join. (Taking the context keeps Jinja from running it at compile time.)"""
+    texts, total = [], 0
+    for part in parts:
+        text = _text_of(part)
+        total += len(text)
+        if total > MAX_OUTPUT:
+            raise LimitError(TOO_LONG)
+        texts.append(text)
+    return "".join(texts)
 
 
 def _filter_bounded(name: str, func: Callable) -> Callable:
     """A filter that refuses huge arguments before it runs and huge results after."""
     skip = 1 if getattr(func, "jinja_pass_arg", None) else 0  # the context/environment
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        signature = None
 
     @wraps(func)
     def bounded(*args: object, **kwargs: object) -> object:
@@ -250,30 +342,67 @@ def _filter_bounded(name: str, func: Callable) -> Callable:
                 (len(arg) if isinstance(arg, str) else abs(arg)) > MAX_ARGUMENT
             ):
                 raise LimitError(TOO_BIG_ARGUMENT)
+        # A string from the ticket may be long (the buyer's text, truncated by a filter);
+        # a list or a built value over the bound is never written out whole.
+        if any(not isinstance(v, str) and _too_heavy(v) for v in (value, *arguments)):
+            raise LimitError(TOO_LONG)
         if name == "format":
             _format_checked(value)
             _no_records(arguments)
-        if _growth(name, value, arguments) > MAX_OUTPUT:
+        named = _named_arguments(signature, args, kwargs)
+        if _growth(name, value, named) > MAX_OUTPUT:
             raise LimitError(TOO_LONG)
         return _bounded(func(*args, **kwargs))
 
     return bounded
 
 
-def _growth(name: str, value: object, arguments: list[object]) -> int:
-    """What the filters whose output grows with input × argument would add, before they
-    build it (the others are bounded by their input and the argument limit)."""
-    if not isinstance(value, str) or not arguments:
-        return 0
-    first = arguments[0]
-    if name == "replace" and len(arguments) > 1 and isinstance(arguments[1], str):
-        hits = len(value) + 1 if first == "" else value.count(str(first))
-        return len(value) + hits * len(arguments[1])
-    if name == "join" and isinstance(first, str):
-        return len(value) * (len(first) + 1)
+def _named_arguments(signature: inspect.Signature | None, args: tuple, kwargs: dict) -> dict:
+    if signature is None:
+        return dict(kwargs)
+    try:
+        return dict(signature.bind_partial(*args, **kwargs).arguments)
+    except TypeError:
+        return dict(kwargs)  # the filter itself will say what is wrong with its arguments
+
+
+def _growth(name: str, value: object, named: dict) -> int:
+    """The size of what the filters whose output grows with input × argument would build,
+    told before they build it (the others are bounded by their input, checked after)."""
+    if name == "replace":
+        text, old, new = _text_of(value), named.get("old"), named.get("new")
+        if not isinstance(old, str) or not isinstance(new, str):
+            return 0
+        hits = len(text) + 1 if old == "" else text.count(old)
+        count = named.get("count")
+        if isinstance(count, int) and count >= 0:
+            hits = min(hits, count)
+        return len(text) + hits * len(new)
+    if name == "join":
+        separator = named.get("d", "")
+        items = value if isinstance(value, str | list | tuple) else ()
+        width = len(separator) if isinstance(separator, str) else 0
+        return _weight(value) + max(len(items) - 1, 0) * width
     if name == "indent":
-        width = len(first) if isinstance(first, str) else first if isinstance(first, int) else 0
-        return len(value) + (value.count("\n") + 1) * width
+        text, width = _text_of(value), named.get("width", 4)
+        width = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
+        return len(text) + (text.count("\n") + 1) * max(width, 0)
+    if name == "center":
+        width = named.get("width", 80)
+        return max(len(_text_of(value)), width if isinstance(width, int) else 0)
+    if name == "wordwrap":
+        text, width = _text_of(value), named.get("width", 79)
+        wrap = named.get("wrapstring") or "\n"
+        breaks = len(text) // max(width if isinstance(width, int) else 1, 1)
+        breaks += text.count(" ") + text.count("\n") + 1
+        return len(text) + min(breaks, len(text) + 1) * len(wrap if isinstance(wrap, str) else "")
+    if name == "format":
+        return _weight(value) + sum(_weight(v) for v in named.values()
+                                     if v is not value) * 10  # a %r writes escapes
+    if name in ("batch", "slice"):
+        fill = named.get("fill_with")
+        count = named.get("linecount", named.get("slices", 0))
+        return _weight(value) + (count if isinstance(count, int) else 0) * (_weight(fill) + 1)
     return 0
 
 
@@ -305,11 +434,20 @@ class ReplyEnvironment(SandboxedEnvironment):
         return _bounded_binop(op, left, right)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        tree = super()._parse(source, name, filename)
+        tree = _ConcatBounded().visit(super()._parse(source, name, filename))
         for loop in tree.find_all(nodes.For):
             loop.iter = nodes.Filter(loop.iter, "_loop_items", [], [], None, None,
                                      lineno=loop.lineno)
         return tree
+
+
+class _ConcatBounded(NodeTransformer):
+    """``a ~ b`` becomes ``[a, b]|_concat``: measured before it is joined."""
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802 - Jinja's name
+        self.generic_visit(node)
+        return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), "_concat", [], [],
+                            None, None, lineno=node.lineno)
 
 
 @lru_cache(maxsize=32)
@@ -326,6 +464,7 @@ def environment(locale_id: str = "en") -> SandboxedEnvironment:
     )
     env.filters = {name: _filter_bounded(name, func) for name, func in env.filters.items()}
     env.filters["_loop_items"] = _loop_items
+    env.filters["_concat"] = _concat
     return env
 
 
@@ -412,6 +551,7 @@ def _attribute_uses(tree: nodes.Template) -> Iterable[tuple[nodes.Node, str]]:
 def template_render(source: str, context: dict, *, locale: Locale) -> str:
     """Render a template; every failure becomes a ``RenderError`` the agent can act on."""
     budget = _loop_budget.set([MAX_LOOP_ITERATIONS])
+    written = _written_budget.set([MAX_WRITTEN])
     try:
         return _render_bounded(environment(str(locale)).from_string(source), context).strip()
     except RenderError:
@@ -429,6 +569,7 @@ def template_render(source: str, context: dict, *, locale: Locale) -> str:
         raise LimitError(TOO_LONG) from exc
     finally:
         _loop_budget.reset(budget)
+        _written_budget.reset(written)
 
 
 def _render_bounded(template: object, context: dict) -> str:

@@ -1,10 +1,19 @@
 """Read-side queries for the ticket page and the compose form."""
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
 
 from helpdesk.tickets.models import Ticket
 
-from .models import Outbox, ReplyTemplate
+from .models import Outbox, OutboxState, ReplyTemplate
+
+# Replies an agent must act on: not sent, or perhaps not delivered.
+NOT_SENT = [OutboxState.FAILED, OutboxState.UNCERTAIN]
+
+
+def replies_not_sent(ticket: Ticket | OuterRef) -> QuerySet[Outbox]:
+    """A ticket's replies that did not go (or may not have); with ``OuterRef("pk")`` the
+    inbox marks its rows with it in the same query."""
+    return Outbox.objects.filter(ticket=ticket, state__in=NOT_SENT)
 
 
 def outbox_for_ticket(*, ticket: Ticket) -> QuerySet[Outbox]:

@@ -33,6 +33,8 @@ from helpdesk.tickets.selectors import agent_zone
 from helpdesk.tickets.services import NewAttachment, NewMessage
 from helpdesk.tickets.writing import message_add
 
+from .addressing import is_system_sender
+from .errors import NOTICE_SENDER
 from .models import Outbox, OutboxState
 from .smtp import Aborted, NotSent, Unknown, mail_send_staged
 
@@ -72,6 +74,10 @@ def outbox_send(*, outbox_id: int, now: datetime | None = None) -> str:
         return ""  # its ticket was deleted meanwhile
     if not claimed:
         return outbox.state
+    if is_system_sender(outbox.to_address):
+        # Queued before the composer refused these (or written by hand): never sent.
+        return _failed(outbox_id, token, NOTICE_SENDER.format(address=outbox.to_address),
+                       permanent=True, now=now)
     try:
         accepted_at, raw = mail_send_staged(
             email_build(outbox), before_data=lambda: _data_mark(outbox_id, token)

@@ -22,7 +22,7 @@ from .errors import (
     ReplyError,
 )
 from .models import Outbox, ReplyTemplate, ReplyTemplateVariant, Severity
-from .outbox import NewAttachment, outbox_create
+from .outbox import NewAttachment, outbox_create, outbox_supersede
 from .rendering import ALLOWED, RenderError, locale_for, template_render
 
 MANAGER_GROUP = "manager"  # the role accounts.demo creates
@@ -39,6 +39,13 @@ class Draft:
     language: str
     template: ReplyTemplate
     findings: list[Finding] = field(default_factory=list)
+    # The language the buyer wrote in, when the template has no variant in it (the draft is
+    # then in the marketplace's language or the template's default): the composer says so.
+    wanted_language: str = ""
+
+    @property
+    def fallback(self) -> bool:
+        return bool(self.wanted_language) and self.wanted_language != self.language
 
     @property
     def blocked(self) -> bool:
@@ -51,11 +58,22 @@ class Preview:
     error: str = ""
 
 
+def language_code(value: str) -> str:
+    """``de-AT``, ``pt_BR``, ``EN`` → ``de``, ``pt``, ``en``."""
+    return value.strip().lower().replace("_", "-").split("-")[0]
+
+
+def buyer_language(*, ticket: Ticket) -> str:
+    """The language the buyer wrote in (the ticket's messages), else the one known for the
+    buyer; "" when neither is known."""
+    return language_code(ticket.language or (ticket.buyer.language if ticket.buyer else ""))
+
+
 def reply_languages(*, ticket: Ticket, template: ReplyTemplate) -> list[str]:
     """The buyer's language, then the marketplace's, then the template's default."""
-    buyer_language = (ticket.buyer.language if ticket.buyer else "") or ticket.language
-    candidates = [buyer_language, ticket.channel.language, template.default_language]
-    return list(dict.fromkeys(c.lower().replace("_", "-").split("-")[0] for c in candidates if c))
+    candidates = [buyer_language(ticket=ticket), ticket.channel.language,
+                  template.default_language]
+    return list(dict.fromkeys(language_code(c) for c in candidates if c))
 
 
 def variant_choose(*, ticket: Ticket, template: ReplyTemplate) -> ReplyTemplateVariant:
@@ -81,7 +99,8 @@ def reply_compose(
     body = template_render(variant.body, context, locale=locale)
     facts = reply_facts(ticket=ticket, subject=subject, body=body, now=now)
     return Draft(subject, body, variant.language, template,
-                 compliance_check(facts=facts, channel=ticket.channel))
+                 compliance_check(facts=facts, channel=ticket.channel),
+                 wanted_language=buyer_language(ticket=ticket))
 
 
 def reply_preview(
@@ -105,10 +124,11 @@ def reply_send(
     *, ticket: Ticket, author: AbstractBaseUser | None, subject: str, body: str,
     template: ReplyTemplate | None = None, override_reason: str | None = None,
     attachments: tuple[NewAttachment, ...] = (), language: str = "",
-    now: datetime | None = None,
+    replaces: Outbox | None = None, now: datetime | None = None,
 ) -> Outbox:
     """Check the final text and queue it. A blocking finding stops it, unless a manager
-    overrides with a reason, which goes on the timeline."""
+    overrides with a reason, which goes on the timeline. ``replaces``: the failed reply this
+    one is an edit of, which then is never sent."""
     now = now or timezone.now()
     subject, body = " ".join(subject.split()), body.strip()
     if not body:
@@ -129,6 +149,8 @@ def reply_send(
             raise ReplyError(NOT_A_MANAGER)
         if not override_reason.strip():
             raise ReplyError(REASON_REQUIRED)
+    if replaces is not None:
+        outbox_supersede(outbox=replaces, user=author)
     outbox = outbox_create(
         ticket=ticket, author=author, subject=subject, body=body, template=template,
         language=language or ticket.language, attachments=attachments,

@@ -20,7 +20,10 @@ Opening
 Ending (the earliest qualifying event at or after the start; on a tie a message wins)
 - A reply: outbound, not auto, not failed, kind seller_reply or reply_confirmation, with
   sent_at >= start (*choice*: a reply in the same second counts). One reply ends every
-  obligation, of any kind, that started at or before it.
+  buyer_reply and return_request that started at or before it. A claim or chargeback is
+  answered to the marketplace in Seller Central, never by mail: no message ends it, not a mail
+  to the notice's sender nor one to the buyer; only the "responded_elsewhere" action
+  ("Responded in Seller Central") does.
 - An action ends obligations that started at or before ``action.at``: the one named by
   ``obligation_key``, or with None all then open. "no_response_required" ends only buyer_reply
   (*choice*: a return, claim or chargeback always needs a decision or response),
@@ -55,6 +58,8 @@ BUYER_KINDS = frozenset({"buyer_message", "cancellation"})
 CASE_KINDS = frozenset({"return_request", "claim", "chargeback"})
 ONCE_PER_TICKET = frozenset({"claim", "chargeback"})
 REPLY_KINDS = frozenset({"seller_reply", "reply_confirmation"})
+# What a reply by mail can end; claims and chargebacks are answered in Seller Central.
+REPLY_ENDS = frozenset({"buyer_reply", "return_request"})
 ACTION_ENDS: dict[str, frozenset[str]] = {
     "no_response_required": frozenset({"buyer_reply"}),
     "responded_elsewhere": frozenset({"claim", "chargeback"}),
@@ -192,7 +197,7 @@ class _End:
         if self.at < start:
             return False
         if self.action is None:
-            return True
+            return kind in REPLY_ENDS
         target = self.action.obligation_key
         return kind in ACTION_ENDS[self.action.kind] and target in (None, key)
 
