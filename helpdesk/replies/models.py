@@ -91,6 +91,8 @@ class CheckKind(models.TextChoices):
     ATTACHMENT_SIZE = "attachment_size", "Attachment too large"
     ATTACHMENT_TYPE = "attachment_type", "Attachment of a type not allowed"
     THREAD_LIMIT = "thread_limit", "Too many seller messages in one thread"
+    EMOJI_OR_GIF = "emoji_or_gif", "Emoji or GIF in a seller-initiated message"
+    IMPORTANT_TAG = "important_tag", "[Important] in the subject without a critical reason"
 
 
 class ComplianceRule(models.Model):
@@ -107,8 +109,9 @@ class ComplianceRule(models.Model):
     )
     language = models.CharField(
         max_length=10, blank=True,
-        help_text="The language the patterns are written in (a label: every active rule "
-        "checks every reply, since a German phrase in an English reply is no less a breach).",
+        help_text="ISO 639-1 code of the language the patterns are written in; the rule "
+        "checks replies in that language (the reply's own, or one its text is written in). "
+        "Blank: every reply.",
     )
     severity = models.CharField(max_length=5, choices=Severity.choices, default=Severity.BLOCK)
     message = models.CharField(max_length=500, help_text="What the agent is told, and why.")
