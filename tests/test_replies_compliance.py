@@ -363,12 +363,15 @@ def test_a_rule_saved_around_validation_is_skipped_and_named():
                        params={"patterns": ["(unclosed"]}),
         ComplianceRule(name="Slow", kind="pattern", language="", message="x",
                        params={"patterns": [r"(a|aa)+$"]}),
+        ComplianceRule(name="Slow on this reply only", kind="pattern", language="", message="x",
+                       params={"patterns": [r"(x|xx)+y"]}),
         ComplianceRule(name="Wrong params", kind="phone_number", language="", message="x",
                        params={"min_digits": "seven"}),
     ])
-    body = "a" * 60 + "! Please leave a positive review."
+    body = "a" * 60 + "! " + "x" * 80 + " Please leave a positive review."
     found = {f.rule: f for f in findings(facts(body, language="en"))}
-    for name in ("Broken", "Slow", "Wrong params"):
+    assert "took longer than" in found["Slow on this reply only"].message
+    for name in ("Broken", "Slow", "Slow on this reply only", "Wrong params"):
         assert found[name].severity == "warn"
         assert "could not be applied" in found[name].message
     assert found[positive("en")].severity == "block"

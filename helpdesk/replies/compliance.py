@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 import regex
@@ -39,8 +39,8 @@ BUYER_STARTED = [MessageKind.BUYER_MESSAGE, MessageKind.RETURN_REQUEST, MessageK
 CHECK_MAX_CHARS = 32_000
 TOO_LONG = ("The reply is too long to check: {length:,} characters, at most {limit:,}. "
             "Shorten it.")
-NOT_APPLIED = ("This rule could not be applied to the reply ({reason}), so the reply was not "
-               "checked against it; an admin should correct the rule.")
+NOT_APPLIED = ("The rule “{rule}” could not be applied to this reply ({reason}), so the reply "
+               "was not checked against it; an admin should correct the rule.")
 
 
 @dataclass(frozen=True)
@@ -310,7 +310,7 @@ def _thread_limit(facts: ReplyFacts, params: dict) -> list[Evidence]:
 # A repeat bound above this counts as unbounded when it holds a repeat itself.
 _MAX_OUTER_REPEAT = 10
 _QUANTIFIER = regex.compile(r"[*+]|\{(\d*),(\d*)\}|\{(\d+)\}|\?")
-NESTED_REPEAT = ("The pattern {pattern!r} repeats a group that itself repeats (such as "
+NESTED_REPEAT = ("The pattern {pattern} repeats a group that itself repeats (such as "
                  "(\\w+\\s?)+): on some replies that takes exponential time. Repeat only the "
                  "inner part, or bound the outer repeat (at most {{0,10}}).")
 
@@ -357,6 +357,17 @@ def nested_repeat(source: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
+def _pattern_problem(source: str) -> str | None:
+    # Cached: the check asks again for every rule on every reply (a row may have been saved
+    # around the admin's validation), and a pattern's problems do not change.
+    if problem := pattern_problem(pattern_fold(source), IGNORECASE):
+        return f"Pattern {source}: {problem}"
+    if nested_repeat(source):
+        return NESTED_REPEAT.format(pattern=source)
+    return None
+
+
 def pattern_problems(sources: object) -> list[str]:
     """Why these patterns cannot be a compliance rule's: each compiled as it will run."""
     if not isinstance(sources, list):
@@ -365,10 +376,8 @@ def pattern_problems(sources: object) -> list[str]:
     for source in sources:
         if not isinstance(source, str) or not source:
             problems.append("Every pattern must be a non-empty text.")
-        elif problem := pattern_problem(pattern_fold(source), IGNORECASE):
-            problems.append(f"Pattern {source!r}: {problem}")
-        elif nested_repeat(source):
-            problems.append(NESTED_REPEAT.format(pattern=source))
+        elif problem := _pattern_problem(source):
+            problems.append(problem)
     return problems
 
 
@@ -407,8 +416,8 @@ def check_size_problem(*, subject: str, body: str) -> str | None:
 
 def _not_applied(rule: ComplianceRule, reason: str) -> Finding:
     log.error("Compliance rule %s (%r) skipped: %s", rule.pk, rule.name, reason)
-    return Finding(rule.name, Severity.WARN, NOT_APPLIED.format(reason=reason), "", rule.pk,
-                   rule.language)
+    return Finding(rule.name, Severity.WARN, NOT_APPLIED.format(rule=rule.name, reason=reason),
+                   "", rule.pk, rule.language)
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
