@@ -130,6 +130,7 @@ class ComplianceRule(models.Model):
     def clean(self) -> None:
         from .compliance import params_problems
 
+        self.language = self.language.strip().lower()
         if problems := params_problems(self.kind, self.params):
             raise ValidationError({"params": problems})
 
