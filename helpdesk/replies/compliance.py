@@ -16,7 +16,7 @@ import regex
 from django.db.models import Q
 from django.utils import timezone
 
-from helpdesk.marketplaces.models import Channel
+from helpdesk.marketplaces.models import Channel, Order
 from helpdesk.patterns import (
     IGNORECASE,
     PatternError,
@@ -499,3 +499,30 @@ def reply_facts(
         attachments=attachments,
         language=language or ticket_language(ticket),
     )
+
+
+def text_facts(
+    *, subject: str, body: str, language: str = "", seller_initiated: bool = False,
+    order_id: str = "", now: datetime | None = None,
+) -> ReplyFacts:
+    """The facts of a text checked without a ticket (a template kept in a file, a CI run):
+    the order's completion comes from the order when the product knows it."""
+    order = Order.objects.filter(order_id=order_id).first() if order_id else None
+    return ReplyFacts(
+        subject=subject, body=body, now=now or timezone.now(), proactive=seller_initiated,
+        order_id=order_id,
+        completed_at=(order.delivered_at or order.shipped_at) if order else None,
+        language=language,
+    )
+
+
+def findings_report(findings: list[Finding]) -> dict:
+    """The check's answer as data (``reply_check --json``): one entry per quoted piece."""
+    return {
+        "blocked": any(f.severity == Severity.BLOCK for f in findings),
+        "findings": [
+            {"rule": f.rule, "severity": f.severity, "language": f.language, "quote": quote,
+             "message": f.message}
+            for f in findings for quote in (f.quotes or (f.evidence,))
+        ],
+    }
