@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from replies_support import BUYER, SELLER, buyer_ticket, rfc
 
 from helpdesk.marketplaces.models import Channel
-from helpdesk.patterns import pattern_finditer
+from helpdesk.patterns import PatternTimeout, pattern_compile, pattern_finditer
 from helpdesk.replies.compliance import (
     BARE_DOMAIN,
     CHECK_MAX_CHARS,
@@ -323,12 +323,18 @@ def test_the_live_preview_marks_the_original_words():
 
 HOSTILE = {
     "dotted": "a." * 8000,
+    "dotted, then an at sign": "a." * 8000 + "@",
+    "a word, then an at sign": "a" * 16000 + "@",
     "dotted pairs": "aa." * 5400,
     "hyphened": "aa-" * 5400,
     "at signs": "a@a." * 4000,
     "digits": "1 " * 8000,
     "web": "www." * 4000,
     "spaced": "a " * 8000,
+    # for the folding's own rewrites: long blanks, spelled-out "at" and brackets
+    "blanks": "a" + " " * 16000 + "b",
+    "spelled at": "x at y " * 2300,
+    "brackets": "a [" * 5400,
 }
 
 
@@ -342,8 +348,17 @@ def test_the_address_and_link_finders_are_linear(name):
         pattern_finditer(finder, text + "!")
 
 
+def test_the_time_budget_catches_a_quadratic_finder():
+    # The e-mail pattern as it was: each start runs to the at sign and fails after it.
+    quadratic = pattern_compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+    with pytest.raises(PatternTimeout):
+        pattern_finditer(quadratic, HOSTILE["dotted, then an at sign"])
+
+
 @pytest.mark.parametrize("name", HOSTILE)
 def test_a_hostile_body_is_checked_in_full(name):
+    # Every finder and every step of the folding runs under the match time budget: a
+    # quadratic one would surface here as a rule that "could not be applied".
     body = HOSTILE[name] + " Write to info@mugshop.example"
     assert len(body) < CHECK_MAX_CHARS
     found = findings(facts(body, language="en"))

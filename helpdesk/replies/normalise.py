@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import regex
 
+from helpdesk.patterns import pattern_finditer
+
 _DROPPED = regex.compile(
     r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
     r"\u2060-\u206f\ufe00-\ufe0f\ufeff]"
@@ -115,7 +117,7 @@ def _rewrite(traced: Traced, pattern: regex.Pattern,
     starts: list[int] = []
     ends: list[int] = []
     last = 0
-    for m in pattern.finditer(traced.text):
+    for m in pattern_finditer(pattern, traced.text):
         text.append(traced.text[last:m.start()])
         starts.extend(traced.starts[last:m.start()])
         ends.extend(traced.ends[last:m.start()])
