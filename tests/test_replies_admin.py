@@ -37,3 +37,9 @@ def test_a_stemmed_pattern_in_any_language_is_saved(admin_client):
     assert page.status_code == 302
     rule = ComplianceRule.objects.get(name="Bewertung gegen Versandkosten")
     assert rule.language == "de"
+
+
+def test_a_language_that_is_not_a_code_is_refused(admin_client):
+    page = admin_client.post(ADD, rule_post("Deutsch", [r"\bbewert\w*"], language="Deutsch"))
+    assert page.status_code == 200 and "two-letter language code" in page.content.decode()
+    assert not ComplianceRule.objects.filter(name="Deutsch").exists()

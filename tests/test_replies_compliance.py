@@ -49,6 +49,10 @@ def payment(lang: str) -> str:
     return f"Payment outside the marketplace ({lang})"
 
 
+def own_shop(lang: str) -> str:
+    return f"Buyer sent to the seller's own website or shop ({lang})"
+
+
 LINK, EMAIL_RULE, PHONE_RULE = ("Link that leads off the marketplace", "E-mail address",
                                 "Phone number")
 MESSENGER = "Contact through a messenger or social network"
@@ -134,6 +138,18 @@ POSITIVES = [
     (payment("ja"), "ja", "銀行振込でお支払いください。"),
     (payment("ja"), "ja", "PayPayでもお支払いいただけます。"),
     (MESSENGER_JA, "ja", "LINEでご連絡ください。"),
+    (own_shop("en"), "en", "Spare lids are cheaper if you order directly from our website."),
+    (own_shop("en"), "en", "Just google us to find the rest of the range."),
+    (own_shop("de"), "de", "Besuchen Sie unseren Online-Shop für Ersatzdeckel."),
+    (own_shop("de"), "de", "Bestellen Sie direkt über unsere Webseite, das ist günstiger."),
+    (own_shop("fr"), "fr", "Visitez notre site web pour les couvercles."),
+    (own_shop("fr"), "fr", "Commandez directement sur notre boutique en ligne."),
+    (own_shop("it"), "it", "Visiti il nostro sito web per i coperchi."),
+    (own_shop("it"), "it", "Ordini direttamente dal nostro negozio online."),
+    (own_shop("es"), "es", "Visite nuestra página web para las tapas."),
+    (own_shop("es"), "es", "Compre directamente en nuestra tienda online."),
+    (own_shop("ja"), "ja", "当店のホームページからもご注文いただけます。"),
+    (own_shop("ja"), "ja", "公式サイトで新商品をご覧ください。"),
     (LINK, "en", "Our full range is at https://mugshop.example/shop"),
     (LINK, "en", "Visit www.mugshop-direct.com for spare lids."),
     (LINK, "de", "Ersatzdeckel finden Sie auf mugshop.de im Shop."),
@@ -169,6 +185,7 @@ NEAR_MISSES = [
     ("en", "We refunded 1.234,56 € on 01.12.2026 for the mug (ASIN B01FCAWEYM), 2 pieces."),
     ("en", "Just reply to this message and we will help. You can look at amazon.de for it."),
     ("en", "The lid is a swift fix: a new one is on its way, free of charge."),
+    ("en", "Visit our Amazon store to see the matching lids."),
     ("de", "Vielen Dank für Ihr Feedback. Wir haben die Erstattung veranlasst."),
     ("de", "Vielen Dank für Ihr Feedback, wir werden die Verpackung ändern."),
     ("de", "Wenn Sie nicht zufrieden sind, senden Sie den Artikel einfach zurück."),
@@ -177,26 +194,31 @@ NEAR_MISSES = [
     ("de", "Ihre Sendungsnummer lautet 0034 0434 1610 9404 2557, Zustellung bis 10115 Berlin."),
     ("de", "Den Stand sehen Sie unter https://www.amazon.de/gp/css/order-history bei Amazon.de."),
     ("de", f"Bestellung {ORDER}: Antworten Sie einfach auf diese Nachricht."),
+    ("de", "Besuchen Sie unseren Shop auf Amazon für passende Deckel."),
     ("fr", "Merci pour votre avis, nous allons modifier l'emballage."),
     ("fr", "Le point de vue du client compte beaucoup pour nous."),
     ("fr", "À mon avis, le colis arrivera demain."),
     ("fr", "Si vous n'êtes pas satisfait, renvoyez simplement l'article."),
     ("fr", "Votre remboursement a été effectué sur votre moyen de paiement d'origine."),
     ("fr", "Nous vous envoyons gratuitement un couvercle de remplacement."),
+    ("fr", "Visitez notre boutique Amazon pour les couvercles assortis."),
     ("it", "Grazie per la sua recensione, miglioreremo l'imballaggio."),
     ("it", "Se non è soddisfatto, ci contatti."),
     ("it", "Il rimborso è stato effettuato sul suo metodo di pagamento."),
     ("it", "Le inviamo gratis un coperchio nuovo."),
+    ("it", "Visiti il nostro negozio su Amazon per i coperchi."),
     ("es", "Gracias por su opinión, mejoraremos el embalaje."),
     ("es", "Si no está satisfecho, contáctenos."),
     ("es", "El punto es que el paquete llega mañana."),
     ("es", "El reembolso se ha realizado con su método de pago original."),
     ("es", "Le enviamos gratis una tapa nueva."),
+    ("es", "Visite nuestra tienda en Amazon para ver las tapas."),
     ("ja", "ご満足いただけない場合は、ご連絡ください。"),
     ("ja", "返金の手続きが完了しました。"),
     ("ja", "商品の説明を変更しました。"),
     ("ja", "お届け予定日は5月3日です。"),
     ("ja", "ご意見ありがとうございます。改善いたします。"),
+    ("ja", "Amazonのストアページもご覧ください。"),
 ]
 # Evasions: (rule, language, text, the original words the finding must quote).
 EVASIONS = [
@@ -251,7 +273,7 @@ def test_every_shipped_rule_has_examples():
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_language_has_its_rules_with_examples_and_near_misses(lang):
     shipped = set(ComplianceRule.objects.filter(language=lang).values_list("name", flat=True))
-    assert {positive(lang), incentive(lang), happy(lang), payment(lang)} <= shipped
+    assert {positive(lang), incentive(lang), happy(lang), payment(lang), own_shop(lang)} <= shipped
     assert shipped <= {name for name, language, _ in POSITIVES if language == lang}
     assert sum(language == lang for language, _ in NEAR_MISSES) >= 4
 

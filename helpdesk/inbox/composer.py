@@ -84,7 +84,7 @@ def reply_check(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(_("The reply is too long to check."), status=413)
     subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
     facts = reply_facts(ticket=ticket, subject=subject, body=body,
-                        language=request.POST.get("language", ""))
+                        language=request.POST.get("language", "")[:10])
     findings = compliance_check(facts=facts, channel=ticket.channel) if body.strip() else []
     too_long = check_size_problem(subject=subject, body=body) is not None
     return render(request, "inbox/_preview.html", {

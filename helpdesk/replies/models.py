@@ -1,5 +1,7 @@
 """Reply templates, compliance rules and the outbox."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -95,6 +97,9 @@ class CheckKind(models.TextChoices):
     IMPORTANT_TAG = "important_tag", "[Important] in the subject without a critical reason"
 
 
+LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+
+
 class ComplianceRule(models.Model):
     """One thing a reply may not say or do, as data: a check kind with its parameters."""
 
@@ -131,8 +136,14 @@ class ComplianceRule(models.Model):
         from .compliance import params_problems
 
         self.language = self.language.strip().lower()
+        errors = {}
+        if self.language and not LANGUAGE_CODE.fullmatch(self.language):
+            errors["language"] = ("Give a two-letter language code such as de, or leave it "
+                                  "blank for a rule that checks every reply.")
         if problems := params_problems(self.kind, self.params):
-            raise ValidationError({"params": problems})
+            errors["params"] = problems
+        if errors:
+            raise ValidationError(errors)
 
 
 class OutboxState(models.TextChoices):

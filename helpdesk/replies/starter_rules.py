@@ -93,6 +93,9 @@ POSITIVE = "Positive review or feedback asked for, or a change to one ({})"
 INCENTIVE = "Review or feedback in exchange for something ({})"
 HAPPY = "Reviews asked of happy buyers only ({})"
 PAYMENT = "Payment outside the marketplace ({})"
+OWN_SHOP = "Buyer sent to the seller's own website or shop ({})"
+OWN_SHOP_MESSAGE = ("Sending the buyer to the seller's own website or shop takes the sale and "
+                    "the conversation off the marketplace.")
 
 # (name, kind, language, severity, message, params[, platform])
 RULES = [
@@ -120,6 +123,12 @@ RULES = [
     (PAYMENT.format("en"), "pattern", "en", "block", PAYMENT_MESSAGE, {"patterns": [
         r"\b(?:bank transfer|wire transfer|wire the|pay (?:us |me )?directly|direct payment|"
         r"pay (?:in )?cash|money order|bank details|sort code)\b",
+    ]}),
+    (OWN_SHOP.format("en"), "pattern", "en", "block", OWN_SHOP_MESSAGE, {"patterns": [
+        r"\b(?:visit|check out|browse|see|order (?:directly )?(?:from|on|via)|buy (?:directly )?"
+        r"(?:from|on|via)|find us on|shop (?:directly )?(?:on|at))\s+our\s+(?:own\s+)?"
+        r"(?:web\s?site|web\s?shop|online (?:shop|store)|homepage)\b",
+        r"\b(?:google us|search for us on google)\b",
     ]}),
     # German
     (POSITIVE.format("de"), "pattern", "de", "block",
@@ -155,6 +164,14 @@ RULES = [
      "nicht erlaubt.", {"patterns": [
          r"\b(?:uberweisung|uberweisen|banküberweisung|bankverbindung|kontonummer|vorkasse|"
          r"barzahlung|in bar|direkt an uns (?:zahlen|bezahlen|uberweisen))\b",
+     ]}),
+    (OWN_SHOP.format("de"), "pattern", "de", "block",
+     "Wer den Käufer auf die eigene Website oder den eigenen Shop schickt, holt Kauf und "
+     "Gespräch vom Marktplatz.", {"patterns": [
+         r"\b(?:besuchen sie|schauen sie (?:auf|in|bei)|bestellen sie (?:direkt )?"
+         r"(?:uber|in|auf|bei)|kaufen sie (?:direkt )?(?:uber|in|auf|bei)|finden sie (?:uns|alles) "
+         r"(?:auf|in))\s+unser\w*\s+(?:eigene\w*\s+)?(?:web-?seite|website|homepage|online-?shop|"
+         r"web-?shop|internetseite)\b",
      ]}),
     # French
     (POSITIVE.format("fr"), "pattern", "fr", "block",
@@ -192,6 +209,13 @@ RULES = [
          r"\b(?:virement\w*|payer directement|paiement direct|payez-nous directement|"
          r"en especes|mandat cash|coordonnees bancaires|rib)\b",
      ]}),
+    (OWN_SHOP.format("fr"), "pattern", "fr", "block",
+     "Envoyer l'acheteur vers le site ou la boutique du vendeur fait sortir la vente et "
+     "l'échange de la place de marché.", {"patterns": [
+         r"\b(?:visitez|consultez|rendez-vous sur|commandez (?:directement )?sur|achetez "
+         r"(?:directement )?sur)\s+notre\s+(?:propre\s+)?(?:site(?: web| internet)?|"
+         r"boutique en ligne|e-?shop)\b",
+     ]}),
     # Italian
     (POSITIVE.format("it"), "pattern", "it", "block",
      "Chiedere una recensione positiva, o di modificare o rimuovere una recensione, viola le "
@@ -226,6 +250,13 @@ RULES = [
          r"\b(?:bonifico|pagare direttamente|pagamento diretto|in contanti|postepay|"
          r"coordinate bancarie)\b",
      ]}),
+    (OWN_SHOP.format("it"), "pattern", "it", "block",
+     "Mandare l'acquirente sul sito o sul negozio del venditore porta la vendita e la "
+     "conversazione fuori dal marketplace.", {"patterns": [
+         r"\b(?:visit\w+|ordin\w+ (?:direttamente )?(?:sul|dal)|acquist\w+ (?:direttamente )?"
+         r"(?:sul|dal))\s+(?:il\s+)?nostro\s+(?:sito(?: web| internet)?|negozio online|e-?shop|"
+         r"shop online)\b",
+     ]}),
     # Spanish
     (POSITIVE.format("es"), "pattern", "es", "block",
      "Pedir una reseña positiva, o que se cambie o elimine una reseña, infringe las normas "
@@ -259,6 +290,13 @@ RULES = [
          r"\b(?:transferencia bancaria|por transferencia|pagar directamente|pago directo|"
          r"en efectivo|bizum|giro postal|datos bancarios)\b",
      ]}),
+    (OWN_SHOP.format("es"), "pattern", "es", "block",
+     "Enviar al comprador a la web o la tienda del vendedor saca la venta y la conversación "
+     "del marketplace.", {"patterns": [
+         r"\b(?:visit\w+|compr\w+ (?:directamente )?en|ped\w+ (?:directamente )?en)\s+"
+         r"nuestr[ao]\s+(?:propi[ao]\s+)?(?:pagina web|web|sitio web|tienda online|"
+         r"tienda en linea)\b",
+     ]}),
     # Japanese
     (POSITIVE.format("ja"), "pattern", "ja", "block",
      "高評価を依頼したり、評価の変更・削除を依頼したりすることはマーケットプレイスの規約違反です。",
@@ -290,6 +328,12 @@ RULES = [
      {"patterns": [
          r"(?:銀行振込|銀行振り込み|振込先|振り込み先|口座番号|直接\s*(?:お)?支払|現金書留|"
          r"paypay|ペイペイ)",
+     ]}),
+    (OWN_SHOP.format("ja"), "pattern", "ja", "block",
+     "自社サイトやショップへの誘導は、販売とやり取りをマーケットプレイスの外に移すことになります。",
+     {"patterns": [
+         r"(?:自社|当店|当社|弊社)(?:の)?\s*(?:サイト|ホームページ|ウェブサイト|オンラインショップ|"
+         r"ネットショップ|通販サイト)|公式(?:サイト|ホームページ|オンラインショップ|通販)",
      ]}),
     ("Contact through a messenger (ja)", "pattern", "ja", "block",
      "LINEなどのメッセンジャーでの連絡は、やり取りをマーケットプレイスの外に移すことになります。",
