@@ -245,6 +245,8 @@ EVASIONS = [
     (EMAIL_RULE, "de", "Schreiben Sie an name(at)mugshop.de.", "name(at)mugshop.de"),
     (EMAIL_RULE, "en", "Write to name at mugshop dot com.", "name at mugshop dot com"),
     (EMAIL_RULE, "ja", "info＠mugshop．jp へどうぞ。", "info＠mugshop．jp"),
+    (EMAIL_RULE, "ja", "メールはinfo@mugshop.jpまでお送りください。", "info@mugshop.jp"),
+    (LINK, "ja", "詳しくはhttps://mugshop.jp/lidsをご覧ください。", "https://mugshop.jp/lids"),
     (PHONE_RULE, "de", "Rufen Sie an: ０３０ １２３４ ５６７８.", "０３０ １２３４ ５６７８"),
     (MESSENGER, "en", "Write us on W h a t s A p p.", "W h a t s A p p"),
     (MESSENGER, "en", "Write us on Whats\u0410pp.", "Whats\u0410pp"),  # Cyrillic A

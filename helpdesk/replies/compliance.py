@@ -134,8 +134,10 @@ def _patterns(facts: ReplyFacts, params: dict) -> list[Evidence]:
 
 # Built-in finders, written so that every match is tried from few places and cannot backtrack
 # far (possessive runs, a lookbehind that admits one start per run): linear in the text.
-EMAIL = regex.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++")
-URL = regex.compile(r"(?:(?<!\w)https?://|(?<![\w.-])www\.)[^\s<>\"')\]]++", regex.IGNORECASE)
+# ASCII only (the folded text has no accents left): Japanese written straight after an
+# address or a link ("info@shop.jpまで") is not part of it.
+EMAIL = regex.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]++@[a-z0-9-]++(?:\.[a-z0-9-]++)++")
+URL = regex.compile(r"(?:(?<![a-z0-9])https?://|(?<![a-z0-9.-])www\.)[a-z0-9\-._~:/?#@!$&*+,;=%]++")
 TLDS = (r"com|net|org|info|shop|store|online|site|eu|io|biz|de|at|ch|co\.uk|uk|fr|it|es|nl|pl|"
         r"be|ca|jp|co\.jp|us")
 BARE_DOMAIN = regex.compile(
