@@ -255,7 +255,7 @@ EVASIONS = [
 ]
 
 
-def facts(body: str = "Thank you.", subject: str = f"Your order {ORDER}", **kw) -> ReplyFacts:
+def facts(body: str = "Thank you.", subject: str = ORDER, **kw) -> ReplyFacts:
     return ReplyFacts(subject=subject, body=body, now=NOW, **{"order_id": ORDER, **kw})
 
 
@@ -326,6 +326,12 @@ def test_rules_of_another_language_stay_out_of_a_reply():
 def test_an_english_sentence_on_a_german_ticket_is_read_by_the_english_rules():
     text = "Vielen Dank für Ihre Nachricht. Please leave us a positive review, thank you!"
     assert positive("en") in fired(facts(text, language="de"))
+
+
+def test_words_two_languages_find_are_named_by_the_replys_language():
+    text = "★★★★★をお願いします。Please leave us ★★★★★, thank you."
+    assert fired(facts(text, language="ja")) == [positive("ja")]
+    assert fired(facts(text, language="en")) == [positive("en")]
 
 
 def test_each_finding_appears_once():

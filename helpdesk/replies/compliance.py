@@ -440,8 +440,11 @@ def compliance_check(*, facts: ReplyFacts, channel: Channel) -> list[Finding]:
     text) is skipped with a warning finding that names it; it never stops the check."""
     if problem := check_size_problem(subject=facts.subject, body=facts.body):
         return [Finding("Reply too long to check", Severity.BLOCK, problem)]
+    # Words found by rules of two languages are reported by the reply's own language's rule.
+    declared = facts.language.lower().split("-")[0]
     rules = sorted(rules_for(channel, facts.languages),
-                   key=lambda r: (r.severity != Severity.BLOCK, r.name, r.pk))
+                   key=lambda r: (r.severity != Severity.BLOCK,
+                                  r.language not in ("", declared), r.name, r.pk))
     findings: list[Finding] = []
     claimed: list[tuple[int, int]] = []  # stretches of the original already reported
     for rule in rules:

@@ -221,18 +221,19 @@ def pattern_fold(source: str) -> str:
     return "".join(out)
 
 
-# Short words that only a text in that language is full of (folded: no accents).
+# Short words that only a text in that language is full of (folded: no accents). Words two
+# languages share ("la", "un", "con", "que", "il", "su", "se", "del", "una") are left out.
 _STOPWORDS = {
     "en": {"the", "and", "you", "your", "we", "our", "please", "thank", "thanks", "with", "for",
-           "this", "that", "have", "will", "would", "is", "are", "us", "leave", "if"},
+           "this", "that", "have", "will", "would", "is", "are", "us", "leave", "if", "order"},
     "de": {"und", "sie", "ihr", "ihre", "ihnen", "wir", "uns", "bitte", "danke", "mit", "fur",
-           "der", "die", "das", "ist", "nicht", "eine", "einen", "vielen", "wenn", "auf"},
-    "fr": {"vous", "votre", "nous", "notre", "merci", "avec", "pour", "les", "des", "une", "est",
-           "pas", "et", "le", "la", "sur", "si", "un", "avis"},
-    "it": {"grazie", "il", "della", "per", "con", "non", "una", "sono", "vostro", "vostra",
-           "suo", "sua", "noi", "ci", "che", "gli", "di", "la", "un", "se"},
-    "es": {"usted", "gracias", "por", "para", "con", "una", "los", "las", "del", "que", "su",
-           "nosotros", "es", "el", "y", "un", "nos", "si", "de", "la"},
+           "der", "die", "das", "ist", "nicht", "eine", "einen", "vielen", "wenn", "auf", "dank"},
+    "fr": {"vous", "votre", "nous", "notre", "merci", "avec", "pour", "les", "des", "est", "pas",
+           "et", "sur", "avis", "au", "aux", "du", "commande", "cordialement"},
+    "it": {"grazie", "della", "per", "sono", "vostro", "vostra", "suo", "sua", "noi", "ci", "che",
+           "gli", "di", "lei", "ordine", "saluti", "abbiamo", "nel"},
+    "es": {"usted", "gracias", "por", "para", "los", "las", "nosotros", "el", "y", "nos", "sus",
+           "pedido", "muy", "puede", "hemos", "saludos"},
 }
 _WORD = regex.compile(r"[a-z]++")
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
