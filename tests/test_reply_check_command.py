@@ -112,3 +112,12 @@ def test_bad_arguments_exit_non_zero_from_the_shell():
     )
     assert done.returncode != 0
     assert "--channel" in done.stderr
+
+
+def test_a_file_saved_on_windows_keeps_its_subject(tmp_path):
+    path = tmp_path / "windows.txt"
+    path.write_bytes("Subject: [Wichtig] Neuigkeiten\r\n\r\nUnsere neuen Becher sind da.".encode(
+        "utf-8-sig"))
+    report = run("--channel", "amazon-de", str(path))
+    assert [(f["rule"], f["quote"]) for f in report["findings"]] == [
+        ("[Important] in the subject without a critical reason", "[Wichtig]")]

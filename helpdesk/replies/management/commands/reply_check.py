@@ -75,7 +75,7 @@ class Command(BaseCommand):
         try:
             if name == "-":
                 return sys.stdin.read(limit)
-            with Path(name).open(encoding="utf-8") as file:
+            with Path(name).open(encoding="utf-8-sig") as file:  # a BOM is not text
                 return file.read(limit)
         except OSError as exc:
             raise CommandError(f"Cannot read {name}: {exc.strerror or exc}.") from exc
