@@ -121,3 +121,14 @@ def test_a_file_saved_on_windows_keeps_its_subject(tmp_path):
     report = run("--channel", "amazon-de", str(path))
     assert [(f["rule"], f["quote"]) for f in report["findings"]] == [
         ("[Important] in the subject without a critical reason", "[Wichtig]")]
+
+
+def test_without_json_the_findings_are_listed_one_a_line(tmp_path):
+    name = text_file(tmp_path, "Recensione a 5 stelle, grazie!")
+    out = io.StringIO()
+    call_command("reply_check", "--channel", "amazon-it", name, stdout=out)
+    assert out.getvalue().splitlines() == [
+        "BLOCK  Positive review or feedback asked for, or a change to one (it): "
+        "Recensione a 5 stelle",
+        "Blocked.",
+    ]
