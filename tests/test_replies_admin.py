@@ -43,3 +43,10 @@ def test_a_language_that_is_not_a_code_is_refused(admin_client):
     page = admin_client.post(ADD, rule_post("Deutsch", [r"\bbewert\w*"], language="Deutsch"))
     assert page.status_code == 200 and "two-letter language code" in page.content.decode()
     assert not ComplianceRule.objects.filter(name="Deutsch").exists()
+
+
+def test_a_row_saved_around_the_form_shows_why_it_is_skipped(admin_client):
+    ComplianceRule.objects.bulk_create([ComplianceRule(
+        name="Imported", kind="pattern", message="x", params={"patterns": ["(unclosed"]})])
+    html = admin_client.get("/admin/replies/compliancerule/", {"q": "Imported"}).content.decode()
+    assert "Imported" in html and "Not a valid regular expression" in html
