@@ -80,7 +80,8 @@ def reply_check(request: HttpRequest, pk: int) -> HttpResponse:
     """Live preview: the compliance findings for the text as it stands. A text longer than the
     check reads is answered 413 with the reason, before any of it is parsed if it says so."""
     ticket = ticket_get(request, pk)
-    if int(request.META.get("CONTENT_LENGTH") or 0) > CHECK_MAX_BYTES:
+    length = request.META.get("CONTENT_LENGTH", "")
+    if length.isdigit() and int(length) > CHECK_MAX_BYTES:
         return HttpResponse(_("The reply is too long to check."), status=413)
     subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
     facts = reply_facts(ticket=ticket, subject=subject, body=body,
