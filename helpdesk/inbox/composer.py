@@ -86,8 +86,9 @@ def reply_check(request: HttpRequest, pk: int) -> HttpResponse:
     subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
     facts = reply_facts(ticket=ticket, subject=subject, body=body,
                         language=request.POST.get("language", "")[:10])
-    findings = compliance_check(facts=facts, channel=ticket.channel) if body.strip() else []
     too_long = check_size_problem(subject=subject, body=body) is not None
+    findings = compliance_check(facts=facts, channel=ticket.channel) \
+        if body.strip() or too_long else []
     return render(request, "inbox/_preview.html", {
         "findings": findings, "preview": "" if too_long else preview_html(body, findings),
         "subject": subject, "blocked": any(f.severity == Severity.BLOCK for f in findings),
