@@ -122,7 +122,9 @@ class ComplianceRule(models.Model):
     message = models.CharField(max_length=500, help_text="What the agent is told, and why.")
     params = models.JSONField(
         default=dict, blank=True,
-        help_text='Settings of the check, e.g. {"patterns": ["…"]} or {"max_seller_messages": 5}.',
+        help_text='Settings of the check, e.g. {"patterns": ["…"]} or {"max_seller_messages": 5}. '
+        "Patterns read the reply folded: lower case, no accents (ß as ss), look-alike letters, "
+        "spaced letters and spelled-out links undone; write stems (bewert\\w*).",
     )
     active = models.BooleanField(default=True)
 

@@ -74,5 +74,10 @@ class Migration(migrations.Migration):
             name='language',
             field=models.CharField(blank=True, help_text="ISO 639-1 code of the language the patterns are written in; the rule checks replies in that language (the reply's own, or one its text is written in). Blank: every reply.", max_length=10),
         ),
+        migrations.AlterField(
+            model_name='compliancerule',
+            name='params',
+            field=models.JSONField(blank=True, default=dict, help_text='Settings of the check, e.g. {"patterns": ["…"]} or {"max_seller_messages": 5}. Patterns read the reply folded: lower case, no accents (ß as ss), look-alike letters, spaced letters and spelled-out links undone; write stems (bewert\\w*).'),
+        ),
         migrations.RunPython(install, migrations.RunPython.noop),
     ]
