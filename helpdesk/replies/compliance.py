@@ -2,7 +2,10 @@
 
 Rules are rows (``ComplianceRule``): a check kind, its parameters, a severity and a message.
 The kinds are the small registry of functions below; each gets the reply's facts and the
-row's parameters and returns the evidence it found (empty: the rule is quiet).
+row's parameters and returns the evidence it found (empty: the rule is quiet): stretches of
+the folded text (``normalise.py``), quoted from the agent's own words, or sentences about the
+thread. A rule reads the replies of its language (or every reply, without one); every match
+runs under the time budget of ``helpdesk/patterns.py``.
 """
 
 import logging
