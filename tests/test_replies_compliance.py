@@ -366,6 +366,7 @@ HOSTILE = {
     "at signs": "a@a." * 4000,
     "digits": "1 " * 8000,
     "web": "www." * 4000,
+    "links": "https://" * 2000,
     "spaced": "a " * 8000,
     # for the folding's own rewrites: long blanks, spelled-out "at" and brackets
     "blanks": "a" + " " * 16000 + "b",
@@ -397,9 +398,10 @@ def test_a_hostile_body_is_checked_in_full(name):
     # quadratic one would surface here as a rule that "could not be applied".
     body = HOSTILE[name] + " Write to info@mugshop.example"
     assert len(body) < CHECK_MAX_CHARS
-    found = findings(facts(body, language="en"))
-    assert not [f for f in found if "could not be applied" in f.message]
-    assert EMAIL_RULE in [f.rule for f in found]
+    for proactive in (False, True):  # the seller-initiated rules read it too
+        found = findings(facts(body, language="en", proactive=proactive))
+        assert not [f for f in found if "could not be applied" in f.message]
+        assert EMAIL_RULE in [f.rule for f in found]
 
 
 def test_a_reply_too_long_to_check_is_blocked_with_the_reason():

@@ -256,8 +256,9 @@ def _window(facts: ReplyFacts, params: dict) -> list[Evidence]:
 # Pictographs, flags and keycaps; not ©, ® and ™, which Unicode counts among them.
 EMOJI = regex.compile(r"(?:[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]"
                       r"(?<![©®™]))++")
-GIF_LINK = regex.compile(r"(?:https?://|www\.)\S*?(?:\.gif\b|giphy\.com|tenor\.com)"
-                         r"|\b[\w-]++\.gif\b")
+# A link is looked at up to 300 characters from its start: linear on "www.www.www…".
+GIF_LINK = regex.compile(r"(?:(?<![a-z0-9])https?://|(?<![a-z0-9.-])www\.)\S{0,300}?"
+                         r"(?:\.gif\b|giphy\.com|tenor\.com)|(?<![\w-])[\w-]++\.gif\b")
 
 
 @check(CheckKind.EMOJI_OR_GIF)
