@@ -12,7 +12,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from helpdesk.replies.compliance import compliance_check, reply_facts
+from helpdesk.replies.compliance import (
+    CHECK_MAX_CHARS,
+    check_size_problem,
+    compliance_check,
+    reply_facts,
+)
 from helpdesk.replies.errors import ComplianceBlocked, ReplyError
 from helpdesk.replies.models import Outbox, OutboxState, ReplyTemplate, Severity
 from helpdesk.replies.outbox import (
@@ -30,6 +35,9 @@ from helpdesk.tickets.selectors import agent_zone
 from .page import Composer, templates_fitting, ticket_page_context
 from .security import inbox_csp
 from .ticket_views import ticket_get
+
+# The live check's request: subject and body percent-encoded (up to 12 bytes a character).
+CHECK_MAX_BYTES = CHECK_MAX_CHARS * 12 + 4096
 
 
 def preview_html(body: str, findings: list) -> SafeString:
@@ -77,15 +85,22 @@ def reply_template(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @inbox_csp
 def reply_check(request: HttpRequest, pk: int) -> HttpResponse:
-    """Live preview: the compliance findings for the text as it stands."""
+    """Live preview: the compliance findings for the text as it stands. A text longer than the
+    check reads is answered 413 with the reason, before any of it is parsed if it says so."""
     ticket = ticket_get(request, pk)
+    length = request.META.get("CONTENT_LENGTH", "")
+    if length.isdigit() and int(length) > CHECK_MAX_BYTES:
+        return HttpResponse(_("The reply is too long to check."), status=413)
     subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
-    facts = reply_facts(ticket=ticket, subject=subject, body=body)
-    findings = compliance_check(facts=facts, channel=ticket.channel) if body.strip() else []
+    facts = reply_facts(ticket=ticket, subject=subject, body=body,
+                        language=request.POST.get("language", "")[:10])
+    too_long = check_size_problem(subject=subject, body=body) is not None
+    findings = compliance_check(facts=facts, channel=ticket.channel) \
+        if body.strip() or too_long else []
     return render(request, "inbox/_preview.html", {
-        "findings": findings, "preview": preview_html(body, findings), "subject": subject,
-        "blocked": any(f.severity == Severity.BLOCK for f in findings),
-    })
+        "findings": findings, "preview": "" if too_long else preview_html(body, findings),
+        "subject": subject, "blocked": any(f.severity == Severity.BLOCK for f in findings),
+    }, status=413 if too_long else 200)
 
 
 def _newer(ticket: Ticket, seen: str) -> tuple[list, list]:

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from helpdesk.tickets.models import Ticket, TicketKind
 
+from .compliance import params_problems
 from .errors import ReplyError
 from .models import (
     AgentSignature,
@@ -100,10 +101,19 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
 @admin.register(ComplianceRule)
 class ComplianceRuleAdmin(admin.ModelAdmin):
     # clean() checks the parameters against the kind's needs and compiles the patterns.
-    list_display = ["name", "kind", "platform", "channel", "language", "severity", "active"]
+    list_display = ["name", "kind", "platform", "channel", "language", "severity", "active",
+                    "problem"]
     list_filter = ["kind", "platform", "channel", "language", "severity", "active"]
     list_editable = ["severity", "active"]
     search_fields = ["name", "message"]
+    readonly_fields = ["problem"]
+
+    @admin.display(description="Cannot be applied")
+    def problem(self, obj: ComplianceRule) -> str:
+        # A row saved around this form (a script, a database restore) is skipped by the check;
+        # the admin sees why here.
+        problems = params_problems(obj.kind, obj.params)
+        return problems[0] if problems else ""
 
 
 @admin.register(AgentSignature)

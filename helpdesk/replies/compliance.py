@@ -2,25 +2,48 @@
 
 Rules are rows (``ComplianceRule``): a check kind, its parameters, a severity and a message.
 The kinds are the small registry of functions below; each gets the reply's facts and the
-row's parameters and returns the evidence it found (empty: the rule is quiet).
+row's parameters and returns the evidence it found (empty: the rule is quiet): stretches of
+the folded text (``normalise.py``), quoted from the agent's own words, or sentences about the
+thread. A rule reads the replies of its language (or every reply, without one); every match
+runs under the time budget of ``helpdesk/patterns.py``.
 """
 
-import re
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
+import regex
 from django.db.models import Q
 from django.utils import timezone
 
-from helpdesk.marketplaces.models import Channel
+from helpdesk.marketplaces.models import Channel, Order
+from helpdesk.patterns import (
+    IGNORECASE,
+    PatternError,
+    pattern_compile,
+    pattern_finditer,
+    pattern_problem,
+    pattern_search,
+)
 from helpdesk.tickets.models import Direction, MessageKind, Ticket
 
 from .models import CheckKind, ComplianceRule, Outbox, OutboxState, Severity
+from .normalise import Traced, languages_in, normalised, pattern_fold
+
+log = logging.getLogger(__name__)
 
 # Kinds of inbound mail a buyer starts; a reply on a ticket without one is seller-initiated.
 BUYER_STARTED = [MessageKind.BUYER_MESSAGE, MessageKind.RETURN_REQUEST, MessageKind.CANCELLATION]
+# Longer than any reply a template makes (20,000 characters) with room for the agent's edits;
+# a longer text is not checked at all (every face of the check refuses it the same way).
+CHECK_MAX_CHARS = 32_000
+TOO_LONG = ("The reply is too long to check: {length:,} characters, at most {limit:,}. "
+            "Shorten it.")
+NOT_APPLIED = ("The rule “{rule}” could not be applied to this reply ({reason}), so the reply "
+               "was not checked against it; an admin should correct the rule.")
 
 
 @dataclass(frozen=True)
@@ -42,10 +65,27 @@ class ReplyFacts:
     completed_at: datetime | None = None
     seller_messages: int = 0  # in the thread already, sent or on their way
     attachments: tuple[AttachmentFacts, ...] = ()
+    language: str = ""  # the language the reply is meant to be in (its variant, the ticket's)
 
     @property
     def text(self) -> str:
         return f"{self.subject}\n{self.body}"
+
+    @cached_property
+    def folded(self) -> Traced:
+        """The text as the rules read it (normalise.py), traced back to the original."""
+        return normalised(self.text)
+
+    @cached_property
+    def languages(self) -> frozenset[str]:
+        """The reply's language and any other the text is written in: an English sentence
+        in a reply on a German ticket is read by the English rules too."""
+        declared = {self.language.lower().split("-")[0]} if self.language else set()
+        return frozenset(declared | languages_in(self.folded.text))
+
+
+# A span of the folded text (quoted from the original), or a sentence about the thread.
+Evidence = tuple[int, int] | str
 
 
 @dataclass(frozen=True)
@@ -55,15 +95,19 @@ class Finding:
     message: str
     evidence: str = ""
     rule_id: int | None = field(default=None, compare=False)
+    language: str = ""
+    quotes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "quotes": list(self.quotes)}
 
 
-Check = Callable[[ReplyFacts, dict], list[str]]
+Check = Callable[[ReplyFacts, dict], list[Evidence]]
 CHECKS: dict[str, Check] = {}
 # Parameters each kind needs, with their type, for the admin's validation.
 PARAMS: dict[str, dict[str, type]] = {}
+# Parameters that hold patterns (validated and folded like the text).
+PATTERN_PARAMS = {CheckKind.PATTERN: "patterns", CheckKind.IMPORTANT_TAG: "reasons"}
 
 
 def check(kind: str, **params: type) -> Callable[[Check], Check]:
@@ -75,17 +119,32 @@ def check(kind: str, **params: type) -> Callable[[Check], Check]:
     return register
 
 
+def _compiled(source: str) -> regex.Pattern:
+    return pattern_compile(pattern_fold(source), IGNORECASE)
+
+
+def _spans(pattern: regex.Pattern, text: str) -> list[Evidence]:
+    return [m.span() for m in pattern_finditer(pattern, text) if m.end() > m.start()]
+
+
 @check(CheckKind.PATTERN, patterns=list)
-def _patterns(facts: ReplyFacts, params: dict) -> list[str]:
-    found = (re.search(p, facts.text, re.IGNORECASE) for p in params["patterns"])
-    return [m.group(0) for m in found if m]
+def _patterns(facts: ReplyFacts, params: dict) -> list[Evidence]:
+    found: list[Evidence] = []
+    for source in params["patterns"]:
+        found += _spans(_compiled(source), facts.folded.text)
+    return found
 
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-URL = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>\"')\]]+", re.IGNORECASE)
-BARE_DOMAIN = re.compile(
-    r"(?<![\w@./-])((?:[a-z0-9-]+\.)+(?:com|net|org|info|shop|store|eu|io|biz|de|at|ch|"
-    r"co\.uk|uk|fr|it|es|nl|pl|be|ca|jp))(?![\w@-])", re.IGNORECASE,
+# Built-in finders, written so that every match is tried from few places and cannot backtrack
+# far (possessive runs, a lookbehind that admits one start per run): linear in the text.
+# ASCII only (the folded text has no accents left): Japanese written straight after an
+# address or a link ("info@shop.jpまで") is not part of it.
+EMAIL = regex.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]++@[a-z0-9-]++(?:\.[a-z0-9-]++)++")
+URL = regex.compile(r"(?:(?<![a-z0-9])https?://|(?<![a-z0-9.-])www\.)[a-z0-9\-._~:/?#@!$&*+,;=%]++")
+TLDS = (r"com|net|org|info|shop|store|online|site|eu|io|biz|de|at|ch|co\.uk|uk|fr|it|es|nl|pl|"
+        r"be|ca|jp|co\.jp|us")
+BARE_DOMAIN = regex.compile(
+    rf"(?<![\w@./-])(?:[a-z0-9-]++\.)+(?:{TLDS})(?![\w@-])", regex.IGNORECASE,
 )
 
 
@@ -94,71 +153,98 @@ def _domain_allowed(host: str, allowed: list[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in allowed)
 
 
+def _overlaps(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in others)
+
+
 @check(CheckKind.EXTERNAL_LINK, allowed_domains=list)
-def _links(facts: ReplyFacts, params: dict) -> list[str]:
-    text = EMAIL.sub(" ", facts.text)  # addresses are the e-mail rule's business
-    found = []
-    for m in URL.finditer(text):
+def _links(facts: ReplyFacts, params: dict) -> list[Evidence]:
+    text = facts.folded.text
+    addresses = [m.span() for m in pattern_finditer(EMAIL, text)]  # the e-mail rule's business
+    found: list[Evidence] = []
+    urls = []
+    for m in pattern_finditer(URL, text):
         url = m.group(0).rstrip(".,;:!?")
+        span = (m.start(), m.start() + len(url))
+        urls.append(span)
         host = urlsplit(url if "://" in url else f"http://{url}").hostname or ""
-        if not _domain_allowed(host, params["allowed_domains"]):
-            found.append(url)
-    text = URL.sub(" ", text)
-    found += [m.group(1) for m in BARE_DOMAIN.finditer(text)
-              if not _domain_allowed(m.group(1), params["allowed_domains"])]
+        if not _overlaps(span, addresses) and not _domain_allowed(
+                host, params["allowed_domains"]):
+            found.append(span)
+    for m in pattern_finditer(BARE_DOMAIN, text):
+        if _overlaps(m.span(), urls + addresses):
+            continue
+        if not _domain_allowed(m.group(0), params["allowed_domains"]):
+            found.append(m.span())
     return found
 
 
 @check(CheckKind.EMAIL_ADDRESS, allowed_domains=list)
-def _emails(facts: ReplyFacts, params: dict) -> list[str]:
-    return [a for a in EMAIL.findall(facts.text)
-            if not _domain_allowed(a.rpartition("@")[2], params["allowed_domains"])]
+def _emails(facts: ReplyFacts, params: dict) -> list[Evidence]:
+    return [m.span() for m in pattern_finditer(EMAIL, facts.folded.text)
+            if not _domain_allowed(m.group(0).rpartition("@")[2], params["allowed_domains"])]
 
 
-PHONE = re.compile(r"(?<![\w+-])(?:\+|\(\+?)?\d[\d ()/.\-]{5,}\d(?![\w-])")
-ORDER_ID_SHAPE = re.compile(r"^\d{3}-\d{7}-\d{7}$")
-DATE_SHAPE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
-US_PHONE = re.compile(r"^\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}$")
-PHONE_WORDS = re.compile(
-    r"\b(?:phone|call|tel|telephone|mobile|cell|hotline|telefon\w*|anruf\w*|rufen|handy|"
-    r"mobil\w*|whatsapp)\b", re.IGNORECASE,
+# At most 15 digits with their separators: each start is tried over a bounded stretch.
+# ASCII neighbours only: Japanese writes a number straight after a word (お電話は03-…).
+PHONE = regex.compile(r"(?<![a-z0-9_+-])(?:\+|\(\+?)?\d[\d ()/.\-]{5,30}\d(?![a-z0-9_-])")
+ORDER_ID_SHAPE = regex.compile(r"^\d{3}-\d{7}-\d{7}$")
+ORDER_ID_ANYWHERE = regex.compile(r"(?<!\d)\d{3}-\d{7}-\d{7}(?!\d)")
+DATE_SHAPE = regex.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+US_PHONE = regex.compile(r"^\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}$")
+# In the folded text (no accents): the words that make a number a phone number, every language.
+PHONE_WORDS = regex.compile(
+    r"\b(?:phone|call|tel|telephone|mobile|cell|hotline|whatsapp|sms|text us|"
+    r"telefon\w*|anruf\w*|rufen|handy|mobil\w*|"
+    r"appel\w*|appelez|portable|joindre|"
+    r"telefono|chiam\w*|cellulare|"
+    r"llam\w*|movil|celular)\b|電話|携帯|ダイヤル"
 )
-TRACKING_WORDS = re.compile(
-    r"\b(?:tracking|parcel|shipment|sendung\w*|paket\w*|tracking-?nummer)\b", re.IGNORECASE
+TRACKING_WORDS = regex.compile(
+    r"\b(?:tracking|parcel|shipment|sendung\w*|paket\w*|tracking-?nummer|colis|suivi|"
+    r"spedizione|pacco|tracciamento|envio|seguimiento|paquete)\b|追跡|伝票|お問い合わせ番号"
 )
+SEPARATOR = regex.compile(r"[ ()/.-]")
 
 
 @check(CheckKind.PHONE_NUMBER, min_digits=int, max_digits=int)
-def _phones(facts: ReplyFacts, params: dict) -> list[str]:
-    found = []
-    for m in PHONE.finditer(facts.text):
+def _phones(facts: ReplyFacts, params: dict) -> list[Evidence]:
+    text = facts.folded.text
+    found: list[Evidence] = []
+    for m in pattern_finditer(PHONE, text):
         candidate = m.group(0).strip()
-        digits = re.sub(r"\D", "", candidate)
-        if not params["min_digits"] <= len(digits) <= params["max_digits"]:
+        digits = sum(c.isdigit() for c in candidate)
+        if not params["min_digits"] <= digits <= params["max_digits"]:
             continue  # postcodes, quantities; tracking numbers are longer
         if ORDER_ID_SHAPE.match(candidate) or DATE_SHAPE.match(candidate):
             continue
-        before = facts.text[max(0, m.start() - 40):m.start()]
+        before = text[max(0, m.start() - 40):m.start()]
         if TRACKING_WORDS.search(before) and not PHONE_WORDS.search(before):
             continue
         shaped = candidate.startswith("+") or bool(US_PHONE.match(candidate)) or (
-            candidate.startswith(("0", "(")) and re.search(r"[ ()/.-]", candidate)
+            candidate.startswith(("0", "(")) and bool(SEPARATOR.search(candidate))
         )
         if shaped or PHONE_WORDS.search(before):
-            found.append(candidate)
+            found.append(m.span())
     return found
 
 
 @check(CheckKind.ORDER_ID_MISSING)
-def _order_id(facts: ReplyFacts, params: dict) -> list[str]:
-    if not facts.proactive or (facts.order_id and facts.order_id in facts.text):
+def _order_id(facts: ReplyFacts, params: dict) -> list[Evidence]:
+    if not facts.proactive:
         return []
-    return [f"order ID {facts.order_id} not in the message" if facts.order_id
-            else "the ticket has no order"]
+    text = facts.folded.text
+    if facts.order_id:
+        if facts.order_id.lower() in text:
+            return []
+        return [f"order ID {facts.order_id} not in the message"]
+    if pattern_search(ORDER_ID_ANYWHERE, text):
+        return []  # the order is not known here (a file checked alone): any full order ID
+    return ["no order ID in the message"]
 
 
 @check(CheckKind.PROACTIVE_WINDOW, days=int)
-def _window(facts: ReplyFacts, params: dict) -> list[str]:
+def _window(facts: ReplyFacts, params: dict) -> list[Evidence]:
     if not facts.proactive or facts.completed_at is None:
         return []
     age = facts.now - facts.completed_at
@@ -167,14 +253,49 @@ def _window(facts: ReplyFacts, params: dict) -> list[str]:
     return [f"the order was completed {age.days} days ago"]
 
 
+# Pictographs, flags and keycaps; not ©, ® and ™, which Unicode counts among them.
+EMOJI = regex.compile(r"(?:[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]"
+                      r"(?<![©®™]))++")
+# A link is looked at up to 300 characters from its start: linear on "www.www.www…".
+GIF_LINK = regex.compile(r"(?:(?<![a-z0-9])https?://|(?<![a-z0-9.-])www\.)\S{0,300}?"
+                         r"(?:\.gif\b|giphy\.com|tenor\.com)|(?<![\w-])[\w-]++\.gif\b")
+
+
+@check(CheckKind.EMOJI_OR_GIF)
+def _emoji_or_gif(facts: ReplyFacts, params: dict) -> list[Evidence]:
+    if not facts.proactive:
+        return []
+    found: list[Evidence] = [m.group(0) for m in pattern_finditer(EMOJI, facts.text)]
+    found += _spans(GIF_LINK, facts.folded.text)
+    found += [a.filename for a in facts.attachments
+              if a.content_type.lower().startswith("image/gif")
+              or a.filename.lower().endswith(".gif")]
+    return found
+
+
+IMPORTANT = regex.compile(r"\[\s*(?:important|wichtig|importante|重要)\s*\]")
+
+
+@check(CheckKind.IMPORTANT_TAG, reasons=list)
+def _important(facts: ReplyFacts, params: dict) -> list[Evidence]:
+    subject = normalised(facts.subject)
+    tag = pattern_search(IMPORTANT, subject.text)
+    if tag is None:
+        return []
+    body = facts.folded.text
+    if any(pattern_search(_compiled(source), body) for source in params["reasons"]):
+        return []
+    return [subject.quote(*tag.span())]
+
+
 @check(CheckKind.ATTACHMENT_SIZE, max_bytes=int)
-def _attachment_size(facts: ReplyFacts, params: dict) -> list[str]:
+def _attachment_size(facts: ReplyFacts, params: dict) -> list[Evidence]:
     return [f"{a.filename} ({a.size / 1024 / 1024:.1f} MB)"
             for a in facts.attachments if a.size > params["max_bytes"]]
 
 
 @check(CheckKind.ATTACHMENT_TYPE, allowed_types=list, allowed_extensions=list)
-def _attachment_type(facts: ReplyFacts, params: dict) -> list[str]:
+def _attachment_type(facts: ReplyFacts, params: dict) -> list[Evidence]:
     # Both the declared type and the file name's ending must be allowed ("x.pdf.exe").
     return [
         f"{a.filename} ({a.content_type})" for a in facts.attachments
@@ -184,12 +305,86 @@ def _attachment_type(facts: ReplyFacts, params: dict) -> list[str]:
 
 
 @check(CheckKind.THREAD_LIMIT, max_seller_messages=int)
-def _thread_limit(facts: ReplyFacts, params: dict) -> list[str]:
+def _thread_limit(facts: ReplyFacts, params: dict) -> list[Evidence]:
     total = facts.seller_messages + 1
     if total <= params["max_seller_messages"]:
         return []
     return [f"this would be seller message {total} in the thread "
             f"(limit {params['max_seller_messages']})"]
+
+
+# A repeat bound above this counts as unbounded when it holds a repeat itself.
+_MAX_OUTER_REPEAT = 10
+_QUANTIFIER = regex.compile(r"[*+]|\{(\d*),(\d*)\}|\{(\d+)\}|\?")
+NESTED_REPEAT = ("The pattern {pattern} repeats a group that itself repeats (such as "
+                 "(\\w+\\s?)+): on some replies that takes exponential time. Repeat only the "
+                 "inner part, or bound the outer repeat (at most {{0,10}}).")
+
+
+def nested_repeat(source: str) -> bool:
+    """Whether a group that repeats (unbounded, or more than 10 times) holds a repeat itself:
+    ``(\\w+\\s?)+``. The regex module happens to match some of these fast, but a compliance
+    rule runs on every reply as it is typed, so the shape is refused outright."""
+    stack = [False]  # per open group: does it hold an unbounded repeat?
+    closed: bool | None = None  # the group just closed, if the last atom was one
+    i, n = 0, len(source)
+    while i < n:
+        char = source[i]
+        if char == "\\":
+            i, closed = i + 2, None
+            continue
+        if char == "[":
+            j = i + 1 + (source[i + 1:i + 2] == "^")
+            j += source[j:j + 1] == "]"
+            while j < n and source[j] != "]":
+                j += 2 if source[j] == "\\" else 1
+            i, closed = j + 1, None
+            continue
+        if char == "(":
+            stack.append(False)
+            i, closed = i + 1 + (source[i + 1:i + 2] == "?"), None
+            continue
+        if char == ")":
+            inner = stack.pop() if len(stack) > 1 else False
+            stack[-1] = stack[-1] or inner
+            i, closed = i + 1, inner
+            continue
+        quantifier = _QUANTIFIER.match(source, i)
+        if quantifier and quantifier.group(0) != "?":
+            low, high, exact = quantifier.groups()
+            unbounded = quantifier.group(0) in "*+" or (low is not None and not high)
+            big = unbounded or int(high or exact or 0) > _MAX_OUTER_REPEAT
+            if closed and big:
+                return True
+            stack[-1] = stack[-1] or unbounded
+            i, closed = quantifier.end(), None
+            continue
+        i, closed = i + 1, None
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _pattern_problem(source: str) -> str | None:
+    # Cached: the check asks again for every rule on every reply (a row may have been saved
+    # around the admin's validation), and a pattern's problems do not change.
+    if problem := pattern_problem(pattern_fold(source), IGNORECASE):
+        return f"Pattern {source}: {problem}"
+    if nested_repeat(source):
+        return NESTED_REPEAT.format(pattern=source)
+    return None
+
+
+def pattern_problems(sources: object) -> list[str]:
+    """Why these patterns cannot be a compliance rule's: each compiled as it will run."""
+    if not isinstance(sources, list):
+        return []
+    problems = []
+    for source in sources:
+        if not isinstance(source, str) or not source:
+            problems.append("Every pattern must be a non-empty text.")
+        elif problem := _pattern_problem(source):
+            problems.append(problem)
+    return problems
 
 
 def params_problems(kind: str, params: object) -> list[str]:
@@ -202,38 +397,94 @@ def params_problems(kind: str, params: object) -> list[str]:
     for name, kind_type in PARAMS[kind].items():
         if not isinstance(params.get(name), kind_type):
             problems.append(f"'{name}' must be given as a {kind_type.__name__}.")
-    for pattern in params.get("patterns", []) if kind == CheckKind.PATTERN else []:
-        try:
-            re.compile(pattern)
-        except (re.error, TypeError) as exc:
-            problems.append(f"Pattern {pattern!r} is not a valid regular expression: {exc}.")
+    if kind in PATTERN_PARAMS:
+        problems += pattern_problems(params.get(PATTERN_PARAMS[kind]))
     return problems
 
 
-def rules_for(channel: Channel) -> list[ComplianceRule]:
-    return list(
-        ComplianceRule.objects.filter(active=True)
-        .filter(Q(platform="") | Q(platform=channel.platform))
-        .filter(Q(channel=None) | Q(channel=channel))
-    )
+def rules_for(channel: Channel, languages: frozenset[str] = frozenset()) -> list[ComplianceRule]:
+    """The active rules for this marketplace: the language-neutral ones and those written in
+    one of ``languages`` (every language's when none is known)."""
+    rules = (ComplianceRule.objects.filter(active=True)
+             .filter(Q(platform="") | Q(platform=channel.platform))
+             .filter(Q(channel=None) | Q(channel=channel)))
+    if languages:
+        rules = rules.filter(Q(language="") | Q(language__in=sorted(languages)))
+    return list(rules)
+
+
+def check_size_problem(*, subject: str, body: str) -> str | None:
+    """Why a text is not checked at all (too long), or None."""
+    length = len(subject) + len(body)
+    return TOO_LONG.format(length=length, limit=CHECK_MAX_CHARS) if length > CHECK_MAX_CHARS \
+        else None
+
+
+def _not_applied(rule: ComplianceRule, reason: str) -> Finding:
+    log.error("Compliance rule %s (%r) skipped: %s", rule.pk, rule.name, reason)
+    return Finding(rule.name, Severity.WARN, NOT_APPLIED.format(rule=rule.name, reason=reason),
+                   "", rule.pk, rule.language)
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping stretches of the original as one: a rule's two patterns on the same words
+    are quoted once."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if merged and first < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
 
 
 def compliance_check(*, facts: ReplyFacts, channel: Channel) -> list[Finding]:
-    """The rules a reply breaks, blocking ones first."""
-    findings = []
-    for rule in rules_for(channel):
-        if params_problems(rule.kind, rule.params):
-            continue  # a rule saved around the admin's validation cannot be applied
-        evidence = CHECKS[rule.kind](facts, rule.params)
-        if evidence:
-            findings.append(Finding(rule.name, rule.severity, rule.message,
-                                    "; ".join(dict.fromkeys(evidence)), rule.pk))
+    """The rules a reply breaks, blocking ones first, each piece of text reported once.
+    A rule that cannot be applied (saved around the admin's validation, or too slow on this
+    text) is skipped with a warning finding that names it; it never stops the check."""
+    if problem := check_size_problem(subject=facts.subject, body=facts.body):
+        return [Finding("Reply too long to check", Severity.BLOCK, problem)]
+    # Words found by rules of two languages are reported by the reply's own language's rule.
+    declared = facts.language.lower().split("-")[0]
+    rules = sorted(rules_for(channel, facts.languages),
+                   key=lambda r: (r.severity != Severity.BLOCK,
+                                  r.language not in ("", declared), r.name, r.pk))
+    findings: list[Finding] = []
+    claimed: list[tuple[int, int]] = []  # stretches of the original already reported
+    for rule in rules:
+        if problems := params_problems(rule.kind, rule.params):
+            findings.append(_not_applied(rule, problems[0]))
+            continue
+        try:
+            evidence = CHECKS[rule.kind](facts, rule.params)
+        except PatternError as exc:
+            findings.append(_not_applied(rule, str(exc)))
+            continue
+        quotes = [item for item in evidence if isinstance(item, str)]
+        for first, last in _merged(facts.folded.span(*item) for item in evidence
+                                   if not isinstance(item, str)):
+            if any(start <= first and last <= end for start, end in claimed):
+                continue  # the same words, found by another rule already
+            claimed.append((first, last))
+            quotes.append(facts.text[first:last].strip())
+        quotes = list(dict.fromkeys(q for q in quotes if q))
+        if quotes:
+            findings.append(Finding(rule.name, rule.severity, rule.message, "; ".join(quotes),
+                                    rule.pk, rule.language, tuple(quotes)))
     return sorted(findings, key=lambda f: (f.severity != Severity.BLOCK, f.rule))
+
+
+def ticket_language(ticket: Ticket) -> str:
+    """The language a reply on this ticket is written in: the buyer's, else the ticket's,
+    else the marketplace's."""
+    buyer = ticket.buyer.language if ticket.buyer else ""
+    return (buyer or ticket.language or ticket.channel.language or "").lower().split("-")[0]
 
 
 def reply_facts(
     *, ticket: Ticket, subject: str, body: str,
     attachments: tuple[AttachmentFacts, ...] = (), now: datetime | None = None,
+    language: str = "",
 ) -> ReplyFacts:
     messages = ticket.messages.all()
     order = ticket.order
@@ -255,4 +506,32 @@ def reply_facts(
         completed_at=(order.delivered_at or order.shipped_at) if order else None,
         seller_messages=sent + on_their_way,
         attachments=attachments,
+        language=language or ticket_language(ticket),
     )
+
+
+def text_facts(
+    *, subject: str, body: str, language: str = "", seller_initiated: bool = False,
+    order_id: str = "", now: datetime | None = None,
+) -> ReplyFacts:
+    """The facts of a text checked without a ticket (a template kept in a file, a CI run):
+    the order's completion comes from the order when the product knows it."""
+    order = Order.objects.filter(order_id=order_id).first() if order_id else None
+    return ReplyFacts(
+        subject=subject, body=body, now=now or timezone.now(), proactive=seller_initiated,
+        order_id=order_id,
+        completed_at=(order.delivered_at or order.shipped_at) if order else None,
+        language=language,
+    )
+
+
+def findings_report(findings: list[Finding]) -> dict:
+    """The check's answer as data (``reply_check --json``): one entry per quoted piece."""
+    return {
+        "blocked": any(f.severity == Severity.BLOCK for f in findings),
+        "findings": [
+            {"rule": f.rule, "severity": f.severity, "language": f.language, "quote": quote,
+             "message": f.message}
+            for f in findings for quote in (f.quotes or (f.evidence,))
+        ],
+    }

@@ -1,5 +1,7 @@
 """Reply templates, compliance rules and the outbox."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -91,6 +93,11 @@ class CheckKind(models.TextChoices):
     ATTACHMENT_SIZE = "attachment_size", "Attachment too large"
     ATTACHMENT_TYPE = "attachment_type", "Attachment of a type not allowed"
     THREAD_LIMIT = "thread_limit", "Too many seller messages in one thread"
+    EMOJI_OR_GIF = "emoji_or_gif", "Emoji or GIF in a seller-initiated message"
+    IMPORTANT_TAG = "important_tag", "[Important] in the subject without a critical reason"
+
+
+LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 
 
 class ComplianceRule(models.Model):
@@ -107,14 +114,17 @@ class ComplianceRule(models.Model):
     )
     language = models.CharField(
         max_length=10, blank=True,
-        help_text="The language the patterns are written in (a label: every active rule "
-        "checks every reply, since a German phrase in an English reply is no less a breach).",
+        help_text="ISO 639-1 code of the language the patterns are written in; the rule "
+        "checks replies in that language (the reply's own, or one its text is written in). "
+        "Blank: every reply.",
     )
     severity = models.CharField(max_length=5, choices=Severity.choices, default=Severity.BLOCK)
     message = models.CharField(max_length=500, help_text="What the agent is told, and why.")
     params = models.JSONField(
         default=dict, blank=True,
-        help_text='Settings of the check, e.g. {"patterns": ["…"]} or {"max_seller_messages": 5}.',
+        help_text='Settings of the check, e.g. {"patterns": ["…"]} or {"max_seller_messages": 5}. '
+        "Patterns read the reply folded: lower case, no accents (ß as ss), look-alike letters, "
+        "spaced letters and spelled-out links undone; write stems (bewert\\w*).",
     )
     active = models.BooleanField(default=True)
 
@@ -127,8 +137,15 @@ class ComplianceRule(models.Model):
     def clean(self) -> None:
         from .compliance import params_problems
 
+        self.language = self.language.strip().lower()
+        errors = {}
+        if self.language and not LANGUAGE_CODE.fullmatch(self.language):
+            errors["language"] = ("Give a two-letter language code such as de, or leave it "
+                                  "blank for a rule that checks every reply.")
         if problems := params_problems(self.kind, self.params):
-            raise ValidationError({"params": problems})
+            errors["params"] = problems
+        if errors:
+            raise ValidationError(errors)
 
 
 class OutboxState(models.TextChoices):

@@ -176,6 +176,16 @@
     if (event.detail.target && event.detail.target.id === "inbox-results") updateSelectedCount();
   });
 
+  // The live check answers 413 with its reason when a reply is too long to check: show it
+  // (htmx leaves error answers unswapped by default).
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    if (event.detail.xhr.status === 413 && target && target.id === "preview") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     updateSelectedCount();
     if (location.hash === "#reply") {

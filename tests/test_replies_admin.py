@@ -1,0 +1,52 @@
+"""Compliance rules in admin: a pattern is compiled as it will run when the rule is saved,
+and one that cannot be used is refused with the reason on the field."""
+
+import json
+
+import pytest
+
+from helpdesk.replies.models import ComplianceRule
+
+pytestmark = pytest.mark.django_db
+ADD = "/admin/replies/compliancerule/add/"
+
+
+def rule_post(name: str, patterns: list[str], language: str = "en") -> dict:
+    return {"name": name, "kind": "pattern", "platform": "", "channel": "",
+            "language": language, "severity": "block", "message": "Not allowed.",
+            "params": json.dumps({"patterns": patterns}), "active": "on"}
+
+
+@pytest.mark.parametrize(("pattern", "reason"), [
+    (r"^(\w+\s?)+!", "repeats a group that itself repeats"),
+    (r"(a|aa)+b", "exponential time"),
+    ("(unclosed", "Not a valid regular expression"),
+])
+def test_a_pattern_that_cannot_run_safely_is_refused_on_the_field(admin_client, pattern, reason):
+    page = admin_client.post(ADD, rule_post("Shouting", [pattern]))
+    html = page.content.decode()
+    assert page.status_code == 200 and reason in html
+    assert 'id="id_params_error"' in html  # on the field, where it was typed
+    assert not ComplianceRule.objects.filter(name="Shouting").exists()
+
+
+def test_a_stemmed_pattern_in_any_language_is_saved(admin_client):
+    page = admin_client.post(ADD, rule_post(
+        "Bewertung gegen Versandkosten", [r"\bversandkosten\w*[^.!?\n]{0,40}\bbewert\w*"],
+        language=" DE "))
+    assert page.status_code == 302
+    rule = ComplianceRule.objects.get(name="Bewertung gegen Versandkosten")
+    assert rule.language == "de"
+
+
+def test_a_language_that_is_not_a_code_is_refused(admin_client):
+    page = admin_client.post(ADD, rule_post("Deutsch", [r"\bbewert\w*"], language="Deutsch"))
+    assert page.status_code == 200 and "two-letter language code" in page.content.decode()
+    assert not ComplianceRule.objects.filter(name="Deutsch").exists()
+
+
+def test_a_row_saved_around_the_form_shows_why_it_is_skipped(admin_client):
+    ComplianceRule.objects.bulk_create([ComplianceRule(
+        name="Imported", kind="pattern", message="x", params={"patterns": ["(unclosed"]})])
+    html = admin_client.get("/admin/replies/compliancerule/", {"q": "Imported"}).content.decode()
+    assert "Imported" in html and "Not a valid regular expression" in html

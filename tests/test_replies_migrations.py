@@ -1,0 +1,40 @@
+"""The multilingual compliance rules reach an install that has the earlier ones: a shipped
+rule still as it was shipped gets the new patterns, one an admin edited is kept."""
+
+import importlib
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("replies", "0004_starter_templates_every_language")]
+AFTER = [("replies", "0005_compliance_rules_per_language")]
+SHIPPED_BEFORE = importlib.import_module(
+    "helpdesk.replies.migrations.0005_compliance_rules_per_language").SHIPPED_BEFORE
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_new_rules_reach_an_existing_install():
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps.get_model("replies", "ComplianceRule")
+    # The install as the earlier version left it: its pattern rules as they were shipped.
+    old.objects.filter(kind="pattern").delete()
+    for name, params in SHIPPED_BEFORE.items():
+        old.objects.create(name=name, kind="pattern", message="as shipped", params=params,
+                           language=name[-3:-1] if name.endswith(")") else "")
+    old.objects.filter(name="Payment outside the marketplace (de)").update(
+        params={"patterns": [r"\bvorkasse\b"]})  # an admin's edit
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(AFTER)
+    new = executor.loader.project_state(AFTER).apps.get_model("replies", "ComplianceRule")
+    assert {"en", "de", "fr", "it", "es", "ja"} <= set(new.objects.values_list("language",
+                                                                            flat=True))
+    assert new.objects.get(name="Payment outside the marketplace (de)").params == {
+        "patterns": [r"\bvorkasse\b"]}
+    updated = new.objects.get(name="Positive review or feedback asked for, or a change to one (de)")
+    assert updated.params != SHIPPED_BEFORE[updated.name]
+    assert r"\b(?:5|funf)[\s-]*(?:stern|★)\w*|★{3,}" in updated.params["patterns"]
+    assert updated.message.startswith("Wer um eine positive Bewertung bittet")
+    assert new.objects.filter(name="Payment through a service outside the marketplace").exists()
