@@ -14,7 +14,7 @@ from helpdesk.mail.models import (
     RecognitionRule,
 )
 from helpdesk.mail.parse import parse_mail
-from helpdesk.mail.recognise import recognise
+from helpdesk.mail.recognise import Ruleset, recognise
 from helpdesk.patterns import MATCH_TIMEOUT_SECONDS
 from helpdesk.tickets.models import MessageKind, Ticket
 
@@ -105,8 +105,9 @@ def test_a_backtracking_rule_costs_a_mail_its_budget_and_no_more(ingest_file):
     RecognitionRule.objects.create(name="Nested", field="subject", pattern=r"^(\w+\s?)+:",
                                    message_kind="claim", priority=1)
     mail = parse_mail(build_mail(subject="a" * 33 + "!"))
+    rules = Ruleset()  # (loading the tables is not the match's time)
     started = time.monotonic()
-    found = recognise(mail)
+    found = recognise(mail, rules)
     assert time.monotonic() - started < MATCH_TIMEOUT_SECONDS
     assert found.kind == MessageKind.BUYER_MESSAGE  # the nested rule does not match
 
@@ -115,8 +116,9 @@ def test_a_backtracking_rule_costs_a_mail_its_budget_and_no_more(ingest_file):
     # Written around the form, which would refuse it.
     RecognitionRule.objects.filter(pk=slow.pk).update(pattern="(a|aa)+:")
     mail = parse_mail(build_mail(subject="a" * 60 + "!"))
+    rules = Ruleset()
     started = time.monotonic()
-    found = recognise(mail)
+    found = recognise(mail, rules)
     # The slow rule runs out of time once and is not tried again on the same mail.
     assert time.monotonic() - started < 3 * MATCH_TIMEOUT_SECONDS + 0.5
     assert found.kind == MessageKind.BUYER_MESSAGE
@@ -176,3 +178,18 @@ def test_the_dry_run_of_a_body_marker_shows_the_line_it_finds(admin_client, inge
                             {"raw_mail": raw_id}).content.decode()
     assert "Begin line" in page and "line " in page and "no match" not in page.split(
         "Begin line")[1].split("</tr>")[0]
+
+
+def test_a_rule_with_a_kind_no_form_offers_is_skipped_and_shown(admin_client, ingest_file):
+    # Saved before kinds were choices: mail it matched became a kind the product does not
+    # know, a ticket with no clock.
+    rule = RecognitionRule.objects.create(name="Typo", platform="amazon", field="subject",
+                                          pattern="Lieferung", message_kind="claim",
+                                          priority=0)
+    RecognitionRule.objects.filter(pk=rule.pk).update(message_kind="buyer-mesage")
+    ingest_file(LIEFERUNG)
+    assert Ticket.objects.get().kind == MessageKind.BUYER_MESSAGE
+    assert "Unknown message kind 'buyer-mesage'" in RecognitionRule.objects.get(
+        pk=rule.pk).last_error
+    page = admin_client.get("/admin/mail/recognitionrule/").content.decode()
+    assert f"#{rule.pk}: Unknown message kind" in page

@@ -67,6 +67,8 @@ def row_problem(row: SellerPattern) -> str:
     (a row written around the admin's form, e.g. by a script)."""
     if row.last_error:
         return row.last_error
+    if problem := row.choice_problem():
+        return problem
     sources = [row.begin, row.end] if isinstance(row, BodyMarker) else [row.pattern]
     return next((p for s in sources if s and (p := pattern_problem(s, RULE_FLAGS))), "")
 

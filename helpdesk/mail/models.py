@@ -75,6 +75,16 @@ class SellerPattern(models.Model):
             kwargs["update_fields"] = {*update_fields, "last_error", "last_error_at"}
         super().save(*args, **kwargs)
 
+    def choice_problem(self) -> str:
+        """A value no form offers (a kind, platform or language written before they were
+        choices, or around the form): the row would file mail as nothing the product
+        knows."""
+        for field in self._meta.fields:
+            value = getattr(self, field.attname)
+            if field.choices and value not in ("", None) and value not in dict(field.flatchoices):
+                return f"Unknown {field.verbose_name} {value!r}: pick one from the list."
+        return ""
+
     @classmethod
     def problem_note(cls, *, pk: int, reason: str) -> None:
         """Leave ``reason`` on the row. Never waits: a row another process is noting right

@@ -79,6 +79,11 @@ def _compiled(row: SellerPattern, *sources: str, note: bool) -> list[Pattern | N
     """The row's patterns compiled, or None (logged, noted on the row) when one cannot be:
     a row saved around the admin's validation is skipped, never allowed to stop intake."""
     what = f"{row._meta.verbose_name} #{row.pk}"
+    if problem := row.choice_problem():
+        log.error("Skipping %s: %s", what, problem)
+        if note and row.pk is not None:
+            row.problem_note(pk=row.pk, reason=f"{problem} Skipped.")
+        return None
     compiled = [pattern_usable(s, RULE_FLAGS, what=what) if s else None for s in sources]
     if any(c is None for c, s in zip(compiled, sources, strict=True) if s):
         if note and row.pk is not None:
