@@ -6,6 +6,7 @@ runs, with their bound parameters, name them."""
 import pytest
 from django.db import connection
 from inbox_support import queue_make, ticket_make, user_make
+from reports_support import manager_make
 
 pytestmark = [
     pytest.mark.django_db,
@@ -16,8 +17,8 @@ WORKING = "inbox_ticket_working"
 CLOCKS = ("inbox_obligation_open", "inbox_obligation_open_due")
 
 
-def _plans(client, params: dict) -> list[tuple[str, str]]:
-    """(SQL, plan) of every query the inbox page runs for ``params``."""
+def _plans(client, params: dict, url: str = "/inbox/") -> list[tuple[str, str]]:
+    """(SQL, plan) of every query the page runs for ``params``."""
     seen: list[tuple[str, tuple]] = []
 
     def capture(execute, sql, sql_params, many, context):
@@ -25,7 +26,7 @@ def _plans(client, params: dict) -> list[tuple[str, str]]:
         return execute(sql, sql_params, many, context)
 
     with connection.execute_wrapper(capture):
-        assert client.get("/inbox/", params).status_code == 200
+        assert client.get(url, params).status_code == 200
     plans = []
     with connection.cursor() as cursor:
         for sql, sql_params in seen:
@@ -80,3 +81,12 @@ def test_the_open_view_lists_the_unclocked_open_tickets_from_the_index(client, i
     # No page reads the whole ticket table.
     assert not any("SCAN tickets_ticket" in plan and "INDEX" not in plan
                    for _sql, plan in plans), plans
+
+
+def test_the_reports_read_the_period_from_the_window_index(client, inbox):
+    client.force_login(manager_make("reader"))
+    plans = _plans(client, {"period": "30"}, url="/reports/")
+    window = [(sql, plan) for sql, plan in plans
+              if '"sla_obligation"."starts_at" >=' in sql or "starts_at >=" in sql]
+    assert len(window) >= 4, plans
+    assert all("COVERING INDEX reports_obligation_window " in plan for _sql, plan in window), window
