@@ -54,23 +54,24 @@ class Trial:
         return f"{MessageKind(kind).label} ({kind})" if kind in MessageKind.values else kind
 
 
-def _search(source: str, text: str) -> tuple[str, str, str]:
-    """(matched text, its ``value`` group, problem) of ``source`` on ``text``."""
+def _search(source: str, text: str) -> tuple[str, str, str, int]:
+    """(matched text, its ``value`` group, problem, where it starts) of ``source`` on
+    ``text``."""
     try:
         found = pattern_search(pattern_compile(source, RULE_FLAGS), text)
     except PatternError as exc:
-        return "", "", str(exc)
+        return "", "", str(exc), -1
     if found is None:
-        return "", "", ""
+        return "", "", "", -1
     value = found.groupdict().get("value") or ""
-    return found.group(0) or "(an empty match)", " ".join(value.split()), ""
+    return found.group(0) or "(an empty match)", " ".join(value.split()), "", found.start()
 
 
 def _hits(rule: SellerPattern, mail: ParsedMail) -> list[Hit]:
     fields = mail_fields(mail)
     if isinstance(rule, RecognitionRule | ExtractionPattern):
         text = fields.get(rule.field, "")
-        matched, value, problem = _search(rule.pattern, text)
+        matched, value, problem, _start = _search(rule.pattern, text)
         return [Hit(FIELD_LABELS[rule.field], text[:SHOWN_CHARACTERS], matched, value, problem)]
     hits = []
     lines = [line.strip() for line in mail.text.splitlines()]
@@ -79,10 +80,10 @@ def _hits(rule: SellerPattern, mail: ParsedMail) -> list[Hit]:
             continue
         hit = Hit(label, "")
         for number, line in enumerate(lines, start=1):
-            matched, _value, hit.problem = _search(source, line)
+            matched, _value, hit.problem, start = _search(source, line)
             if hit.problem:
                 break
-            if matched and line.startswith(matched):
+            if matched and start == 0:  # a marker is a line that starts with it
                 hit.text, hit.matched = f"line {number}: {line[:SHOWN_CHARACTERS]}", matched
                 break
         hits.append(hit)
