@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from helpdesk.marketplaces.models import Channel
-from helpdesk.patterns import Pattern, PatternTimeout, pattern_search, pattern_usable
+from helpdesk.patterns import Match, Pattern, PatternTimeout, pattern_search, pattern_usable
 from helpdesk.tickets.models import Direction, MessageKind
 
 from .models import RULE_FLAGS, BodyMarker, ExtractionPattern, RecognitionRule, SellerPattern
@@ -152,7 +152,7 @@ class Ruleset:
             ))
         return rows
 
-    def search(self, row: _Row, regex: Pattern, text: str, skipped: _Skipped):
+    def search(self, row: _Row, regex: Pattern, text: str, skipped: _Skipped) -> Match | None:
         """``regex.search(text)`` under the time bound; a row that runs out of time is
         skipped for the rest of this mail, logged, and noted for the admin."""
         if id(row) in skipped.rows:
