@@ -1,8 +1,11 @@
-"""The inbox and the ticket page over a million tickets on PostgreSQL.
+"""The inbox and the ticket page over a million tickets on PostgreSQL, or on SQLite (the
+embedded default) with a file of its own.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_inbox .venv/bin/python bench/inbox.py [N]
+    DATABASE_URL=sqlite:////tmp/bench_inbox.sqlite3 .venv/bin/python bench/inbox.py 100000
 
-Builds N tickets (default 1,000,000) with SQL `generate_series`, a year of history: each has
+Builds N tickets (default 1,000,000) in SQL (`generate_series`, a recursive CTE on SQLite), a
+year of history: each has
 a buyer message, a buyer-reply clock and two timeline lines; 2 % are open with a running
 clock (some overdue, some at risk), 1 % wait for the buyer, 1 % are open notices without a
 clock, the rest are resolved. 200,000 buyers, an order per ticket, 20 agents, a few hundred
@@ -148,6 +151,122 @@ def populate(n: int) -> None:
         c.execute("VACUUM ANALYZE")
 
 
+def _pick(values: list, index: str) -> str:
+    """SQLite has no arrays: ``values[index]`` (0-based) as a CASE expression."""
+    whens = " ".join(f"WHEN {i} THEN {v!r}" if isinstance(v, str) else f"WHEN {i} THEN {v}"
+                     for i, v in enumerate(values))
+    return f"(CASE {index} {whens} END)"
+
+
+def _ago(minutes: str) -> str:
+    """``now() - minutes`` as Django stores a datetime on SQLite (UTC text)."""
+    return f"strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || ({minutes}) || ' minutes')"
+
+
+def _later(at: str, hours: int) -> str:
+    return f"strftime('%Y-%m-%d %H:%M:%f', {at}, '+{hours} hours')"
+
+
+def populate_sqlite(n: int) -> None:
+    """The same data as ``populate``, in SQLite's SQL."""
+    from django.db import connection
+
+    def series(count: int) -> str:
+        return (f"WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s "
+                f"WHERE g < {count})")
+
+    with connection.cursor() as c:
+        c.execute("SELECT id FROM marketplaces_channel WHERE platform = 'amazon' ORDER BY id")
+        channels = [row[0] for row in c.fetchall()]
+        ch = _pick(channels, f"g % {len(channels)}")
+        c.execute("SELECT id FROM auth_user ORDER BY id")
+        agents = [row[0] for row in c.fetchall()]
+        assignee = f"CASE WHEN g % 3 = 0 THEN NULL ELSE {_pick(agents, f'g % {len(agents)}')} END"
+        buyers = n // 5
+        first = _pick(["Jane", "Tom", "Ann", "Lukas", "Marie", "Kenji", "Olivia", "Marco"],
+                      "g % 8")
+        last = _pick(["Doe", "Ray", "Lee", "Schmidt", "Martin", "Sato", "Grant"], "g % 7")
+        c.execute(f"""{series(buyers)}
+            INSERT INTO marketplaces_buyer (id, alias, name, language, channel_id, created_at)
+            SELECT g, 'b' || g || '@marketplace.amazon.com', {first} || ' ' || {last} || ' ' || g,
+                   'en', {ch}, {_ago('0')} FROM s""")
+        order_cols = {col.name for col in connection.introspection.get_table_description(
+            c, "marketplaces_order")}
+        order_blank = sorted(order_cols & {"status", "fulfilment"})
+        c.execute(f"""{series(n)}
+            INSERT INTO marketplaces_order (id, order_id, channel_id, buyer_id, created_at
+                {"".join(", " + col for col in order_blank)})
+            SELECT g, substr('000' || (100 + g % 900), -3) || '-'
+                   || substr('0000000' || (g % 9999999), -7) || '-' || substr('0000000' || g, -7),
+                   {ch}, 1 + g % {buyers}, {_ago('0')} {", ''" * len(order_blank)} FROM s""")
+        ticket_cols = {col.name for col in connection.introspection.get_table_description(
+            c, "tickets_ticket")}
+        blank = sorted(ticket_cols & {"asin"})
+        phrase = _pick(WORDS, "g / 7 % 10")
+        searchable = "search_text" in ticket_cols
+        search_value = (f", 'Inquiry ' || g || ': ' || {phrase} || char(10) || "
+                        f"'Hello, ' || {phrase} || '. Order ' || g")
+        c.execute(f"""{series(n)}, x AS (
+                SELECT g, CASE WHEN g % 100 < 4 THEN {_ago('g % 2880')}
+                               ELSE {_ago('g % 525600')} END AS t FROM s)
+            INSERT INTO tickets_ticket (id, kind, status, channel_id, buyer_id, order_id,
+                assignee_id, subject, thread_subject, language, created_at, last_message_at
+                {"".join(", " + col for col in blank)}{", search_text" if searchable else ""})
+            SELECT g,
+                   CASE WHEN g % 100 = 3 THEN 'other' WHEN g % 37 = 0 THEN 'return_request'
+                        WHEN g % 53 = 0 THEN 'claim' ELSE 'buyer_message' END,
+                   CASE WHEN g % 100 < 2 OR g % 100 = 3 THEN 'open'
+                        WHEN g % 100 = 2 THEN 'waiting' ELSE 'resolved' END,
+                   {ch}, 1 + g % {buyers}, g, {assignee},
+                   'Inquiry ' || g || ': ' || {phrase}, 'inquiry', 'en', t, t
+                   {", ''" * len(blank)}
+                   {search_value if searchable else ""}
+            FROM x""")
+        tphrase = _pick(WORDS, "t.id / 7 % 10")
+        c.execute(f"""
+            INSERT INTO tickets_message (id, ticket_id, direction, kind, is_auto, sent_at,
+                received_at, message_id, in_reply_to, subject, from_address, from_name,
+                to_address, language, buyer_text, quoted_text, body_html)
+            SELECT t.id, t.id, 'in', t.kind, 0, t.created_at, t.created_at,
+                   '<' || t.id || '@bench>', '', t.subject, 'b@marketplace.amazon.com',
+                   'Buyer', '', 'en', 'Hello, ' || {tphrase} || '. Order ' || t.id, '', ''
+            FROM tickets_ticket t""")
+        c.execute("""
+            INSERT INTO tickets_timelineevent (ticket_id, at, kind, text, data)
+            SELECT id, created_at, 'opened', 'Ticket opened', '{}' FROM tickets_ticket
+            UNION ALL
+            SELECT id, created_at, 'message_in', 'Message received', '{}'
+            FROM tickets_ticket""")
+        existing = {col.name for col in connection.introspection.get_table_description(
+            c, "sla_obligation")}
+        extra = sorted(existing & {"violation_recorded"})
+        overdue = f"t.created_at < {_ago('24 * 60')}"
+        c.execute(f"""
+            INSERT INTO sla_obligation (ticket_id, message_id, channel_id, kind, starts_at,
+                due_at, at_risk_at, claim_risk_at, satisfied_at, satisfied_by,
+                response_seconds, state, is_open, breached, claim_risk
+                {"".join(", " + col for col in extra)})
+            SELECT t.id, t.id, t.channel_id, 'buyer_reply', t.created_at,
+                   {_later("t.created_at", 24)}, {_later("t.created_at", 20)},
+                   {_later("t.created_at", 48)},
+                   CASE WHEN open THEN NULL ELSE {_later("t.created_at", 3)} END,
+                   CASE WHEN open THEN '' ELSE 'reply' END,
+                   CASE WHEN open THEN NULL ELSE 10800 END,
+                   CASE WHEN NOT open THEN 'met' WHEN {overdue} THEN 'overdue'
+                        ELSE 'pending' END,
+                   open, open AND {overdue}, 0
+                   {", 0" * len(extra)}
+            FROM (SELECT *, id % 100 < 2 AS open FROM tickets_ticket
+                  WHERE kind IN ('buyer_message', 'return_request', 'claim')) t""")
+        c.execute(f"""{series(min(600, n // 997))}
+            INSERT INTO tickets_escalation (ticket_id, case_id, note, opened_at,
+                follow_up_due_at, closed_at)
+            SELECT g * 997, 'CASE-' || g, '', {_ago('(g % 96) * 60')},
+                   {_later(_ago('(g % 96) * 60'), 48)},
+                   CASE WHEN g % 2 = 0 THEN {_ago('0')} END
+            FROM s""")
+
+
 def users() -> tuple:
     from django.contrib.auth.models import Group, User
 
@@ -188,10 +307,15 @@ def main() -> None:
     n = int(args[0]) if args else 1_000_000
     reuse = "--reuse" in sys.argv  # time again on the database a previous run built
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("set DATABASE_URL to a PostgreSQL database (it is dropped and recreated)")
+    sqlite = url.startswith("sqlite:///")
+    if not url.startswith("postgres") and not sqlite:
+        sys.exit("set DATABASE_URL to a PostgreSQL database or an SQLite file (it is dropped "
+                 "and recreated)")
     if not reuse:
-        fresh_database(url)
+        if sqlite:
+            Path(url.removeprefix("sqlite://")).unlink(missing_ok=True)
+        else:
+            fresh_database(url)
     import django
 
     django.setup()
@@ -210,7 +334,7 @@ def main() -> None:
     else:
         agent, manager = users()
         started = time.perf_counter()
-        populate(n)
+        (populate_sqlite if sqlite else populate)(n)
     print(f"populated {Ticket.objects.count():,} tickets, "
           f"{Obligation.objects.filter(is_open=True).count():,} open clocks "
           + ("(reused)" if reuse else f"in {time.perf_counter() - started:.0f} s"))

@@ -2,6 +2,8 @@ from django.contrib import admin
 
 from .models import ComplaintCategory, ComplaintRule, TicketComplaint
 
+MAX_ID = 2**63 - 1
+
 
 class ComplaintRuleInline(admin.TabularInline):
     model = ComplaintRule
@@ -27,3 +29,10 @@ class TicketComplaintAdmin(admin.ModelAdmin):
     list_filter = ["category", "source"]
     raw_id_fields = ["ticket"]
     list_select_related = ["ticket", "category", "corrected_by"]
+
+    def get_object(self, request, object_id: str, from_field: str | None = None):
+        # The key is the ticket's: an id past any row's range (typed in the address bar) is
+        # "not found", never a database overflow.
+        if not object_id.isdigit() or int(object_id) > MAX_ID:
+            return None
+        return super().get_object(request, object_id, from_field)

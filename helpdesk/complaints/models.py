@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from helpdesk.marketplaces.models import LANGUAGE_CHOICES
 from helpdesk.tickets.models import Ticket
 
 
@@ -26,7 +27,8 @@ class ComplaintRule(models.Model):
 
     category = models.ForeignKey(ComplaintCategory, on_delete=models.CASCADE, related_name="rules")
     language = models.CharField(
-        max_length=10, blank=True, help_text="e.g. de; blank: matched in every language."
+        max_length=10, blank=True, choices=LANGUAGE_CHOICES,
+        help_text="Blank: matched in every language.",
     )
     keywords = models.TextField(
         help_text="One word or phrase per line, matched as whole words in any case; a "

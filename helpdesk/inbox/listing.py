@@ -198,8 +198,11 @@ def inbox_counts(
                       filter=Q(at_risk_at__lte=now, due_at__gte=now)),
         overdue=Count("ticket", distinct=True, filter=Q(due_at__lt=now)),
     ))
+    # From the few due follow-ups to their tickets (EXISTS), not from every visible ticket:
+    # SQLite would first list all of those.
     numbers["follow_up"] = (
-        Escalation.objects.filter(closed_at=None, follow_up_due_at__lte=now, ticket__in=ids)
+        Escalation.objects.filter(closed_at=None, follow_up_due_at__lte=now)
+        .filter(Exists(ids.filter(pk=OuterRef("ticket_id"))))
         .values("ticket_id").distinct().count()
     )
     counts = Counts(numbers=numbers, capped=set())

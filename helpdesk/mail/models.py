@@ -1,4 +1,19 @@
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from helpdesk.marketplaces.models import LANGUAGE_CHOICES, Platform
+from helpdesk.patterns import (
+    IGNORECASE,
+    MULTILINE,
+    PatternError,
+    PatternValidator,
+    pattern_compile,
+)
+from helpdesk.tickets.models import MessageKind
+
+# Every rule pattern is matched case-insensitively, line by line (helpdesk/mail/recognise.py).
+RULE_FLAGS = IGNORECASE | MULTILINE
 
 
 class RawMailStatus(models.TextChoices):
@@ -47,16 +62,75 @@ class Field(models.TextChoices):
     NOTIFICATION_TYPE = "notification_type", "X-Space-Notification-Type header"
 
 
-class RecognitionRule(models.Model):
+class SellerPattern(models.Model):
+    """A rule row whose patterns the seller types. A row that cannot be used when mail is
+    read (saved around the admin's validation, or too slow on one mail) is skipped and
+    leaves its reason here for the admin to see."""
+
+    last_error = models.TextField(
+        blank=True, editable=False,
+        help_text="Why this row was last skipped while reading mail; cleared when saved.",
+    )
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        # An edited row is a new row: its old trouble no longer applies.
+        self.last_error, self.last_error_at = "", None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "last_error", "last_error_at"}
+        super().save(*args, **kwargs)
+
+    def choice_problem(self) -> str:
+        """A value no form offers (a kind, platform or language written before they were
+        choices, or around the form): the row would file mail as nothing the product
+        knows."""
+        for field in self._meta.fields:
+            value = getattr(self, field.attname)
+            if field.choices and value not in ("", None) and value not in dict(field.flatchoices):
+                return f"Unknown {field.verbose_name} {value!r}: pick one from the list."
+        return ""
+
+    @classmethod
+    def problem_note(cls, *, pk: int, reason: str) -> None:
+        """Leave ``reason`` on the row. Never waits: a row another process is noting right
+        now is left to it, so reading mail is not held up by a lock on a rule."""
+        with transaction.atomic():
+            locked = list(
+                cls.objects.select_for_update(skip_locked=True).filter(pk=pk)
+                .values_list("pk", flat=True)
+            )
+            if locked:
+                cls.objects.filter(pk=pk).update(
+                    last_error=reason[:2000], last_error_at=timezone.now()
+                )
+
+
+def _pattern_field(max_length: int, help_text: str, *, blank: bool = False) -> models.CharField:
+    return models.CharField(
+        max_length=max_length, blank=blank, help_text=help_text,
+        validators=[PatternValidator(RULE_FLAGS)],
+    )
+
+
+class RecognitionRule(SellerPattern):
     """A pattern that tells what kind of mail this is. Rules are data: add one to teach a new
     marketplace template without a code change. The lowest priority number that matches wins."""
 
     name = models.CharField(max_length=200)
-    platform = models.CharField(max_length=20, blank=True, help_text="Blank: any platform.")
-    language = models.CharField(max_length=10, blank=True)
+    platform = models.CharField(
+        max_length=20, blank=True, choices=Platform.choices, help_text="Blank: any platform."
+    )
+    language = models.CharField(
+        max_length=10, blank=True, choices=LANGUAGE_CHOICES,
+        help_text="The language a matching subject is written in; blank: it tells none.",
+    )
     field = models.CharField(max_length=20, choices=Field.choices)
-    pattern = models.CharField(max_length=500, help_text="A case-insensitive regular expression.")
-    message_kind = models.CharField(max_length=20)
+    pattern = _pattern_field(500, "A case-insensitive regular expression.")
+    message_kind = models.CharField(max_length=20, choices=MessageKind.choices)
     priority = models.PositiveIntegerField(default=100)
     active = models.BooleanField(default=True)
 
@@ -67,15 +141,19 @@ class RecognitionRule(models.Model):
         return self.name
 
 
-class BodyMarker(models.Model):
+class BodyMarker(SellerPattern):
     """The lines a marketplace wraps around the buyer's own words, per language."""
 
-    platform = models.CharField(max_length=20, default="amazon")
-    language = models.CharField(max_length=10)
-    begin = models.CharField(max_length=200, help_text="Regular expression for the begin line.")
-    end = models.CharField(
-        max_length=200, blank=True, help_text="Regular expression for the end line (optional)."
+    platform = models.CharField(
+        max_length=20, default=Platform.AMAZON, blank=True, choices=Platform.choices,
+        help_text="Blank: any platform.",
     )
+    language = models.CharField(
+        max_length=10, blank=True, choices=LANGUAGE_CHOICES,
+        help_text="The language between these lines; blank: the subject tells it.",
+    )
+    begin = _pattern_field(200, "Regular expression for the begin line.")
+    end = _pattern_field(200, "Regular expression for the end line (optional).", blank=True)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -149,17 +227,19 @@ class Extract(models.TextChoices):
     BUYER_NAME = "buyer_name", "Buyer name"
 
 
-class ExtractionPattern(models.Model):
+class ExtractionPattern(SellerPattern):
     """Where a marketplace's mail names the order, the product or the buyer. The pattern's
     group named ``value`` is what is taken; the lowest priority number that matches wins."""
 
-    platform = models.CharField(max_length=20, blank=True, help_text="Blank: any platform.")
+    platform = models.CharField(
+        max_length=20, blank=True, choices=Platform.choices, help_text="Blank: any platform."
+    )
     what = models.CharField(max_length=20, choices=Extract.choices)
     field = models.CharField(
         max_length=20,
         choices=[("from_name", "Sender name"), ("subject", "Subject"), ("body", "Body text")],
     )
-    pattern = models.CharField(max_length=500, help_text="Regular expression with (?P<value>…).")
+    pattern = _pattern_field(500, "Regular expression with (?P<value>…).")
     priority = models.PositiveIntegerField(default=100)
     active = models.BooleanField(default=True)
 
@@ -168,3 +248,14 @@ class ExtractionPattern(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_what_display()} from {self.field}: {self.pattern}"
+
+    def clean(self) -> None:
+        # What is taken is the group named "value": without it the row could never give one.
+        try:
+            groups = pattern_compile(self.pattern, RULE_FLAGS).groupindex if self.pattern else {}
+        except PatternError:
+            return  # the field's own validator says why
+        if self.pattern and "value" not in groups:
+            raise ValidationError(
+                {"pattern": "Name the part to take (?P<value>…), e.g. Order: (?P<value>\\S+)."}
+            )

@@ -1,17 +1,18 @@
 """Recognise what a parsed mail is: its marketplace, kind, direction, order, product, buyer,
 language and the buyer's own words. Every pattern comes from the rule tables (admin)."""
 
-import re
+import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from helpdesk.marketplaces.models import Channel
+from helpdesk.patterns import Match, Pattern, PatternTimeout, pattern_search, pattern_usable
 from helpdesk.tickets.models import Direction, MessageKind
 
-from .models import BodyMarker, ExtractionPattern, RecognitionRule
+from .models import RULE_FLAGS, BodyMarker, ExtractionPattern, RecognitionRule, SellerPattern
 from .parse import ParsedMail
 from .text import split_quoted
 
@@ -19,6 +20,8 @@ AUTO_KINDS = {MessageKind.AUTO_REPLY}
 OUTBOUND_KINDS = {MessageKind.SELLER_REPLY, MessageKind.REPLY_CONFIRMATION}
 BODY_SCAN_LIMIT = 20_000
 RULESET_TTL_S = 60
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,41 +40,95 @@ class Recognised:
     quoted_text: str
 
 
-@dataclass
-class _Rule:
-    platform: str
-    language: str
-    field: str
-    regex: re.Pattern
-    kind: str
+@dataclass(eq=False)
+class _Row:
+    """A rule row as matched: where it came from, so that a failure can be noted on it."""
+
+    model: type[SellerPattern]
+    pk: int | None
+
+    def label(self) -> str:
+        return f"{self.model._meta.verbose_name} #{self.pk}"
+
+
+@dataclass(eq=False)
+class _Rule(_Row):
+    platform: str = ""
+    language: str = ""
+    field: str = ""
+    regex: Pattern | None = None
+    kind: str = ""
+
+
+@dataclass(eq=False)
+class _Marker(_Row):
+    platform: str = ""
+    language: str = ""
+    begin: Pattern | None = None
+    end: Pattern | None = None
+
+
+@dataclass(eq=False)
+class _Extraction(_Row):
+    platform: str = ""
+    field: str = ""
+    regex: Pattern | None = None
+
+
+def _compiled(row: SellerPattern, *sources: str, note: bool) -> list[Pattern | None] | None:
+    """The row's patterns compiled, or None (logged, noted on the row) when one cannot be:
+    a row saved around the admin's validation is skipped, never allowed to stop intake."""
+    what = f"{row._meta.verbose_name} #{row.pk}"
+    if problem := row.choice_problem():
+        log.error("Skipping %s: %s", what, problem)
+        if note and row.pk is not None:
+            row.problem_note(pk=row.pk, reason=f"{problem} Skipped.")
+        return None
+    compiled = [pattern_usable(s, RULE_FLAGS, what=what) if s else None for s in sources]
+    if any(c is None for c, s in zip(compiled, sources, strict=True) if s):
+        if note and row.pk is not None:
+            row.problem_note(pk=row.pk, reason="Not a valid regular expression: skipped.")
+        return None
+    return compiled
 
 
 @dataclass
-class _Marker:
-    platform: str
-    language: str
-    begin: re.Pattern
-    end: re.Pattern | None
+class _Skipped:
+    """The rows that ran out of time on the mail being read: each is tried once per mail."""
+
+    rows: set[int] = field(default_factory=set)
 
 
 class Ruleset:
-    """The rule tables compiled once; rebuilt when an admin edits them (and every minute)."""
+    """The rule tables compiled once; rebuilt when an admin edits them (and every minute).
 
-    def __init__(self) -> None:
-        flags = re.IGNORECASE | re.MULTILINE
-        self.rules = [
-            _Rule(r.platform, r.language, r.field, re.compile(r.pattern, flags), r.message_kind)
-            for r in RecognitionRule.objects.filter(active=True).order_by("priority", "pk")
-        ]
-        self.markers = [
-            _Marker(m.platform, m.language, re.compile(m.begin, flags),
-                    re.compile(m.end, flags) if m.end else None)
-            for m in BodyMarker.objects.filter(active=True)
-        ]
-        self.patterns: dict[str, list[tuple[str, str, re.Pattern]]] = {}
-        for p in ExtractionPattern.objects.filter(active=True).order_by("priority", "pk"):
+    ``also`` adds one row (saved or not, active or not) to the tables, for the admin's dry
+    run of a rule; ``note_problems`` False leaves the rows untouched (a dry run)."""
+
+    def __init__(
+        self, *, also: SellerPattern | None = None, note_problems: bool = True
+    ) -> None:
+        self.note_problems = note_problems
+        self.rules: list[_Rule] = []
+        for r in self._rows(RecognitionRule, also, ("priority", "pk")):
+            if (c := _compiled(r, r.pattern, note=note_problems)) is not None:
+                self.rules.append(_Rule(RecognitionRule, r.pk, r.platform, r.language, r.field,
+                                        c[0], r.message_kind))
+        self.markers: list[_Marker] = []
+        for m in self._rows(BodyMarker, also, ("platform", "language", "pk")):
+            if (c := _compiled(m, m.begin, m.end, note=note_problems)) is not None:
+                self.markers.append(_Marker(BodyMarker, m.pk, m.platform, m.language, *c))
+        self.patterns: dict[str, list[_Extraction]] = {}
+        for p in self._rows(ExtractionPattern, also, ("priority", "pk")):
+            if (c := _compiled(p, p.pattern, note=note_problems)) is None:
+                continue
+            if "value" not in c[0].groupindex:
+                log.error("Skipping extraction pattern #%s: it has no group named value", p.pk)
+                if note_problems and p.pk is not None:
+                    p.problem_note(pk=p.pk, reason="No group named (?P<value>…): skipped.")
+                continue
             self.patterns.setdefault(p.what, []).append(
-                (p.platform, p.field, re.compile(p.pattern, flags))
+                _Extraction(ExtractionPattern, p.pk, p.platform, p.field, c[0])
             )
         channels = list(Channel.objects.all())
         self.default_channel = next((c for c in channels if c.is_default), None)
@@ -83,6 +140,31 @@ class Ruleset:
         )
         self.seller_addresses = set(settings.SELLER_ADDRESSES)
         self.loaded_at = time.monotonic()
+
+    @staticmethod
+    def _rows(model: type[SellerPattern], also: SellerPattern | None,
+              order: tuple[str, ...]) -> list:
+        rows = list(model.objects.filter(active=True).order_by(*order))
+        if isinstance(also, model):
+            rows = [r for r in rows if r.pk != also.pk or also.pk is None] + [also]
+            rows.sort(key=lambda r: tuple(
+                (r.pk is None, r.pk or 0) if key == "pk" else getattr(r, key) for key in order
+            ))
+        return rows
+
+    def search(self, row: _Row, regex: Pattern, text: str, skipped: _Skipped) -> Match | None:
+        """``regex.search(text)`` under the time bound; a row that runs out of time is
+        skipped for the rest of this mail, logged, and noted for the admin."""
+        if id(row) in skipped.rows:
+            return None
+        try:
+            return pattern_search(regex, text)
+        except PatternTimeout as exc:
+            skipped.rows.add(id(row))
+            log.error("Skipping %s on this mail: %s", row.label(), exc)
+            if self.note_problems and row.pk is not None:
+                row.model.problem_note(pk=row.pk, reason=f"Skipped on a mail: {exc}")
+            return None
 
     def channel_for(self, *addresses: str) -> Channel | None:
         for address in addresses:
@@ -122,24 +204,35 @@ def _is_auto(mail: ParsedMail) -> bool:
     return h.get("precedence", "").lower() in {"auto_reply", "auto-reply"}
 
 
-def _first(ruleset: Ruleset, what: str, platform: str, fields: dict[str, str]) -> str:
-    for rule_platform, field, regex in ruleset.patterns.get(what, []):
-        if rule_platform and rule_platform != platform:
+def _first(ruleset: Ruleset, what: str, platform: str, fields: dict[str, str],
+           skipped: _Skipped) -> str:
+    for pattern in ruleset.patterns.get(what, []):
+        if pattern.platform and pattern.platform != platform:
             continue
-        match = regex.search(fields.get(field, ""))
+        match = ruleset.search(pattern, pattern.regex, fields.get(pattern.field, ""), skipped)
         if match:
             return " ".join(match.group("value").split())
     return ""
 
 
-def _buyer_words(ruleset: Ruleset, platform: str, text: str) -> tuple[str, str, str]:
+def _line_match(ruleset: Ruleset, marker: _Marker, regex: Pattern | None, line: str,
+                skipped: _Skipped) -> bool:
+    """Whether ``regex`` matches at the start of ``line`` (``re.match``), under the bound."""
+    if regex is None:
+        return False
+    found = ruleset.search(marker, regex, line, skipped)
+    return bool(found) and found.start() == 0
+
+
+def _buyer_words(ruleset: Ruleset, platform: str, text: str,
+                 skipped: _Skipped) -> tuple[str, str, str]:
     """(buyer's words, the rest, language of the markers found) of a body."""
     lines = text.splitlines()
     for marker in ruleset.markers:
         if marker.platform and marker.platform != platform:
             continue
         for start, line in enumerate(lines):
-            if not marker.begin.match(line.strip()):
+            if not _line_match(ruleset, marker, marker.begin, line.strip(), skipped):
                 continue
             # The words run to the next marker line of any kind: a buyer writing from
             # Outlook nests the earlier message's markers inside their own.
@@ -147,8 +240,9 @@ def _buyer_words(ruleset: Ruleset, platform: str, text: str) -> tuple[str, str, 
             for index in range(start + 1, len(lines)):
                 candidate = lines[index].strip()
                 if candidate.startswith("---") and (
-                    (marker.end and marker.end.match(candidate))
-                    or any(m.begin.match(candidate) for m in ruleset.markers)
+                    _line_match(ruleset, marker, marker.end, candidate, skipped)
+                    or any(_line_match(ruleset, m, m.begin, candidate, skipped)
+                           for m in ruleset.markers)
                 ):
                     end = index
                     break
@@ -159,16 +253,28 @@ def _buyer_words(ruleset: Ruleset, platform: str, text: str) -> tuple[str, str, 
     return own, quoted, ""
 
 
-def _subject_language(ruleset: Ruleset, platform: str, subject: str) -> str:
+def _subject_language(ruleset: Ruleset, platform: str, subject: str,
+                      skipped: _Skipped) -> str:
     for rule in ruleset.rules:
         if (
             rule.language
             and rule.field == "subject"
             and (not rule.platform or rule.platform == platform)
-            and rule.regex.search(subject)
+            and ruleset.search(rule, rule.regex, subject, skipped)
         ):
             return rule.language
     return ""
+
+
+def mail_fields(mail: ParsedMail) -> dict[str, str]:
+    """The texts a rule's ``field`` names, as the rules see them."""
+    return {
+        "from": mail.from_address,
+        "from_name": mail.from_name,
+        "subject": mail.subject,
+        "body": mail.text[:BODY_SCAN_LIMIT],
+        "notification_type": mail.headers.get("x-space-notification-type", ""),
+    }
 
 
 def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
@@ -181,15 +287,9 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
     if channel is None:
         raise LookupError("no channel configured: add one in admin (or run migrations)")
     platform = channel.platform
-    body = mail.text[:BODY_SCAN_LIMIT]
-    fields = {
-        "from": mail.from_address,
-        "from_name": mail.from_name,
-        "subject": mail.subject,
-        "body": body,
-        "notification_type": mail.headers.get("x-space-notification-type", ""),
-    }
+    fields = mail_fields(mail)
 
+    skipped = _Skipped()
     is_auto = _is_auto(mail)
     kind = MessageKind.OTHER
     if from_seller:
@@ -198,7 +298,8 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
         for rule in ruleset.rules:
             if rule.platform and rule.platform != platform:
                 continue
-            if fields[rule.field] and rule.regex.search(fields[rule.field]):
+            if fields[rule.field] and ruleset.search(rule, rule.regex, fields[rule.field],
+                                                     skipped):
                 kind = rule.kind
                 break
     if kind == MessageKind.AUTO_REPLY:
@@ -207,15 +308,17 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
         kind = MessageKind.AUTO_REPLY
     direction = Direction.OUT if from_seller or kind in OUTBOUND_KINDS else Direction.IN
 
-    buyer_text, quoted_text, marker_language = _buyer_words(ruleset, platform, mail.text)
+    buyer_text, quoted_text, marker_language = _buyer_words(ruleset, platform, mail.text,
+                                                                 skipped)
     relay = mail.to_addresses[0] if from_seller and mail.to_addresses else mail.from_address
     buyer_alias = relay if channel.is_relay_alias(relay) else ""
-    buyer_name = _first(ruleset, "buyer_name", platform, fields) if not from_seller else ""
+    buyer_name = _first(ruleset, "buyer_name", platform, fields, skipped) if not from_seller else ""
     if not buyer_name and (kind == MessageKind.REPLY_CONFIRMATION or from_seller):
-        buyer_name = _first(ruleset, "buyer_name", platform, {"subject": mail.subject})
+        buyer_name = _first(ruleset, "buyer_name", platform, {"subject": mail.subject},
+                            skipped)
     language = (
         marker_language
-        or _subject_language(ruleset, platform, mail.subject)
+        or _subject_language(ruleset, platform, mail.subject, skipped)
         or mail.headers.get("content-language", "").split(",")[0].split("-")[0].strip().lower()
         or channel.language
     )
@@ -224,9 +327,9 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
         kind=kind,
         direction=direction,
         is_auto=is_auto,
-        order_id=_first(ruleset, "order_id", platform, fields),
-        asin=_first(ruleset, "asin", platform, fields),
-        item_title=_first(ruleset, "item_title", platform, fields)[:500],
+        order_id=_first(ruleset, "order_id", platform, fields, skipped),
+        asin=_first(ruleset, "asin", platform, fields, skipped),
+        item_title=_first(ruleset, "item_title", platform, fields, skipped)[:500],
         buyer_alias=buyer_alias,
         buyer_name=buyer_name[:200],
         language=language[:10],

@@ -1,3 +1,6 @@
+import zoneinfo
+from datetime import time
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
@@ -20,11 +23,97 @@ class HolidayInline(admin.TabularInline):
     extra = 0
 
 
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+CHANNEL_FIELDS = ["code", "name", "platform", "domain", "relay_domain", "language", "time_zone",
+                  "reply_limit_hours", "return_limit_hours", "claim_limit_hours",
+                  "at_risk_share", "is_default"]
+
+
+def _time_field(label: str) -> forms.TimeField:
+    return forms.TimeField(required=False, label=label,
+                           widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+
+class _ChannelForm(forms.ModelForm):
+    """A channel with its business hours as a form per weekday instead of typed JSON: a
+    checkbox for "working hours only", then for each day its opening and closing time or
+    "closed". Stored as the JSON the clock reads ({"0": ["09:00", "17:00"], …})."""
+
+    working_hours_only = forms.BooleanField(
+        required=False, label="Count working hours only",
+        help_text="Unticked: limits are elapsed calendar hours, every day and night (Amazon). "
+        "Ticked: only the working hours below count towards a limit, in the channel's time "
+        "zone; holidays (below) do not count either.",
+    )
+    time_zone = forms.ChoiceField(
+        choices=[(zone, zone) for zone in sorted(zoneinfo.available_timezones())],
+        initial="UTC",
+    )
+
+    class Meta:
+        model = Channel
+        fields = CHANNEL_FIELDS
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        hours = self.instance.business_hours if isinstance(self.instance.business_hours,
+                                                           dict) else {}
+        self.fields["working_hours_only"].initial = bool(hours)
+        for day in range(7):
+            span = hours.get(str(day))
+            opening, closing = span if isinstance(span, list) and len(span) == 2 else ("", "")
+            self.fields[f"day{day}_closed"].initial = bool(hours) and not span
+            self.fields[f"day{day}_opens"].initial = opening or time(9)
+            self.fields[f"day{day}_closes"].initial = closing or time(17)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        hours: dict[str, list[str]] = {}
+        if data.get("working_hours_only"):
+            for day, name in enumerate(WEEKDAYS):
+                opens, closes = f"day{day}_opens", f"day{day}_closes"
+                if data.get(f"day{day}_closed") or opens in self.errors or closes in self.errors:
+                    continue
+                opening, closing = data.get(opens), data.get(closes)
+                if opening is None or closing is None:
+                    self.add_error(opens, f"Give {name}'s opening and closing time, or tick "
+                                   "closed.")
+                elif closing <= opening:
+                    self.add_error(closes, f"On {name} closing must be after opening.")
+                else:
+                    hours[str(day)] = [f"{opening:%H:%M}", f"{closing:%H:%M}"]
+            if not hours and not self.errors:
+                self.add_error("working_hours_only",
+                               "Every day is closed: open at least one day, or untick this.")
+        self.instance.business_hours = hours
+        return data
+
+
+# The seven days' fields are declared on the class (the admin only shows declared fields).
+ChannelForm = type("ChannelForm", (_ChannelForm,), {
+    name: field
+    for day, weekday in enumerate(WEEKDAYS)
+    for name, field in (
+        (f"day{day}_closed", forms.BooleanField(required=False, label=f"{weekday}: closed")),
+        (f"day{day}_opens", _time_field(f"{weekday}: opens")),
+        (f"day{day}_closes", _time_field(f"{weekday}: closes")),
+    )
+})
+
+
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
+    form = ChannelForm
     list_display = ["code", "name", "platform", "domain", "language", "reply_limit_hours",
                     "return_limit_hours", "claim_limit_hours"]
     inlines = [HolidayInline]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Channel | None = None) -> list:
+        days = [(f"day{d}_closed", f"day{d}_opens", f"day{d}_closes") for d in range(7)]
+        return [
+            (None, {"fields": CHANNEL_FIELDS}),
+            ("Business hours", {"fields": ["working_hours_only", *days]}),
+        ]
     list_filter = ["platform", "language"]
     search_fields = ["code", "name", "domain"]
 

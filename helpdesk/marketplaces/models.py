@@ -1,5 +1,25 @@
+import zoneinfo
+
+from django.conf import global_settings
 from django.core.exceptions import ValidationError
 from django.db import models
+
+# The languages a marketplace, a buyer or a rule can be in: the two-letter ISO 639-1 codes
+# Django knows (the product compares languages by these codes, e.g. "de", never "de-AT").
+LANGUAGE_CHOICES = sorted(
+    ((code, str(name)) for code, name in global_settings.LANGUAGES if len(code) == 2),
+    key=lambda choice: choice[1],
+)
+
+
+def time_zone_validate(value: str) -> None:
+    """A zone the tz database knows: a typo would fail the clock of every ticket."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            f"{value!r} is not a time zone; pick one such as Europe/Berlin.", code="time_zone"
+        ) from exc
 
 
 class Platform(models.TextChoices):
@@ -26,8 +46,10 @@ class Channel(models.Model):
         blank=True,
         help_text="Domain of the buyers' relay aliases, e.g. marketplace.amazon.de.",
     )
-    language = models.CharField(max_length=10, help_text="Default language, e.g. de.")
-    time_zone = models.CharField(max_length=64, default="UTC")
+    language = models.CharField(
+        max_length=10, choices=LANGUAGE_CHOICES, help_text="Default language, e.g. German."
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[time_zone_validate])
     reply_limit_hours = models.PositiveIntegerField(
         default=24, help_text="Hours a buyer message may wait for a reply."
     )
@@ -101,7 +123,7 @@ class Buyer(models.Model):
 
     alias = models.EmailField(unique=True, max_length=254)
     name = models.CharField(max_length=200, blank=True)
-    language = models.CharField(max_length=10, blank=True)
+    language = models.CharField(max_length=10, blank=True, choices=LANGUAGE_CHOICES)
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -4,7 +4,6 @@ time zone, stored and queried in UTC."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 # Like Seller Central: today, the last 7/30/90 days (today included), or any dates.
@@ -48,16 +47,38 @@ class Period:
         return Period("previous", self.first_day - length, self.last_day - length, self.zone)
 
 
+class PeriodError(ValueError):
+    """A period the picker cannot show, with the field to mark and what to tell the manager."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def period_default(*, zone: tzinfo, now: datetime) -> Period:
+    return period_from(key=DEFAULT, zone=zone, now=now)
+
+
 def period_from(
-    *, key: str, since: str = "", until: str = "", zone: tzinfo, now: datetime
+    *, key: str, since: date | None = None, until: date | None = None, zone: tzinfo,
+    now: datetime,
 ) -> Period:
-    """The period a picker asks for; a missing or bad custom date falls back to the default."""
+    """The period a picker asks for. Dates given make it a custom period whatever the preset
+    (a date typed is meant); a custom period needs both dates in order and at most
+    ``MAX_DAYS`` long, else PeriodError says which field is wrong."""
+    if since or until or key == "custom":
+        if since is None:
+            raise PeriodError("since", _("Give the first day of the period."))
+        if until is None:
+            raise PeriodError("until", _("Give the last day of the period."))
+        if until < since:
+            raise PeriodError("until", _("The last day is before the first day."))
+        if (until - since).days >= MAX_DAYS:
+            raise PeriodError("until", _("A period may be at most %(n)d days long.")
+                              % {"n": MAX_DAYS})
+        return Period("custom", since, until, zone)
+    if key and key not in PRESETS:
+        raise PeriodError("period", _("Pick a period from the list."))
+    key = key or DEFAULT
     today = now.astimezone(zone).date()
-    if key == "custom":
-        first, last = parse_date(since or ""), parse_date(until or "")
-        if first and last and first <= last and (last - first).days < MAX_DAYS:
-            return Period("custom", first, last, zone)
-        key = DEFAULT
-    days = PRESETS.get(key) or PRESETS[DEFAULT]
-    key = key if key in PRESETS else DEFAULT
-    return Period(key, today - timedelta(days=days - 1), today, zone)
+    return Period(key, today - timedelta(days=PRESETS[key] - 1), today, zone)

@@ -8,7 +8,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -22,7 +22,8 @@ from helpdesk.tickets.selectors import users_assignable
 
 from . import selectors
 from .chart import day_chart
-from .period import PRESET_LABELS, period_from
+from .forms import ReportFilterForm, filters_query
+from .period import PRESET_LABELS
 from .tables import TABLES, Filters
 
 
@@ -36,32 +37,21 @@ def manager_only(view: Callable) -> Callable:
     return wrapped
 
 
-def filters_from(request: HttpRequest) -> Filters:
-    get = request.GET
-    now = timezone.now()
-    codes = set(Channel.objects.values_list("code", flat=True))
-    agent = get.get("agent", "")
-    return Filters(
-        period=period_from(
-            key=get.get("period", ""),
-            since=get.get("since", ""),
-            until=get.get("until", ""),
-            zone=timezone.get_current_timezone(),
-            now=now,
-        ),
-        now=now,
-        channel_code=get.get("channel", "") if get.get("channel", "") in codes else "",
-        kind=get.get("kind", "") if get.get("kind", "") in ObligationKind.values else "",
-        agent_id=int(agent) if agent.isdigit() else None,
+def filters_from(request: HttpRequest, *, with_agents: bool = False) -> ReportFilterForm:
+    return ReportFilterForm(
+        request.GET, zone=timezone.get_current_timezone(), now=timezone.now(),
+        with_agents=with_agents,
     )
 
 
-def _picker(request: HttpRequest, f: Filters) -> dict:
+def _picker(form: ReportFilterForm, f: Filters) -> dict:
     return {
+        "form": form,
+        "problems": form.problems(),
         "filters": f,
         "presets": PRESET_LABELS,
         "channels": Channel.objects.order_by("name"),
-        "query": request.GET.urlencode(),
+        "query": filters_query(f),
     }
 
 
@@ -69,7 +59,8 @@ def _picker(request: HttpRequest, f: Filters) -> dict:
 @inbox_csp
 @manager_only
 def report_page(request: HttpRequest) -> HttpResponse:
-    f = filters_from(request)
+    form = filters_from(request)
+    f = form.filters()
     with report_reads():
         tables = {
             name: TABLES[name][1](f)
@@ -90,7 +81,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         request,
         "reports/page.html",
         {
-            **_picker(request, f),
+            **_picker(form, f),
             **tables,
             "buyer": overview[ObligationKind.BUYER_REPLY],
             "case_rows": [overview[k] for k in selectors.CASE_KINDS],
@@ -107,7 +98,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
 @inbox_csp
 @manager_only
 def violations_page(request: HttpRequest) -> HttpResponse:
-    f = filters_from(request)
+    form = filters_from(request, with_agents=True)
+    f = form.filters()
     page = Paginator(
         selectors.violations_list(
             period=f.period, channel_code=f.channel_code, kind=f.kind, agent_id=f.agent_id
@@ -118,7 +110,7 @@ def violations_page(request: HttpRequest) -> HttpResponse:
         request,
         "reports/violations.html",
         {
-            **_picker(request, f),
+            **_picker(form, f),
             "page": page,
             "kinds": ObligationKind.choices,
             "agents": users_assignable(),
@@ -139,7 +131,12 @@ def _cell(value) -> str:
 def report_csv(request: HttpRequest, table: str) -> HttpResponse:
     if table not in TABLES:
         raise Http404
-    f = filters_from(request)
+    form = filters_from(request, with_agents=True)
+    f = form.filters()
+    if form.errors:
+        # A file of other figures than asked for would be read as the answer: refuse it.
+        return HttpResponseBadRequest("\n".join(form.problems()),
+                                      content_type="text/plain; charset=utf-8")
     columns, rows = TABLES[table]
     suffix = f"-{f.channel_code}" if f.channel_code else ""
     name = f"{table}-{f.period.first_day}-{f.period.last_day}{suffix}.csv"

@@ -1,0 +1,19 @@
+"""Complaint rules in admin: the language is picked, never typed."""
+
+import pytest
+
+from helpdesk.complaints.models import ComplaintCategory, ComplaintRule
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_typed_language_is_refused_and_every_installed_rule_passes(admin_client):
+    category = ComplaintCategory.objects.first()
+    data = {"category": category.pk, "keywords": "kaputt", "is_active": "on"}
+    page = admin_client.post("/admin/complaints/complaintrule/add/", {**data, "language": "dt"})
+    assert page.status_code == 200 and "Select a valid choice" in page.content.decode()
+    assert not ComplaintRule.objects.filter(keywords="kaputt").exists()
+    page = admin_client.post("/admin/complaints/complaintrule/add/", {**data, "language": "de"})
+    assert page.status_code == 302
+    for rule in ComplaintRule.objects.all():
+        rule.full_clean()

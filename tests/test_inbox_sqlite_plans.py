@@ -1,0 +1,92 @@
+"""On SQLite, the embedded default, the inbox's main views read the open tickets and the
+running clocks from the working-set indexes (helpdesk/inbox/migrations/0005), as they do on
+PostgreSQL: SQLite's own query plans (EXPLAIN QUERY PLAN) of the queries a page really
+runs, with their bound parameters, name them."""
+
+import pytest
+from django.db import connection
+from inbox_support import queue_make, ticket_make, user_make
+from reports_support import manager_make
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own query plans"),
+]
+
+WORKING = "inbox_ticket_working"
+CLOCKS = ("inbox_obligation_open", "inbox_obligation_open_due")
+
+
+def _plans(client, params: dict, url: str = "/inbox/") -> list[tuple[str, str]]:
+    """(SQL, plan) of every query the page runs for ``params``."""
+    seen: list[tuple[str, tuple]] = []
+
+    def capture(execute, sql, sql_params, many, context):
+        seen.append((sql, sql_params))
+        return execute(sql, sql_params, many, context)
+
+    with connection.execute_wrapper(capture):
+        assert client.get(url, params).status_code == 200
+    plans = []
+    with connection.cursor() as cursor:
+        for sql, sql_params in seen:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, sql_params)
+            plans.append((sql, " | ".join(row[3] for row in cursor.fetchall())))
+    return plans
+
+
+def _uses(plans, index: str, *, where: str) -> bool:
+    return any(where in sql and f"INDEX {index} " in plan for sql, plan in plans)
+
+
+@pytest.fixture
+def inbox(client):
+    queue = queue_make("Amazon", ["amazon-com", "amazon-de"])
+    agent = user_make("agent", queues=[queue])
+    manager = user_make("boss", role="manager")
+    for _ in range(3):
+        ticket_make()
+    ticket_make(status="waiting")
+    ticket_make(status="resolved")
+    return {"agent": agent, "manager": manager}
+
+
+@pytest.mark.parametrize("role", ["agent", "manager"])
+@pytest.mark.parametrize("view", ["open", "overdue", "at_risk", "waiting", "unassigned"])
+def test_the_working_views_read_the_working_set_indexes(client, inbox, role, view):
+    client.force_login(inbox[role])
+    plans = _plans(client, {"view": view})
+    # The counts beside every view: the open tickets, grouped, from the index alone.
+    assert any('"status" IN' in sql and "GROUP BY" in sql
+               and f"COVERING INDEX {WORKING} " in plan for sql, plan in plans), plans
+    # The running clocks: counted and read in due order from their own index.
+    assert any(_uses(plans, index, where='"is_open" = %s') for index in CLOCKS), plans
+    clock_reads = [(sql, plan) for sql, plan in plans
+                   if '"sla_obligation"' in sql and '"is_open" = %s' in sql]
+    assert clock_reads and all(
+        any(f"INDEX {index} " in plan or "obligation_ticket_open" in plan for index in CLOCKS)
+        for _sql, plan in clock_reads), clock_reads
+
+
+@pytest.mark.parametrize("role", ["agent", "manager"])
+def test_the_open_view_lists_the_unclocked_open_tickets_from_the_index(client, inbox, role):
+    client.force_login(inbox[role])
+    plans = _plans(client, {"view": "open"})
+    listing = [(sql, plan) for sql, plan in plans
+               if '"status" IN' in sql and "ORDER BY" in sql and "NOT EXISTS" in sql]
+    assert listing, plans
+    assert all(f"INDEX {WORKING} " in plan for _sql, plan in listing), listing
+    # No page reads the whole ticket table.
+    assert not any("SCAN tickets_ticket" in plan and "INDEX" not in plan
+                   for _sql, plan in plans), plans
+
+
+def test_the_reports_read_the_period_from_the_window_index(client, inbox):
+    client.force_login(manager_make("reader"))
+    plans = _plans(client, {"period": "30"}, url="/reports/")
+    window = [(sql, plan) for sql, plan in plans
+              if '"sla_obligation"."starts_at" >=' in sql or "starts_at >=" in sql]
+    assert len(window) >= 4, plans
+    assert all("COVERING INDEX reports_obligation_window " in plan for _sql, plan in window), window

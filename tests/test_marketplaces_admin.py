@@ -1,0 +1,93 @@
+"""A channel in admin: business hours as a form per weekday, languages and time zones
+picked, never typed free."""
+
+import re
+
+import pytest
+
+from helpdesk.marketplaces.models import Channel
+from helpdesk.sla.policy import channel_policy
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(channel: Channel, **changes) -> dict:
+    data = {
+        "code": channel.code, "name": channel.name, "platform": channel.platform,
+        "domain": channel.domain, "relay_domain": channel.relay_domain,
+        "language": channel.language, "time_zone": channel.time_zone,
+        "reply_limit_hours": "24", "return_limit_hours": "48", "claim_limit_hours": "72",
+        "at_risk_share": "0.1667",
+        "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
+        "holidays-MIN_NUM_FORMS": "0", "holidays-MAX_NUM_FORMS": "1000",
+    }
+    for day in range(7):
+        data[f"day{day}_opens"], data[f"day{day}_closes"] = "09:00", "17:00"
+    data.update(changes)
+    return data
+
+
+def _url(channel: Channel) -> str:
+    return f"/admin/marketplaces/channel/{channel.pk}/change/"
+
+
+def test_working_hours_are_set_per_weekday_and_stored_for_the_clock(admin_client):
+    channel = Channel.objects.get(code="kaufland-de")
+    page = admin_client.post(_url(channel), _post(
+        channel, working_hours_only="on", day5_closed="on", day6_closed="on",
+        day0_opens="08:30", day0_closes="18:00",
+    ))
+    assert page.status_code == 302
+    channel.refresh_from_db()
+    assert channel.business_hours == {
+        "0": ["08:30", "18:00"], **{str(d): ["09:00", "17:00"] for d in range(1, 5)}
+    }
+    assert channel_policy(channel).calendar is not None
+
+    page = admin_client.get(_url(channel)).content.decode()
+    assert 'name="business_hours"' not in page  # no JSON to type
+    assert 'name="day0_opens" value="08:30"' in page
+    assert re.search(r'name="day5_closed"[^>]* checked', page)
+    assert not re.search(r'name="day4_closed"[^>]* checked', page)
+
+
+def test_unticking_working_hours_goes_back_to_calendar_hours(admin_client):
+    channel = Channel.objects.get(code="kaufland-de")
+    Channel.objects.filter(pk=channel.pk).update(business_hours={"0": ["09:00", "17:00"]})
+    assert admin_client.post(_url(channel), _post(channel)).status_code == 302
+    channel.refresh_from_db()
+    assert channel.business_hours == {}
+    assert channel_policy(channel).calendar is None
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"day2_opens": "17:00", "day2_closes": "09:00"}, "On Wednesday closing must be after opening"),
+    ({"day3_opens": "", "day3_closes": ""}, "Give Thursday&#x27;s opening and closing time"),
+    ({"day1_opens": "25:99"}, "Enter a valid time"),
+    ({f"day{d}_closed": "on" for d in range(7)}, "Every day is closed"),
+])
+def test_bad_working_hours_are_refused_on_the_day(admin_client, changes, message):
+    channel = Channel.objects.get(code="kaufland-de")
+    page = admin_client.post(_url(channel), _post(channel, working_hours_only="on", **changes))
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    channel.refresh_from_db()
+    assert channel.business_hours == {}
+
+
+@pytest.mark.parametrize("changes", [
+    {"language": "deutsch"}, {"time_zone": "Europe/Berlln"}, {"platform": "amazn"},
+])
+def test_a_typed_language_zone_or_platform_is_refused(admin_client, changes):
+    channel = Channel.objects.get(code="amazon-de")
+    page = admin_client.post(_url(channel), _post(channel, **changes))
+    assert page.status_code == 200
+    assert "Select a valid choice" in page.content.decode()
+    channel.refresh_from_db()
+    assert (channel.language, channel.time_zone, channel.platform) == (
+        "de", "Europe/Berlin", "amazon")
+
+
+def test_every_installed_channel_passes_the_checks_the_admin_applies():
+    for channel in Channel.objects.all():
+        channel.full_clean()
