@@ -1,0 +1,141 @@
+"""Reading a mail: headers in raw UTF-8 (RFC 6532), and HTML that would cost the HTML
+parser minutes kept whole as an attachment and read as text in linear time."""
+
+import time
+
+import pytest
+from mails import amazon_body
+
+from helpdesk.mail.parse import parse_mail
+from helpdesk.mail.services import mail_ingest
+from helpdesk.mail.text import (
+    HTML_MAX_CHARS,
+    HTML_MAX_DEPTH,
+    html_to_text,
+    html_too_costly,
+    sanitise_html,
+)
+from helpdesk.tickets.models import Message
+
+ORDER = "302-1234567-7654321"
+WORDS = "Please stop, the mug arrived broken"
+
+
+def raw_mail(headers: dict[str, str], body: bytes, content_type: str) -> bytes:
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return (head + f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n").encode(
+        "utf-8") + body
+
+
+def buyer_headers(n: int, **extra: str) -> dict[str, str]:
+    return {
+        "From": '"Jane Doe - Amazon Marketplace" <abc123xyz@marketplace.amazon.de>',
+        "To": "service@mugshop.de",
+        "Subject": f"Rücksendeanfrage für Bestellung {ORDER}",
+        "Message-ID": f"<poison{n}@example.test>",
+        "Date": "Mon, 05 Oct 2026 10:00:00 +0000",
+        **extra,
+    }
+
+
+# -- RFC 6532: raw UTF-8 in headers ------------------------------------------------------------
+
+def test_raw_utf8_from_name_and_subject_are_read_as_utf8():
+    mail = parse_mail(raw_mail(
+        {"From": "Jürgen Müller <jm@example.de>", "To": "service@mugshop.de",
+         "Subject": "Rücksendeanfrage: Tasse zerbrochen – Größe 450 ml"},
+        b"Hallo", "text/plain; charset=utf-8",
+    ))
+    assert mail.from_name == "Jürgen Müller"
+    assert mail.subject == "Rücksendeanfrage: Tasse zerbrochen – Größe 450 ml"
+    assert "\ufffd" not in mail.from_name + mail.subject
+
+
+def test_raw_latin1_headers_of_old_mailers_are_still_readable():
+    raw = "From: Jürgen Müller <jm@example.de>\r\nSubject: Rücksendung\r\n\r\nHallo".encode(
+        "cp1252")
+    mail = parse_mail(raw)
+    assert (mail.from_name, mail.subject) == ("Jürgen Müller", "Rücksendung")
+
+
+@pytest.mark.django_db
+def test_a_raw_utf8_subject_is_matched_by_the_subject_rules_and_names_the_buyer():
+    result = mail_ingest(raw=raw_mail(
+        buyer_headers(1, From='"Jürgen Müller - Amazon Marketplace" <jm9@marketplace.amazon.de>'),
+        amazon_body("Die Tasse kam zerbrochen an.", order_id=ORDER).encode("utf-8"),
+        "text/plain; charset=utf-8",
+    ), source="test")
+    message = Message.objects.select_related("ticket__buyer").get(pk=result.message_pk)
+    assert message.ticket.kind == "return_request"  # the German subject rule matched
+    assert message.subject == f"Rücksendeanfrage für Bestellung {ORDER}"
+    assert message.ticket.buyer.name == "Jürgen Müller"
+
+
+# -- HTML too costly for the HTML parser -------------------------------------------------------
+
+def nested(depth: int, words: str = WORDS) -> str:
+    return "<div>" * depth + f"<p>{words}</p>" + "</div>" * depth
+
+
+def unclosed_html(size: int) -> str:
+    """Blocks of 200 <div> that are never closed: the parser's stack only grows."""
+    block = "<div>" * 200 + "<span>spam</span>\n"
+    return f"<p>{WORDS}</p>" + block * (size // len(block))
+
+
+POISON = {
+    "40k nested div, HTML only": lambda: raw_mail(
+        buyer_headers(2), nested(40_000).encode(), "text/html; charset=utf-8"),
+    "80k nested div, HTML only": lambda: raw_mail(
+        buyer_headers(3), nested(80_000).encode(), "text/html; charset=utf-8"),
+    "1.1 MB HTML only": lambda: raw_mail(
+        buyer_headers(4), unclosed_html(1_100_000).encode(), "text/html; charset=utf-8"),
+    "4.4 MB multipart/alternative": lambda: raw_mail(
+        buyer_headers(5),
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + WORDS.encode()
+        + b"\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        + unclosed_html(4_400_000).encode() + b"\r\n--b--\r\n",
+        'multipart/alternative; boundary="b"'),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(POISON))
+def test_a_poison_html_mail_is_filed_in_bounded_time_with_its_html_attached(name):
+    raw = POISON[name]()
+    started = time.monotonic()
+    result = mail_ingest(raw=raw, source="test")
+    elapsed = time.monotonic() - started
+    assert elapsed < 5, f"{name}: {elapsed:.1f} s"
+    message = Message.objects.get(pk=result.message_pk)
+    assert message.ticket.kind == "return_request"
+    assert WORDS in message.buyer_text
+    assert message.body_html == ""  # nothing the parser had to build
+    [attachment] = message.attachments.all()
+    assert attachment.content_type == "text/html" and attachment.filename == "message.html"
+    assert attachment.size > 200_000  # the HTML, kept whole
+
+
+def test_the_linear_check_passes_ordinary_html_and_sloppy_paragraphs():
+    ordinary = ("<html><head><style>p{}</style></head><body><table><tr><td><p>Hi<br>"
+                + "<p>para" * 5000 + "<li>x" * 1000 + "</td></tr></table></body></html>")
+    assert html_too_costly(ordinary) == ""
+    assert html_too_costly(nested(HTML_MAX_DEPTH)) == ""
+    assert "deeper" in html_too_costly(nested(HTML_MAX_DEPTH + 1))
+    assert "larger" in html_too_costly("<p>" + "x" * HTML_MAX_CHARS)
+
+
+def test_too_deep_html_given_to_the_sanitiser_is_shown_as_escaped_text():
+    deep = nested(5_000, "<b>bold</b> &amp; <script>alert(1)</script>") + "<img src=x onerror=y>"
+    shown = sanitise_html(deep)
+    assert shown == "<pre>bold &amp;</pre>"
+    assert "<script" not in shown and "<img" not in shown and "alert" not in shown
+    assert html_to_text(deep) == "bold &"
+
+
+def test_the_text_of_huge_html_is_read_in_linear_time():
+    hostile = "<script>" * 300_000 + "<" * 500_000 + "<div " * 200_000
+    started = time.monotonic()
+    assert html_to_text(hostile) == ""
+    assert sanitise_html("<style>" + hostile) == "<pre></pre>"
+    assert time.monotonic() - started < 2
