@@ -215,6 +215,8 @@ CRONJOBS = [
     ("* * * * *", "django.core.management.call_command", ["sla_sweep"]),
     # Replies whose send failed or whose worker died: retried with backoff, never sent twice.
     ("* * * * *", "django.core.management.call_command", ["outbox_retry"]),
+    # Jobs of killed workers and retries the RQ scheduler did not move: queued again at once.
+    ("* * * * *", "django.core.management.call_command", ["jobs_recover"]),
 ]
 
 LOGGING = {

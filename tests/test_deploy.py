@@ -28,7 +28,7 @@ def command_lines() -> list[str]:
 def test_every_manage_py_command_exists():
     used = [words[words.index("manage.py") + 1] for words in map(shlex.split, command_lines())
             if "manage.py" in words]
-    assert {"rqworker", "fetch_mail", "sla_sweep", "outbox_retry"} <= set(used)
+    assert {"rqworker", "fetch_mail", "sla_sweep", "outbox_retry", "jobs_recover"} <= set(used)
     assert set(used) <= set(get_commands()), set(used) - set(get_commands())
 
 
