@@ -127,6 +127,18 @@ def test_the_linear_check_passes_ordinary_html_and_sloppy_paragraphs():
     assert "larger" in html_too_costly("<p>" + "x" * HTML_MAX_CHARS)
 
 
+def test_the_costliest_html_still_given_to_the_parser_takes_well_under_a_second():
+    # As deep as allowed, all the way through, as large as allowed: the bound is the limits'
+    # (html_to_text once removed the block end tags, leaving every block open: 9 s here).
+    block = "<div>" * HTML_MAX_DEPTH + "<p>x</p>" + "</div>" * HTML_MAX_DEPTH
+    worst = block * (HTML_MAX_CHARS // len(block))
+    assert html_too_costly(worst) == ""
+    started = time.monotonic()
+    assert html_to_text(worst).count("x") == HTML_MAX_CHARS // len(block)
+    assert sanitise_html(worst).count("<div>") == HTML_MAX_DEPTH * (HTML_MAX_CHARS // len(block))
+    assert time.monotonic() - started < 1.5
+
+
 def test_too_deep_html_given_to_the_sanitiser_is_shown_as_escaped_text():
     deep = nested(5_000, "<b>bold</b> &amp; <script>alert(1)</script>") + "<img src=x onerror=y>"
     shown = sanitise_html(deep)

@@ -118,7 +118,9 @@ def html_to_text(value: str) -> str:
         return ""
     if html_too_costly(value):
         return html_strip(value)
-    marked = _CELL_END.sub(" \t", _BLOCK_END.sub("\n", value))
+    # The breaks go after the end tags, which stay: removed, they would leave every block
+    # open, and the parser's cost grows with the square of the open blocks.
+    marked = _CELL_END.sub(r"\g<0> \t", _BLOCK_END.sub(r"\g<0>\n", value))
     stripped = nh3.clean(marked, tags=set(), clean_content_tags={"script", "style", "head"})
     lines = [" ".join(line.split()) for line in html.unescape(stripped).splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
