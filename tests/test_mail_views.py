@@ -5,9 +5,11 @@ server is used."""
 
 import json
 import socket
+import time
+import urllib.request
 
 import pytest
-from faults_support import needs_postgresql
+from faults_support import defaults_install, needs_postgresql
 from gunicorn_support import gunicorn_running
 from mails import amazon_body, build_mail
 
@@ -16,13 +18,19 @@ from helpdesk.mail.raw_store import blob_get
 
 pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 TOKEN = "chunked-test-token"
-LIMIT = 256 * 1024
+LIMIT = 2 * 1024 * 1024
 
 
 @pytest.fixture
 def web(tmp_path):
     with gunicorn_running(tmp_path, INGEST_TOKEN=TOKEN, INGEST_MAX_BYTES=str(LIMIT)) as (_, port):
         yield port
+
+
+@pytest.fixture
+def web_base(tmp_path):
+    with gunicorn_running(tmp_path, INGEST_TOKEN=TOKEN, INGEST_MAX_BYTES=str(LIMIT)) as (base, _):
+        yield base
 
 
 def post_chunked(port: int, body: bytes, chunk: int = 4096) -> tuple[int, dict]:
@@ -71,3 +79,22 @@ def test_a_chunked_mail_exactly_at_the_limit_is_kept_and_one_byte_over_is_413(we
                                   chunk=65536)
     assert status == 413 and str(LIMIT) in answer["error"]
     assert RawMail.objects.count() == 1
+
+
+def test_a_1_1_mb_html_only_mail_is_answered_and_filed_at_once(web_base):
+    """As it was found: no answer from the webhook (the worker was killed at 31 s) and no row
+    for the bytes. Without a job queue the mail is filed on the request's commit."""
+    defaults_install()
+    block = "<div>" * 200 + "<span>spam</span>\n"
+    html = "<p>Where is my parcel?</p>" + block * (1_100_000 // len(block))
+    mail = (b"From: Jane <abc@marketplace.amazon.com>\r\nTo: support@example-seller.com\r\n"
+            b"Subject: Question\r\nMessage-ID: <big-html@example.test>\r\nMIME-Version: 1.0"
+            b"\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html.encode())
+    request = urllib.request.Request(f"{web_base}/ingest/raw/", data=mail, headers={
+        "Authorization": f"Bearer {TOKEN}", "Content-Type": "message/rfc822"})
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=25) as response:
+        answer = json.load(response)
+    assert time.monotonic() - started < 5
+    assert response.status == 202 and answer["status"] in {"stored", "received"}
+    assert blob_get(RawMail.objects.get(pk=answer["id"]).sha256) == mail
