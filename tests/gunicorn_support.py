@@ -2,6 +2,8 @@
 database: for the tests whose break needed the real server (chunked bodies, slow clients,
 addresses behind a proxy)."""
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -41,6 +43,7 @@ def gunicorn_running(log_dir: Path, **env: str) -> Iterator[tuple[str, int]]:
          "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
         cwd=ROOT, env=child_env(SECURE_COOKIES="0", **env),
         stdout=subprocess.DEVNULL, stderr=log,
+        start_new_session=True,  # its workers too can be killed as one group
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -53,6 +56,6 @@ def gunicorn_running(log_dir: Path, **env: str) -> Iterator[tuple[str, int]]:
         try:
             web.wait(15)
         except subprocess.TimeoutExpired:
-            web.kill()
+            os.killpg(web.pid, signal.SIGKILL)  # the master and a worker stuck in a request
             web.wait()
         log.close()
