@@ -53,7 +53,7 @@ def web(tmp_path):
 
 
 @needs_postgresql
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_behind_the_proxy_one_clients_bad_passwords_do_not_lock_out_another(web):
     user_make("agent_x")
     for _ in range(PER_PAIR):
@@ -67,7 +67,7 @@ def test_behind_the_proxy_one_clients_bad_passwords_do_not_lock_out_another(web)
 
 
 @needs_postgresql
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_address_trying_40_usernames_is_stopped(web):
     user_make("agent_z")
     answers = [login(web, f"user{n}", "guess", "203.0.113.5") for n in range(40)]
@@ -78,7 +78,7 @@ def test_one_address_trying_40_usernames_is_stopped(web):
 
 
 @needs_postgresql
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_username_guessed_from_many_addresses_is_stopped(web):
     user_make("agent_y")
     answers = [login(web, "agent_y", "guess", f"192.0.2.{n}") for n in range(1, 41)]

@@ -83,7 +83,7 @@ def test_the_proxy_buffers_request_bodies_and_gunicorn_runs_threaded_workers():
 
 
 @needs_postgresql
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_three_slow_request_bodies_do_not_stop_a_fourth_request(tmp_path):
     """gunicorn as deployed, reached directly (no proxy in front): three clients that send a
     webhook body a byte every second hold their threads, and a page is still answered."""

@@ -16,7 +16,8 @@ from mails import amazon_body, build_mail
 from helpdesk.mail.models import RawMail
 from helpdesk.mail.raw_store import blob_get
 
-pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_postgresql,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 TOKEN = "chunked-test-token"
 LIMIT = 2 * 1024 * 1024
 
