@@ -60,6 +60,17 @@ def test_raw_latin1_headers_of_old_mailers_are_still_readable():
     assert (mail.from_name, mail.subject) == ("Jürgen Müller", "Rücksendung")
 
 
+def test_a_raw_utf8_attachment_name_is_read_as_utf8():
+    mail = parse_mail(raw_mail(
+        {"From": "jm@example.de", "Subject": "Foto"},
+        b"--b\r\nContent-Type: text/plain\r\n\r\nSiehe Foto\r\n--b\r\n"
+        + "Content-Type: image/jpeg\r\nContent-Disposition: attachment; "
+          "filename=\"Tasse_Müller.jpg\"\r\n\r\n".encode() + b"JPEG\r\n--b--\r\n",
+        'multipart/mixed; boundary="b"',
+    ))
+    assert [a.filename for a in mail.attachments] == ["Tasse_Müller.jpg"]
+
+
 @pytest.mark.django_db
 def test_a_raw_utf8_subject_is_matched_by_the_subject_rules_and_names_the_buyer():
     result = mail_ingest(raw=raw_mail(

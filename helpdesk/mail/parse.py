@@ -136,9 +136,22 @@ def _part_text(part: Message) -> str:
 def _filename(part: Message) -> str:
     try:
         name = part.get_filename()
+        if name and "\ufffd" in name:  # raw 8-bit bytes in the header (RFC 6532)
+            name = _filename_raw(part) or name
     except (LookupError, UnicodeError, ValueError, TypeError):
         name = None
     return decode(name) if name else ""
+
+
+def _filename_raw(part: Message) -> str | None:
+    """The file name read from the raw headers, their 8-bit bytes decoded as ``decode`` does
+    (``get_filename`` sees U+FFFD for each)."""
+    probe = Message()
+    for name in ("Content-Disposition", "Content-Type"):
+        value = _header(part, name)
+        if value is not None:
+            probe[name] = _raw_bytes_text(value) if _HAS_RAW_BYTES.search(value) else value
+    return probe.get_filename()
 
 
 def _walk(msg: Message, mail: "ParsedMail") -> None:
