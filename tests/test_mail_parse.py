@@ -71,6 +71,17 @@ def test_a_raw_utf8_attachment_name_is_read_as_utf8():
     assert [a.filename for a in mail.attachments] == ["Tasse_Müller.jpg"]
 
 
+def test_a_raw_utf8_name_cut_mid_character_is_still_read_as_utf8():
+    cut = "Картинка с очень длинным именем".encode()[:-1]  # the last character cut in two
+    mail = parse_mail(b"From: x@example.de\r\nSubject: " + cut + b"\r\n\r\nHallo")
+    assert mail.subject.startswith("Картинка с очень длинным имен")
+
+
+def test_paragraphs_the_parser_moves_out_of_a_table_keep_their_line_breaks():
+    html = "<table><p>Hi Sojan,</p><p>Time to save the world.</p><tr><td>x</td></tr></table>"
+    assert html_to_text(html) == "Hi Sojan,\nTime to save the world.\nx"
+
+
 @pytest.mark.django_db
 def test_a_raw_utf8_subject_is_matched_by_the_subject_rules_and_names_the_buyer():
     result = mail_ingest(raw=raw_mail(

@@ -80,7 +80,14 @@ def _raw_bytes_text(raw: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    # UTF-8 with a broken sequence or two (a long name cut by the sender) is still UTF-8;
+    # mostly undecodable bytes are an 8-bit charset, most often Windows' Latin one.
+    text = data.decode("utf-8", errors="replace")
+    wide = sum(1 for char in text if ord(char) > 0x7F)
+    if text.count("\ufffd") * 8 <= wide:
+        return text
+    return data.decode("cp1252", errors="replace")
 
 
 def decode(value: object) -> str:

@@ -118,9 +118,11 @@ def html_to_text(value: str) -> str:
         return ""
     if html_too_costly(value):
         return html_strip(value)
-    # The breaks go after the end tags, which stay: removed, they would leave every block
-    # open, and the parser's cost grows with the square of the open blocks.
-    marked = _CELL_END.sub(r"\g<0> \t", _BLOCK_END.sub(r"\g<0>\n", value))
+    # The breaks go just before the end tags, which stay: removed, they would leave every
+    # block open, and the parser's cost grows with the square of the open blocks. Before,
+    # not after: inside the element they move with it (a <p> in a <table> is moved out of
+    # the table by the parser, while whitespace after it would stay behind).
+    marked = _CELL_END.sub(r" \t\g<0>", _BLOCK_END.sub(r"\n\g<0>", value))
     stripped = nh3.clean(marked, tags=set(), clean_content_tags={"script", "style", "head"})
     lines = [" ".join(line.split()) for line in html.unescape(stripped).splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
