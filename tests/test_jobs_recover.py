@@ -3,6 +3,8 @@ real Redis and a real ``manage.py rqworker`` killed mid-job, ``jobs_recover`` (e
 from cron) puts the job back on its queue at once; left to RQ, it waits in the started
 registry for a worker's maintenance (every 10 minutes) and then for the scheduler."""
 
+import os
+import signal
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -31,7 +33,11 @@ def test_the_job_of_a_killed_worker_runs_again_at_the_next_recovery(
         with django_capture_on_commit_callbacks(execute=True):
             jobs.enqueue(job_killed_on_first_run, str(runs))
         wait_for(lambda: starts(runs) == 1, timeout=60, what="the job to start")
-        workers.kill_and_restart(0)  # SIGKILL mid-job; systemd starts another worker
+        # SIGKILL mid-job, as the machine or its cgroup would: the worker, then its work
+        # horse (which RQ puts in a process group of its own); systemd starts another.
+        horse = int(runs.read_text().split()[1])
+        workers.kill_and_restart(0)
+        os.kill(horse, signal.SIGKILL)
 
         # RQ alone: the job is still "started" by the dead worker, nobody runs it.
         time.sleep(5)
