@@ -43,6 +43,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # also enqueues again mail whose processing job was lost.
     PeriodicJob("outbox_retry", 1, "retry replies that failed and mail jobs that were lost"),
     PeriodicJob("fetch_mail", 1, "fetch new mail from the IMAP mailboxes"),
+    # Jobs of killed workers and retries the RQ scheduler did not move: queued again at once.
+    PeriodicJob("jobs_recover", 1, "queue again the jobs of dead workers and overdue retries"),
 )
 
 

@@ -143,6 +143,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The client's address behind the proxies in front of gunicorn (docs/DEPLOY.md §3: nginx
+# appends to X-Forwarded-For; TRUSTED_PROXY_COUNT=1). 0: the peer address is the client's and
+# X-Forwarded-For, which a client can write, is never read.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "helpdesk.accounts.lockout.client_address"
+# Limits across the (username, address) pairs, in the same cool-off window: one username
+# guessed from many addresses, one address guessing many usernames (helpdesk/accounts/lockout.py).
+AXES_HANDLER = "helpdesk.accounts.lockout.LoginLockoutHandler"
+LOGIN_FAILURE_LIMIT_PER_USERNAME = int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_USERNAME", "20"))
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_ADDRESS", "20"))
 
 ROOT_URLCONF = "helpdesk.urls"
 WSGI_APPLICATION = "helpdesk.wsgi.application"

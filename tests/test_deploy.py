@@ -3,10 +3,15 @@ and settings that exist (docs/DEPLOY.md walks through them)."""
 
 import re
 import shlex
+import socket
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 from django.core.management import get_commands
+from faults_support import needs_postgresql
+from gunicorn_support import gunicorn_running
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -23,7 +28,7 @@ def command_lines() -> list[str]:
 def test_every_manage_py_command_exists():
     used = [words[words.index("manage.py") + 1] for words in map(shlex.split, command_lines())
             if "manage.py" in words]
-    assert {"rqworker", "fetch_mail", "sla_sweep", "outbox_retry"} <= set(used)
+    assert {"rqworker", "fetch_mail", "sla_sweep", "outbox_retry", "jobs_recover"} <= set(used)
     assert set(used) <= set(get_commands()), set(used) - set(get_commands())
 
 
@@ -61,3 +66,48 @@ def test_the_backup_script_is_executable_and_dumps_both_stores():
     assert script.stat().st_mode & 0o111
     text = script.read_text()
     assert "pg_dump" in text and "$RAW_MAIL_DIR" in text
+
+
+def test_the_proxy_buffers_request_bodies_and_gunicorn_runs_threaded_workers():
+    """A slow client body must meet the proxy, never a gunicorn worker (docs/DEPLOY.md §3)."""
+    deploy_md = (ROOT / "docs" / "DEPLOY.md").read_text()
+    for directive in ("proxy_request_buffering on;", "client_body_timeout",
+                      "client_header_timeout", "client_max_body_size"):
+        assert directive in deploy_md, directive
+    config: dict = {}
+    exec((DEPLOY / "gunicorn.conf.py").read_text(), config)  # noqa: S102  (our own file)
+    assert config["worker_class"] == "gthread" and config["threads"] >= 4
+    assert config["timeout"] <= 30
+    [line] = [c for c in command_lines() if "gunicorn" in c]
+    assert "deploy/gunicorn.conf.py" in line
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_three_slow_request_bodies_do_not_stop_a_fourth_request(tmp_path):
+    """gunicorn as deployed, reached directly (no proxy in front): three clients that send a
+    webhook body a byte every second hold their threads, and a page is still answered."""
+    token = "slow-body-token"
+    with gunicorn_running(tmp_path, INGEST_TOKEN=token) as (base, port):
+        slow = []
+        for n in range(3):
+            conn = socket.create_connection(("127.0.0.1", port), timeout=60)
+            conn.sendall(
+                b"POST /ingest/raw/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: message/rfc822\r\nContent-Length: 100000\r\n"
+                + f"Authorization: Bearer {token}\r\n\r\nFrom: slow{n}@".encode()
+            )
+            slow.append(conn)
+        try:
+            time.sleep(1)  # each is inside the view, reading its body
+            for conn in slow:
+                conn.sendall(b"x")
+            started = time.monotonic()
+            with urllib.request.urlopen(f"{base}/login/", timeout=20) as response:
+                assert response.status == 200
+            assert time.monotonic() - started < 3
+            for conn in slow:
+                conn.sendall(b"x")  # still connected, still being read
+        finally:
+            for conn in slow:
+                conn.close()

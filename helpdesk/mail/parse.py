@@ -14,7 +14,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
-from .text import html_to_text
+from .text import html_strip, html_to_text, html_too_costly
 
 
 class ParseError(Exception):
@@ -65,6 +65,8 @@ KEPT_HEADERS = (
 # dedup key, and the mail would then have no row at all.
 _MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
+# How the parser keeps a header byte above 0x7f: a lone surrogate U+DC80..U+DCFF.
+_HAS_RAW_BYTES = re.compile("[\udc80-\udcff]")
 
 
 def storable(text: str) -> str:
@@ -73,11 +75,30 @@ def storable(text: str) -> str:
     return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
+def _raw_bytes_text(raw: str) -> str:
+    """A header value whose bytes were not ASCII, as text. The parser keeps such bytes as
+    lone surrogates; RFC 6532 allows raw UTF-8 in headers (and old mailers send cp1252)."""
+    data = raw.encode("ascii", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # UTF-8 with a broken sequence or two (a long name cut by the sender) is still UTF-8;
+    # mostly undecodable bytes are an 8-bit charset, most often Windows' Latin one.
+    text = data.decode("utf-8", errors="replace")
+    wide = sum(1 for char in text if ord(char) > 0x7F)
+    if text.count("\ufffd") * 8 <= wide:
+        return text
+    return data.decode("cp1252", errors="replace")
+
+
 def decode(value: object) -> str:
     """A header value as text, surviving bad encodings and unknown charsets."""
     if value is None:
         return ""
     raw = str(value)
+    if _HAS_RAW_BYTES.search(raw):
+        raw = _raw_bytes_text(raw)
     try:
         text = str(make_header(decode_header(raw)))
     except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
@@ -124,14 +145,28 @@ def _part_text(part: Message) -> str:
 def _filename(part: Message) -> str:
     try:
         name = part.get_filename()
+        if name and "\ufffd" in name:  # raw 8-bit bytes in the header (RFC 6532)
+            name = _filename_raw(part) or name
     except (LookupError, UnicodeError, ValueError, TypeError):
         name = None
     return decode(name) if name else ""
 
 
+def _filename_raw(part: Message) -> str | None:
+    """The file name read from the raw headers, their 8-bit bytes decoded as ``decode`` does
+    (``get_filename`` sees U+FFFD for each)."""
+    probe = Message()
+    for name in ("Content-Disposition", "Content-Type"):
+        value = _header(part, name)
+        if value is not None:
+            probe[name] = _raw_bytes_text(value) if _HAS_RAW_BYTES.search(value) else value
+    return probe.get_filename()
+
+
 def _walk(msg: Message, mail: "ParsedMail") -> None:
     texts: list[str] = []
     htmls: list[str] = []
+    stripped: list[str] = []  # the text of HTML parts too costly to parse
     for part in msg.walk():
         if part.is_multipart():
             continue
@@ -146,7 +181,15 @@ def _walk(msg: Message, mail: "ParsedMail") -> None:
         elif ctype == "text/plain":
             texts.append(_part_text(part))
         elif ctype == "text/html":
-            htmls.append(_part_text(part))
+            html = _part_text(part)
+            if html_too_costly(html):
+                # Never parsed whole: kept as it came, and read as text by a linear scan.
+                mail.attachments.append(ParsedAttachment(
+                    filename or "message.html", ctype, part.get_payload(decode=True) or b""
+                ))
+                stripped.append(html_strip(html))
+            else:
+                htmls.append(html)
         elif ctype == "message/rfc822" or ctype.startswith("message/"):
             continue
         elif not ctype.startswith(("text/", "multipart/")):
@@ -154,7 +197,11 @@ def _walk(msg: Message, mail: "ParsedMail") -> None:
             if data:
                 mail.attachments.append(ParsedAttachment(filename or "attachment", ctype, data))
     mail.html = "\n".join(h for h in htmls if h.strip())
-    mail.text = "\n".join(t for t in texts if t.strip()) or html_to_text(mail.html)
+    mail.text = (
+        "\n".join(t for t in texts if t.strip())
+        or html_to_text(mail.html)
+        or "\n".join(t for t in stripped if t.strip())
+    )
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -183,9 +230,22 @@ def parse_mail(raw: bytes) -> ParsedMail:
     return mail
 
 
+def _header_values(msg: Message, name: str) -> list[str]:
+    """Every value of header ``name`` as the parser read it. ``Message.get`` would wrap a
+    value holding raw 8-bit bytes in a ``Header`` of charset unknown-8bit, whose text has
+    U+FFFD for every such byte; the raw value keeps them for ``decode``."""
+    name = name.lower()
+    return [value for key, value in msg.raw_items() if key.lower() == name]
+
+
+def _header(msg: Message, name: str) -> str | None:
+    values = _header_values(msg, name)
+    return values[0] if values else None
+
+
 def _headers_read(msg: Message) -> ParsedMail:
-    from_name, from_address = parseaddr(decode(msg.get("From")))
-    _, reply_to = parseaddr(decode(msg.get("Reply-To")))
+    from_name, from_address = parseaddr(decode(_header(msg, "From")))
+    _, reply_to = parseaddr(decode(_header(msg, "Reply-To")))
     message_ids = _message_ids(str(msg.get("Message-ID") or ""))
     in_reply_to = _message_ids(str(msg.get("In-Reply-To") or ""))
     received_dates = []
@@ -197,18 +257,18 @@ def _headers_read(msg: Message) -> ParsedMail:
         message_id=message_ids[0] if message_ids else "",
         in_reply_to=in_reply_to[0] if in_reply_to else "",
         references=_message_ids(str(msg.get("References") or ""))[-20:],
-        subject=decode(msg.get("Subject"))[:500],
+        subject=decode(_header(msg, "Subject"))[:500],
         from_address=from_address.lower(),
         from_name=from_name.strip().strip('"'),
         reply_to=reply_to.lower(),
         to_addresses=[
             a.lower()
-            for _, a in getaddresses([decode(v) for v in msg.get_all("To") or []])
+            for _, a in getaddresses([decode(v) for v in _header_values(msg, "To")])
             if a
         ],
         date=_date(str(msg.get("Date") or "")),
         received_dates=received_dates,
-        headers={h: decode(msg.get(h)) for h in KEPT_HEADERS if msg.get(h) is not None},
+        headers={h: decode(_header(msg, h)) for h in KEPT_HEADERS if msg.get(h) is not None},
         text="",
         html="",
     )

@@ -33,9 +33,74 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+# What an HTML body may cost before any HTML library reads it. html5ever (nh3's parser) works
+# in time that grows with the square of the open-element depth: 80,000 nested <div> took 24 s
+# and 1 MB of unclosed ones over a minute. Within these bounds the costliest body found takes
+# it about 2 s, an ordinary one milliseconds (docs/SECURITY.md). Amazon's own mails are
+# 10-60 KB and nest a few dozen deep; a long reply chain quoting each mail in a <div> nests
+# one deeper per reply (500 deep in the test corpora).
+HTML_MAX_CHARS = 512 * 1024
+HTML_MAX_DEPTH = 1024
+# Elements that the HTML parser closes itself when a sibling opens (<p><p>), or that never
+# hold content (<br>): they do not deepen its stack, so they are not counted.
+_NOT_NESTING = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr", "p", "li", "dt", "dd", "td", "th", "tr", "thead", "tbody",
+    "tfoot", "option", "optgroup", "colgroup", "caption", "rb", "rt", "rp",
+})
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]{0,40})")
+_ANY_TAG = re.compile(r"<[^<>]*>")
+_HIDDEN_START = re.compile(r"(?i)<(script|style|head)\b")
+_HIDDEN_END = {name: re.compile(rf"(?i)</{name}[^<>]*>?") for name in ("script", "style", "head")}
+
+
+def html_too_costly(value: str) -> str:
+    """Why ``value`` must not be given to an HTML parser ("" when it may). One linear scan
+    that estimates the parser's open-element depth from start and end tags; it errs towards
+    "too deep" (a tag in a comment counts), never the other way."""
+    if len(value) > HTML_MAX_CHARS:
+        return f"HTML body larger than {HTML_MAX_CHARS} characters"
+    depth = 0
+    for match in _TAG_NAME.finditer(value):
+        if match.group(2).lower() in _NOT_NESTING:
+            continue
+        if match.group(1):
+            depth = max(depth - 1, 0)
+            continue
+        depth += 1
+        if depth > HTML_MAX_DEPTH:
+            return f"HTML nested deeper than {HTML_MAX_DEPTH} elements"
+    return ""
+
+
+def html_strip(value: str, *, limit: int = HTML_MAX_CHARS) -> str:
+    """The words of an HTML body without parsing it: script, style and head content dropped,
+    block ends made line breaks, every other tag removed, entities decoded. Each step is a
+    forward scan (``<[^<>]*>`` stops at the next ``<``), so the cost is linear in the input.
+    At most ``limit`` characters of text are returned."""
+    kept: list[str] = []
+    position = 0
+    while (found := _HIDDEN_START.search(value, position)) is not None:
+        kept.append(value[position:found.start()])
+        end = _HIDDEN_END[found.group(1).lower()].search(value, found.end())
+        if end is None:  # never closed: the rest is hidden content
+            position = len(value)
+            break
+        position = end.end()
+    kept.append(value[position:])
+    text = _ANY_TAG.sub("", _CELL_END.sub(" \t", _BLOCK_END.sub("\n", "".join(kept))))
+    lines = [" ".join(line.split()) for line in html.unescape(text).splitlines()]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return text[:limit]
+
+
 def sanitise_html(value: str) -> str:
+    """HTML safe to show in the ticket's sandboxed frame. A body too large or too deep for
+    the HTML parser is shown as its text, escaped, instead."""
     if not value:
         return ""
+    if html_too_costly(value):
+        return f"<pre>{html.escape(html_strip(value))}</pre>"
     return nh3.clean(
         value,
         tags=ALLOWED_TAGS,
@@ -49,7 +114,13 @@ def sanitise_html(value: str) -> str:
 def html_to_text(value: str) -> str:
     if not value:
         return ""
-    marked = _CELL_END.sub(" \t", _BLOCK_END.sub("\n", value))
+    if html_too_costly(value):
+        return html_strip(value)
+    # The breaks go just before the end tags, which stay: removed, they would leave every
+    # block open, and the parser's cost grows with the square of the open blocks. Before,
+    # not after: inside the element they move with it (a <p> in a <table> is moved out of
+    # the table by the parser, while whitespace after it would stay behind).
+    marked = _CELL_END.sub(r" \t\g<0>", _BLOCK_END.sub(r"\n\g<0>", value))
     stripped = nh3.clean(marked, tags=set(), clean_content_tags={"script", "style", "head"})
     lines = [" ".join(line.split()) for line in html.unescape(stripped).splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

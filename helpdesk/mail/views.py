@@ -27,6 +27,26 @@ def _authorised(request: HttpRequest) -> bool:
     return hmac.compare_digest(token.strip().encode(), expected.encode())
 
 
+def _body_read(request: HttpRequest, most: int) -> bytes:
+    """At most ``most`` bytes of the body, with or without a Content-Length.
+
+    A body sent with ``Transfer-Encoding: chunked`` has no length, and Django then reads it
+    as empty. The server has already undone the chunking; when it promises that its input
+    stream ends with the body (``wsgi.input_terminated``, as gunicorn does) that stream is
+    read directly, still never more than ``most`` bytes."""
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if request.META.get("CONTENT_LENGTH") or not chunked \
+            or not request.META.get("wsgi.input_terminated"):
+        return request.read(most)
+    stream = request.META["wsgi.input"]
+    parts: list[bytes] = []
+    left = most
+    while left > 0 and (part := stream.read(min(left, 64 * 1024))):
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
 @csrf_exempt  # machine-to-machine: the bearer token is the credential, not a session cookie
 @login_not_required
 @require_POST
@@ -47,7 +67,7 @@ def ingest_raw(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "invalid Content-Length"}, status=400)
     if declared > limit:
         return JsonResponse({"error": f"mail larger than {limit} bytes"}, status=413)
-    raw = request.read(limit + 1)
+    raw = _body_read(request, limit + 1)
     if len(raw) > limit:
         return JsonResponse({"error": f"mail larger than {limit} bytes"}, status=413)
     if not raw.strip():

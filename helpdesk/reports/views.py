@@ -3,7 +3,6 @@ Each is a few lines over ``tables``/``selectors``; only managers and admins get 
 
 import csv
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
@@ -22,6 +21,7 @@ from helpdesk.tickets.selectors import users_assignable
 
 from . import selectors
 from .chart import day_chart
+from .csv_cells import csv_cell
 from .forms import ReportFilterForm, filters_query
 from .period import PRESET_LABELS
 from .tables import TABLES, Filters
@@ -118,14 +118,6 @@ def violations_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cell(value) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else ""
-    return "" if value is None else str(value)
-
-
 @require_GET
 @manager_only
 def report_csv(request: HttpRequest, table: str) -> HttpResponse:
@@ -147,5 +139,5 @@ def report_csv(request: HttpRequest, table: str) -> HttpResponse:
     with report_reads():
         found = rows(f)
     for row in found:
-        writer.writerow([_cell(row.get(key)) for key, _header in columns])
+        writer.writerow([csv_cell(row.get(key)) for key, _header in columns])
     return response

@@ -1,0 +1,213 @@
+"""Reading a mail: headers in raw UTF-8 (RFC 6532), and HTML that would cost the HTML
+parser minutes kept whole as an attachment and read as text in linear time."""
+
+import time
+
+import pytest
+from faults_support import Workers, child_env, defaults_install, needs_postgresql, wait_for
+from mails import amazon_body, build_mail
+
+from helpdesk.mail.models import RawMail, RawMailStatus
+from helpdesk.mail.parse import parse_mail
+from helpdesk.mail.services import mail_ingest
+from helpdesk.mail.text import (
+    HTML_MAX_CHARS,
+    HTML_MAX_DEPTH,
+    html_to_text,
+    html_too_costly,
+    sanitise_html,
+)
+from helpdesk.tickets.models import Message
+
+ORDER = "302-1234567-7654321"
+WORDS = "Please stop, the mug arrived broken"
+
+
+def raw_mail(headers: dict[str, str], body: bytes, content_type: str) -> bytes:
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return (head + f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n").encode(
+        "utf-8") + body
+
+
+def buyer_headers(n: int, **extra: str) -> dict[str, str]:
+    return {
+        "From": '"Jane Doe - Amazon Marketplace" <abc123xyz@marketplace.amazon.de>',
+        "To": "service@mugshop.de",
+        "Subject": f"Rücksendeanfrage für Bestellung {ORDER}",
+        "Message-ID": f"<poison{n}@example.test>",
+        "Date": "Mon, 05 Oct 2026 10:00:00 +0000",
+        **extra,
+    }
+
+
+# -- RFC 6532: raw UTF-8 in headers ------------------------------------------------------------
+
+def test_raw_utf8_from_name_and_subject_are_read_as_utf8():
+    mail = parse_mail(raw_mail(
+        {"From": "Jürgen Müller <jm@example.de>", "To": "service@mugshop.de",
+         "Subject": "Rücksendeanfrage: Tasse zerbrochen – Größe 450 ml"},
+        b"Hallo", "text/plain; charset=utf-8",
+    ))
+    assert mail.from_name == "Jürgen Müller"
+    assert mail.subject == "Rücksendeanfrage: Tasse zerbrochen – Größe 450 ml"
+    assert "\ufffd" not in mail.from_name + mail.subject
+
+
+def test_raw_latin1_headers_of_old_mailers_are_still_readable():
+    raw = "From: Jürgen Müller <jm@example.de>\r\nSubject: Rücksendung\r\n\r\nHallo".encode(
+        "cp1252")
+    mail = parse_mail(raw)
+    assert (mail.from_name, mail.subject) == ("Jürgen Müller", "Rücksendung")
+
+
+def test_a_raw_utf8_attachment_name_is_read_as_utf8():
+    mail = parse_mail(raw_mail(
+        {"From": "jm@example.de", "Subject": "Foto"},
+        b"--b\r\nContent-Type: text/plain\r\n\r\nSiehe Foto\r\n--b\r\n"
+        + "Content-Type: image/jpeg\r\nContent-Disposition: attachment; "
+          "filename=\"Tasse_Müller.jpg\"\r\n\r\n".encode() + b"JPEG\r\n--b--\r\n",
+        'multipart/mixed; boundary="b"',
+    ))
+    assert [a.filename for a in mail.attachments] == ["Tasse_Müller.jpg"]
+
+
+def test_a_raw_utf8_name_cut_mid_character_is_still_read_as_utf8():
+    cut = "Картинка с очень длинным именем".encode()[:-1]  # the last character cut in two
+    mail = parse_mail(b"From: x@example.de\r\nSubject: " + cut + b"\r\n\r\nHallo")
+    assert mail.subject.startswith("Картинка с очень длинным имен")
+
+
+def test_paragraphs_the_parser_moves_out_of_a_table_keep_their_line_breaks():
+    html = "<table><p>Hi Sojan,</p><p>Time to save the world.</p><tr><td>x</td></tr></table>"
+    assert html_to_text(html) == "Hi Sojan,\nTime to save the world.\nx"
+
+
+@pytest.mark.django_db
+def test_a_raw_utf8_subject_is_matched_by_the_subject_rules_and_names_the_buyer():
+    result = mail_ingest(raw=raw_mail(
+        buyer_headers(1, From='"Jürgen Müller - Amazon Marketplace" <jm9@marketplace.amazon.de>'),
+        amazon_body("Die Tasse kam zerbrochen an.", order_id=ORDER).encode("utf-8"),
+        "text/plain; charset=utf-8",
+    ), source="test")
+    message = Message.objects.select_related("ticket__buyer").get(pk=result.message_pk)
+    assert message.ticket.kind == "return_request"  # the German subject rule matched
+    assert message.subject == f"Rücksendeanfrage für Bestellung {ORDER}"
+    assert message.ticket.buyer.name == "Jürgen Müller"
+
+
+# -- HTML too costly for the HTML parser -------------------------------------------------------
+
+def nested(depth: int, words: str = WORDS) -> str:
+    return "<div>" * depth + f"<p>{words}</p>" + "</div>" * depth
+
+
+def unclosed_html(size: int) -> str:
+    """Blocks of 200 <div> that are never closed: the parser's stack only grows."""
+    block = "<div>" * 200 + "<span>spam</span>\n"
+    return f"<p>{WORDS}</p>" + block * (size // len(block))
+
+
+POISON = {
+    "40k nested div, HTML only": lambda: raw_mail(
+        buyer_headers(2), nested(40_000).encode(), "text/html; charset=utf-8"),
+    "80k nested div, HTML only": lambda: raw_mail(
+        buyer_headers(3), nested(80_000).encode(), "text/html; charset=utf-8"),
+    "1.1 MB HTML only": lambda: raw_mail(
+        buyer_headers(4), unclosed_html(1_100_000).encode(), "text/html; charset=utf-8"),
+    "4.4 MB multipart/alternative": lambda: raw_mail(
+        buyer_headers(5),
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + WORDS.encode()
+        + b"\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        + unclosed_html(4_400_000).encode() + b"\r\n--b--\r\n",
+        'multipart/alternative; boundary="b"'),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(POISON))
+def test_a_poison_html_mail_is_filed_in_bounded_time_with_its_html_attached(name):
+    raw = POISON[name]()
+    started = time.monotonic()
+    result = mail_ingest(raw=raw, source="test")
+    elapsed = time.monotonic() - started
+    assert elapsed < 5, f"{name}: {elapsed:.1f} s"
+    message = Message.objects.get(pk=result.message_pk)
+    assert message.ticket.kind == "return_request"
+    assert WORDS in message.buyer_text
+    assert message.body_html == ""  # nothing the parser had to build
+    [attachment] = message.attachments.all()
+    assert attachment.content_type == "text/html" and attachment.filename == "message.html"
+    assert attachment.size > 200_000  # the HTML, kept whole
+
+
+def test_the_linear_check_passes_ordinary_html_and_sloppy_paragraphs():
+    ordinary = ("<html><head><style>p{}</style></head><body><table><tr><td><p>Hi<br>"
+                + "<p>para" * 5000 + "<li>x" * 1000 + "</td></tr></table></body></html>")
+    assert html_too_costly(ordinary) == ""
+    assert html_too_costly(nested(HTML_MAX_DEPTH)) == ""
+    assert "deeper" in html_too_costly(nested(HTML_MAX_DEPTH + 1))
+    assert "larger" in html_too_costly("<p>" + "x" * HTML_MAX_CHARS)
+
+
+def test_the_costliest_html_still_given_to_the_parser_takes_a_bounded_time():
+    # As deep as allowed, as large as allowed. A <p> (or a stray </p>) makes the parser look
+    # through every open element: the costliest shape found, about 2 s here. (html_to_text
+    # once removed the block end tags, leaving every block open: 9 s at a quarter the depth.)
+    for inner in ("<p>x</p>", "</p>"):
+        body = inner * ((HTML_MAX_CHARS - 11 * HTML_MAX_DEPTH) // len(inner))
+        worst = "<div>" * HTML_MAX_DEPTH + body + "</div>" * HTML_MAX_DEPTH
+        assert html_too_costly(worst) == ""
+        started = time.monotonic()
+        assert html_to_text(worst).count("x") == body.count("x")
+        assert sanitise_html(worst).count("<div>") == HTML_MAX_DEPTH
+        assert time.monotonic() - started < 6, inner
+
+
+def test_a_long_reply_chain_quoting_each_mail_in_a_div_is_still_shown_as_html():
+    chain = "".join(f"<div>Reply {n}<br>" for n in range(500)) + "</div>" * 500
+    assert html_too_costly(chain) == ""
+    assert "Reply 499" in sanitise_html(chain)
+
+
+def test_too_deep_html_given_to_the_sanitiser_is_shown_as_escaped_text():
+    deep = nested(5_000, "<b>bold</b> &amp; <script>alert(1)</script>") + "<img src=x onerror=y>"
+    shown = sanitise_html(deep)
+    assert shown == "<pre>bold &amp;</pre>"
+    assert "<script" not in shown and "<img" not in shown and "alert" not in shown
+    assert html_to_text(deep) == "bold &"
+
+
+def test_the_text_of_huge_html_is_read_in_linear_time():
+    hostile = "<script>" * 300_000 + "<" * 500_000 + "<div " * 200_000
+    started = time.monotonic()
+    assert html_to_text(hostile) == ""
+    assert sanitise_html("<style>" + hostile) == "<pre></pre>"
+    assert time.monotonic() - started < 2
+
+
+@needs_postgresql
+@pytest.mark.faults
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_poison_html_mails_through_the_worker_hold_back_none_of_the_mail_behind_them(
+        own_redis, tmp_path):
+    """As it was found: the 4.4 MB mail killed the backlog job at 360 s, again and again, and
+    20 mails behind it stayed "received". With a real rqworker, PostgreSQL and Redis, the
+    poison mails and the 20 behind them are all filed within a minute."""
+    defaults_install()
+    workers = Workers(tmp_path, child_env(), count=1)
+    try:
+        started = time.monotonic()
+        for name in POISON:
+            mail_ingest(raw=POISON[name](), source="http", defer=True)
+        for n in range(20):
+            mail_ingest(raw=build_mail(message_id=f"<behind{n}@example.test>",
+                                       body=amazon_body(f"Mail {n} behind the poison")),
+                        source="http", defer=True)
+        wait_for(lambda: not RawMail.objects.filter(status=RawMailStatus.RECEIVED).exists(),
+                 timeout=60, what="every mail to be filed", step=0.5)
+        took = time.monotonic() - started
+    finally:
+        workers.stop()
+    assert RawMail.objects.filter(status=RawMailStatus.STORED).count() == len(POISON) + 20
+    assert Message.objects.filter(attachments__filename="message.html").count() == len(POISON)
+    print(f"\n{len(POISON)} poison mails and 20 behind them filed in {took:.1f} s")

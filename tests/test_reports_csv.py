@@ -1,0 +1,62 @@
+"""The reports' CSV files open safely in a spreadsheet: text a buyer or admin wrote that a
+spreadsheet would run as a formula is written as text (OWASP "CSV Injection")."""
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from inbox_support import user_make
+from reports_support import manager_make, ticket_at
+
+from helpdesk.sla.models import Obligation
+from helpdesk.sla.services import obligations_recompute, violations_record
+from helpdesk.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+AT = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 10, 9, 0, 0, tzinfo=UTC)
+EVIL = '=HYPERLINK("http://evil","x")'
+
+
+def csv_rows(client, url: str) -> list[list[str]]:
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(url)
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_a_formula_in_a_buyers_subject_is_written_as_text(client):
+    ticket = ticket_at(AT, kind="return_request")
+    Ticket.objects.filter(pk=ticket.pk).update(subject=EVIL)
+    others = {start: ticket_at(AT, kind="return_request") for start in ("+1+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx")}
+    for start, t in others.items():
+        Ticket.objects.filter(pk=t.pk).update(subject=start)
+    obligations_recompute(ticket_ids=Ticket.objects.values_list("pk", flat=True), now=NOW)
+    client.force_login(manager_make())
+
+    rows = csv_rows(client, "/reports/csv/cases/")
+    subject_at = rows[0].index("subject")
+    subjects = {row[1]: row[subject_at] for row in rows[1:]}
+    assert subjects[str(ticket.pk)] == "'" + EVIL
+    for start, t in others.items():
+        assert subjects[str(t.pk)] == "'" + start
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+                   for row in rows for cell in row)
+
+
+def test_a_formula_in_a_user_name_is_written_as_text_and_numbers_stay_numbers(client):
+    # An admin may create a user whose name a spreadsheet would run.
+    evil_agent = user_make("@cmd")
+    ticket = ticket_at(datetime(2026, 10, 5, 9, 0, tzinfo=UTC), assignee=evil_agent)
+    obligations_recompute(ticket_ids=[ticket.pk], now=NOW)
+    violations_record(obligations=list(Obligation.objects.filter(breached=True)), now=NOW)
+    client.force_login(manager_make())
+
+    rows = csv_rows(client, "/reports/csv/violations/?period=custom&since=2026-10-05"
+                            "&until=2026-10-06")
+    assignee_at = rows[0].index("assigned to")
+    assert [row[assignee_at] for row in rows[1:]] == ["'@cmd"]
+    ticket_at_column = rows[0].index("ticket")
+    assert rows[1][ticket_at_column] == str(ticket.pk)  # a number, not quoted
