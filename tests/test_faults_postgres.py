@@ -177,7 +177,8 @@ def test_a_database_restart_under_load_fails_requests_cleanly_and_heals_itself(a
     posted = len(traffic.accepted_mails) + len(traffic.failed_mails)
     demo = sql(pg, "SELECT count(*) FROM mail_rawmail WHERE source NOT IN ('http')")[0][0]
     assert sql(pg, "SELECT status, count(*) FROM mail_rawmail WHERE source = 'http' "
-                   "GROUP BY status") == [("stored", posted)]
+                   "GROUP BY status") == [("stored", posted)], sql(
+        pg, "SELECT quarantine_reason FROM mail_rawmail WHERE status = 'quarantined'")
     assert sql(pg, "SELECT count(*) FROM tickets_message m JOIN mail_rawmail r ON r.id = m.raw_id "
                    "WHERE r.source = 'http'") == [(posted,)]
     print(f"\n{len(statuses)} requests, {statuses.count(503)} answered 503 while the database "

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from types import TracebackType
 
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from helpdesk.tickets.services import NewMessage
@@ -94,6 +95,8 @@ def _read(
         new = message_new(parsed, found, received_at)
         new.untrusted_reason = reply_doubt(parsed=parsed, found=found, source=source,
                                            trusted=trusted)
+    except (OperationalError, InterfaceError):
+        raise  # the database is away (a rule noting its problem): not the mail's fault
     except Exception as exc:  # whatever it was, the mail is kept whole in quarantine
         return None, f"could not be recognised: {type(exc).__name__}: {exc}"
     # The storing process reads only the threading headers: the bodies, which are in
@@ -135,5 +138,13 @@ class KeepAhead:
         if self._pool is None:
             kept = mails_keep(mails, ruleset)
             return lambda: kept
-        future = self._pool.submit(_keep, mails, ruleset)
+        future = self._pool.submit(_keep_in_reader, mails, ruleset)
         return lambda: _kept(mails, future.result())
+
+
+def _keep_in_reader(mails: list[tuple[str, bytes]], ruleset: Ruleset) -> list[_Result]:
+    """``_keep`` in the reading child. It shares the parent's database connection by the
+    fork and must never use it: a rule that runs out of time on a mail is logged there, and
+    not noted on its row (which would write through that connection)."""
+    ruleset.note_problems = False
+    return _keep(mails, ruleset)
