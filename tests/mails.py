@@ -56,24 +56,26 @@ def amazon_body(words: str, *, order_id: str = "111-7366207-0755439", asin: str 
 # Threads as Amazon and the seller's mail client write them (the ingest and threading tests).
 
 def buyer_message(n: int, t: datetime, *, alias: str, order: str, subject: str = "Question",
-          refs: str | None = None, words: str = "Where is my parcel?") -> bytes:
+                  refs: str | None = None, words: str = "Where is my parcel?",
+                  tld: str = "com") -> bytes:
+    """A buyer's message as Amazon's relay of marketplace ``tld`` delivers it."""
     headers = {"In-Reply-To": refs, "References": refs} if refs else {}
     headers["X-Space-Notification-Type"] = "BBC_MESSAGE_SENT_TO_MERCHANT"
     return build_mail(
         message_id=f"<b{n}@amazon.test>", date=mail_date(t), subject=f"{subject} (Order: {order})",
-        sender=f'"Buyer {alias} - Amazon Marketplace" <{alias}@marketplace.amazon.com>',
+        sender=f'"Buyer {alias} - Amazon Marketplace" <{alias}@marketplace.amazon.{tld}>',
         body=amazon_body(words, order_id=order), headers=headers,
     )
 
 
 def seller_reply(n: int, t: datetime, *, alias: str, refs: str, subject: str = "Re: Question",
-                 auto: bool = False, to: str = "") -> bytes:
+                 auto: bool = False, to: str = "", tld: str = "com") -> bytes:
     """The seller's answer from their mail client (as found in the Sent folder)."""
     headers = {"In-Reply-To": refs, "References": refs}
     if auto:
         headers["Auto-Submitted"] = "auto-replied"
     return build_mail(message_id=f"<s{n}@seller.test>", date=mail_date(t),
-                      sender=SELLER_ADDRESSES[0], to=to or f"{alias}@marketplace.amazon.com",
+                      sender=SELLER_ADDRESSES[0], to=to or f"{alias}@marketplace.amazon.{tld}",
                       subject=subject,
                       body="Thank you, it is on its way.", headers=headers)
 

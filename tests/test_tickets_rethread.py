@@ -71,17 +71,20 @@ def conversation(n: int, start: datetime, shape: list[str]) -> list[bytes]:
     """One buyer's conversation about one order: the events of ``shape`` an hour or more
     apart (``gap`` events make a late reply), each mail naming what real mail names."""
     alias, order = f"buyer{n:03d}", f"1{n:02d}-{n:07d}-{n:07d}"
+    tld = MARKETPLACES[n % len(MARKETPLACES)]
     mails, t, last_buyer = [], start, None
     for step, event in enumerate(shape):
         t += timedelta(hours=30 if event == "gap" else 1 + step)
         k = n * 100 + step
         if event in ("buyer", "followup"):
             refs = f"<s{k - 1}@seller.test>" if event == "followup" and step else None
-            mails.append(buyer_message(k, t, alias=alias, order=order, refs=refs,
-                               subject="Re: Question" if event == "followup" else "Question"))
+            mails.append(buyer_message(k, t, alias=alias, order=order, refs=refs, tld=tld,
+                                       subject="Re: Question" if event == "followup"
+                                       else "Question"))
             last_buyer = f"<b{k}@amazon.test>"
         elif event in ("reply", "auto") and last_buyer:
-            mails.append(seller_reply(k, t, alias=alias, refs=last_buyer, auto=event == "auto"))
+            mails.append(seller_reply(k, t, alias=alias, refs=last_buyer, auto=event == "auto",
+                                      tld=tld))
         elif event == "copy":
             mails.append(seller_central_copy(k, t, order=order, name=f"Buyer {alias}"))
         elif event in ("claim", "decision"):
@@ -100,11 +103,13 @@ def conversation(n: int, start: datetime, shape: list[str]) -> list[bytes]:
     return mails
 
 
+# Buyers of several Amazon marketplaces (each has its own clock policy and language).
+MARKETPLACES = ["com", "de", "fr", "it", "es", "co.jp", "co.uk", "ca"]
 EVENTS = ["buyer", "reply", "auto", "copy", "followup", "gap", "claim", "decision", "return",
           "chargeback", "kaufland"]
 
 
-@settings(max_examples=15, deadline=None,
+@settings(max_examples=80, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     shapes=st.lists(
@@ -281,3 +286,12 @@ def test_an_agents_resolve_stands_when_late_mail_of_before_arrives(agent):
     file_in([[buyer_message(4, NOW + timedelta(minutes=1), alias="rui", order=ORDER,
                             subject="Re: Question")]])
     assert Ticket.objects.get().status == TicketStatus.OPEN
+
+
+def test_the_tickets_marketplace_is_the_buyers_whatever_mail_came_first():
+    """Amazon's Seller Central copies come from amazon.com for every marketplace: one filed
+    first must not make an Italian buyer's ticket a US one."""
+    question = buyer_message(1, T0, alias="gio", order=ORDER, tld="it")
+    copy = seller_central_copy(2, T0 + timedelta(hours=2), order=ORDER, name="Gio")
+    file_in([[copy], [question]])
+    assert Ticket.objects.get().channel.code == "amazon-it"

@@ -110,6 +110,9 @@ class Message(models.Model):
     body_html = models.TextField(blank=True, help_text="Sanitised HTML body.")
     # What the mail itself said about the thread it belongs to: with the Message-IDs these
     # are the evidence threading is worked out from again when later mail links threads.
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from helpdesk.db import row_new
-from helpdesk.marketplaces.models import Buyer, Order
+from helpdesk.marketplaces.models import Buyer, Channel, Order
 
 from .lookup import MemoryLookup
 from .models import (
@@ -51,8 +51,8 @@ from .threading import thread_resolve, thread_subject
 REPLAY_MAX_TICKETS = 200
 # Fields of a ticket that the replay derives from its messages.
 DERIVED = [
-    "kind", "status", "buyer", "order", "subject", "thread_subject", "language", "created_at",
-    "last_message_at", "search_text",
+    "channel", "kind", "status", "buyer", "order", "subject", "thread_subject", "language",
+    "created_at", "last_message_at", "search_text",
 ]
 
 
@@ -76,17 +76,19 @@ class ThreadMail:
     buyer_text: str
     pinned: bool
     untrusted_reason: str = ""
+    channel_id: int | None = None
 
 
 def threads_replay(
     mails: list[ThreadMail], *, tickets: dict[int, Ticket], orders: dict[int, Order],
-    buyers: dict[int, Buyer],
+    buyers: dict[int, Buyer], channels: dict[int, Channel] | None = None,
 ) -> dict[int, Ticket]:
     """Thread ``mails`` again as if they had come one at a time in the order written: message
     pk → a new, unsaved ticket (one instance per thread) with the fields the thread derives.
     ``tickets`` are the mails' current tickets (for the channel and, for pinned mail, the
     thread); ``orders`` and ``buyers`` the rows the mails name."""
     lookup = MemoryLookup()
+    channels = channels or {}
     pinned: dict[int, Ticket] = {}
     thread_of: dict[int, Ticket] = {}
     for mail in sorted(mails, key=lambda m: (m.sent_at, m.message_id, m.pk)):
@@ -103,7 +105,8 @@ def threads_replay(
         if ticket is None:
             ticket = ticket_build(
                 kind=OPENS_TICKET_OF_KIND.get(mail.kind, TicketKind.OTHER),
-                channel=tickets[mail.ticket_id].channel, buyer=buyer, order=order,
+                channel=channels.get(mail.channel_id) or tickets[mail.ticket_id].channel,
+                buyer=buyer, order=order,
                 subject=mail.subject, thread_subject=subject, language=mail.language,
                 at=mail.sent_at, asin=tickets[mail.ticket_id].asin,
             )
@@ -135,7 +138,9 @@ def tickets_rethread(*, message_ids: list[int], reason: str) -> set[int]:
         mails = _thread_mails(set(tickets))
         orders = Order.objects.in_bulk({m.order_id for m in mails if m.order_id})
         buyers = Buyer.objects.in_bulk({m.buyer_id for m in mails if m.buyer_id})
-        thread_of = threads_replay(mails, tickets=tickets, orders=orders, buyers=buyers)
+        channels = Channel.objects.in_bulk({m.channel_id for m in mails if m.channel_id})
+        thread_of = threads_replay(mails, tickets=tickets, orders=orders, buyers=buyers,
+                                   channels=channels)
         return _write(mails, thread_of, tickets, reason)
 
 
@@ -183,13 +188,13 @@ def _thread_mails(ticket_ids: set[int]) -> list[ThreadMail]:
     rows = Message.objects.filter(ticket_id__in=ticket_ids).values_list(
         "pk", "ticket_id", "sent_at", "received_at", "message_id", "direction", "kind",
         "is_auto", "order_id", "buyer_id", "subject", "language", "buyer_text", "thread_pinned",
-        "untrusted_reason",
+        "untrusted_reason", "channel_id",
     )
     return [
         ThreadMail(pk, ticket_id, sent, received, mid, tuple(refs[pk]), direction, kind, auto,
-                   order_id, buyer_id, subject, language, text, pinned, doubt)
+                   order_id, buyer_id, subject, language, text, pinned, doubt, channel_id)
         for (pk, ticket_id, sent, received, mid, direction, kind, auto, order_id, buyer_id,
-             subject, language, text, pinned, doubt) in rows
+             subject, language, text, pinned, doubt, channel_id) in rows
     ]
 
 
@@ -377,7 +382,8 @@ def _replayed(ticket: Ticket) -> tuple[Ticket, list[ThreadMail]]:
     mails = _thread_mails({ticket.pk})
     orders = Order.objects.in_bulk({m.order_id for m in mails if m.order_id})
     buyers = Buyer.objects.in_bulk({m.buyer_id for m in mails if m.buyer_id})
+    channels = Channel.objects.in_bulk({m.channel_id for m in mails if m.channel_id})
     pinned = [ThreadMail(**{**vars(m), "pinned": True}) for m in mails]
     thread_of = threads_replay(pinned, tickets={ticket.pk: ticket}, orders=orders,
-                               buyers=buyers)
+                               buyers=buyers, channels=channels)
     return next(iter(thread_of.values())), mails

@@ -125,13 +125,15 @@ def ticket_open(
 
 def message_build(
     ticket: Ticket, new: NewMessage, raw_id: int | None = None, *,
-    order: Order | None = None, buyer: Buyer | None = None,
+    order: Order | None = None, buyer: Buyer | None = None, channel: Channel | None = None,
 ) -> Message:
-    """The message row, not yet saved; ``order`` and ``buyer`` are what the mail named."""
+    """The message row, not yet saved; ``channel``, ``order`` and ``buyer`` are what the
+    mail named (the ticket's channel when it named none)."""
     return row_new(
         Message,
         ticket=ticket,
         raw_id=raw_id,
+        channel_id=channel.pk if channel is not None else ticket.channel_id,
         order=order,
         buyer=buyer,
         direction=new.direction,

@@ -10,6 +10,7 @@ def facts_from_ticket(apps, schema_editor):
     Ticket = apps.get_model("tickets", "Ticket")
     ticket = Ticket.objects.filter(pk=models.OuterRef("ticket_id"))
     Message.objects.update(
+        channel_id=models.Subquery(ticket.values("channel_id")[:1]),
         order_id=models.Subquery(ticket.values("order_id")[:1]),
         buyer_id=models.Subquery(ticket.values("buyer_id")[:1]),
     )
@@ -23,6 +24,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='message',
+            name='channel',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='marketplaces.channel'),
+        ),
         migrations.AddField(
             model_name='message',
             name='buyer',
