@@ -295,3 +295,17 @@ def test_the_tickets_marketplace_is_the_buyers_whatever_mail_came_first():
     copy = seller_central_copy(2, T0 + timedelta(hours=2), order=ORDER, name="Gio")
     file_in([[copy], [question]])
     assert Ticket.objects.get().channel.code == "amazon-it"
+
+
+def test_mail_written_in_the_same_second_gives_the_same_tickets_in_any_order():
+    same = T0
+    mails = [buyer_message(1, same, alias="ty", order=ORDER),
+             seller_central_copy(2, same, order=ORDER, name="Ty"),
+             buyer_message(3, same, alias="ty", order=ORDER, subject="Re: Question"),
+             seller_reply(4, same, alias="ty", refs="<b1@amazon.test>")]
+    shown = set()
+    for seed in range(8):
+        order = mails[:]
+        random.Random(seed).shuffle(order)
+        shown.add(repr(filed([[mail] for mail in order])))
+    assert len(shown) == 1

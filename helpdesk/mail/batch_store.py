@@ -51,7 +51,9 @@ def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
     )
     rows = _Rows()
     # In the order written: then only mail older than what its threads hold needs a replay.
-    written = sorted(range(len(mails)), key=lambda i: (read[i].new.sent_at, i))
+    # (Sent time, Message-ID): the order a replay takes them in (``tickets.rethread``).
+    written = sorted(range(len(mails)),
+                     key=lambda i: (read[i].new.sent_at, read[i].new.message_id, i))
     outcomes = {i: _mail_thread(mails[i], buyers, orders, lookup, rows) for i in written}
     rows.save()
     touched = {ticket.pk for ticket in rows.touched.values()}
@@ -158,8 +160,10 @@ def _mail_thread(
     buyer = buyers[found.buyer_alias] if found.buyer_alias else None
     order = orders[found.order_id] if found.order_id else None
     facts = thread_facts(parsed, found, order, buyer)
+    # Mail written in the same second as the newest of its threads is replayed too: which of
+    # the two comes first is then the replay's to say (by Message-ID), not arrival's.
     late = any(
-        t.last_message_at > new.sent_at
+        t.last_message_at >= new.sent_at
         for t in lookup.reach(message_id=facts["message_id"],
                               referenced_ids=facts["referenced_ids"], order=order, buyer=buyer)
     )
