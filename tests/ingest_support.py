@@ -44,8 +44,6 @@ def shown() -> dict:
     for line in out.getvalue().splitlines():
         ticket = json.loads(line)
         ticket.pop("id")
-        # Mail written in the same second has no order of its own.
-        ticket["messages"].sort(key=lambda m: (m["sent_at"], m["message_id"]))
         tickets.append(ticket)
     tickets.sort(key=lambda t: json.dumps(t["messages"], sort_keys=True))
     report = StringIO()

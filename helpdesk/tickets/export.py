@@ -18,12 +18,15 @@ def ticket_export_rows(*, since: datetime | None = None) -> Iterator[dict]:
     tickets = Ticket.objects.select_related("channel", "buyer", "order").order_by("pk")
     if since is not None:
         tickets = tickets.filter(last_message_at__gte=since)
-    messages = Message.objects.order_by("sent_at", "pk").only(
+    # Mail written in the same second is listed by Message-ID: the export of the same mail
+    # is the same whatever order it arrived in.
+    messages = Message.objects.order_by("sent_at", "message_id", "pk").only(
         "ticket_id", "message_id", "direction", "kind", "sent_at", "is_auto", "subject"
     )
     for ticket in tickets.prefetch_related(
         Prefetch("messages", queryset=messages), "obligations"
     ).iterator(chunk_size=BATCH):
+        message_ids = {m.pk: m.message_id for m in ticket.messages.all()}
         yield {
             "id": ticket.pk,
             "channel": ticket.channel.code,
@@ -50,6 +53,9 @@ def ticket_export_rows(*, since: datetime | None = None) -> Iterator[dict]:
                     "satisfied_at": o.satisfied_at.isoformat() if o.satisfied_at else None,
                     "state": o.state_at(now),
                 }
-                for o in sorted(ticket.obligations.all(), key=lambda o: (o.starts_at, o.pk))
+                for o in sorted(
+                    ticket.obligations.all(),
+                    key=lambda o: (o.starts_at, o.kind, message_ids.get(o.message_id, ""), o.pk),
+                )
             ],
         }
