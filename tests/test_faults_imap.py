@@ -74,7 +74,8 @@ def test_two_fetchers_at_once_store_every_mail_once(dovecot):
     assert sum(s["fetched"] for s in summaries) > MAILS, summaries
 
     assert RawMail.objects.count() == MAILS
-    assert not RawMail.objects.exclude(status=RawMailStatus.STORED).exists()
+    assert not RawMail.objects.exclude(status=RawMailStatus.STORED).exists(), list(
+        RawMail.objects.exclude(status=RawMailStatus.STORED).values_list("quarantine_reason"))
     assert Message.objects.count() == MAILS
     assert not Message.objects.values("message_id").annotate(n=Count("pk")).filter(n__gt=1)
     assert MailboxFolderState.objects.get(mailbox=mailbox, folder="INBOX").last_uid == MAILS

@@ -143,6 +143,8 @@ def inbox_row(client, ticket) -> str:
 def test_a_reply_sent_at_once_says_sent(client, agent, settings):
     from replies_support import mailer_settings, smtp_server
 
+    settings.REDIS_URL = ""  # sent in the request, as without a job queue
+
     ticket = ticket_make(order_id="111-1234567-1234567")
     with smtp_server() as (server, port):
         settings.MAILERS = mailer_settings(port)
@@ -157,6 +159,7 @@ def test_a_send_that_fails_at_once_tells_the_reason_marks_the_ticket_and_can_be_
 ):
     from replies_support import free_port, mailer_settings, smtp_server
 
+    settings.REDIS_URL = ""  # sent in the request, as without a job queue
     ticket = ticket_make(order_id="111-1234567-1234567", age=timedelta(hours=3))
     port = free_port()  # no mail server listens here yet
     settings.MAILERS = mailer_settings(port)

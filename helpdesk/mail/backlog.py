@@ -9,9 +9,11 @@ message's unique link to its raw mail)."""
 
 import logging
 import time
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from helpdesk import jobs
 
@@ -37,6 +39,9 @@ RUN_SECONDS = 120.0
 # quarantined as a poison mail. A mail taken again after a run died is taken alone, so the
 # mail that kills runs is found and the others behind it are filed.
 MAX_ATTEMPTS = 3
+# How long a run holds the mail it took before another may take it: far longer than a batch
+# takes (well under a second a mail), short enough that mail a dead run held waits little.
+CLAIM_SECONDS = 90
 
 
 def mail_receive(*, raw: bytes, source: str, trusted: bool = False) -> IngestResult:
@@ -78,10 +83,13 @@ def _take(batch: int, seen: set[int]) -> list[int]:
     """The next mails to file, their attempt counted in a transaction of its own first (so a
     run that dies still counts): a batch, or one mail alone when a run died holding it.
     A mail that has died with MAX_ATTEMPTS runs is quarantined instead."""
+    now = timezone.now()
     with transaction.atomic():
         rows = list(
             RawMail.objects.select_for_update(skip_locked=True)
             .filter(status=RawMailStatus.RECEIVED).exclude(pk__in=seen)
+            # Held by a run still going: not ours, and no attempt of a dead run.
+            .exclude(claimed_until__gt=now)
             .order_by("pk")[:batch]
         )
         for row in rows:
@@ -93,7 +101,9 @@ def _take(batch: int, seen: set[int]) -> list[int]:
         # kills runs comes last each time, so the mail behind it waits for one death at most.
         retried = sorted((row for row in rows if row.attempts > 0), key=lambda r: r.attempts)
         taken = retried[:1] or rows
-        RawMail.objects.filter(pk__in=[row.pk for row in taken]).update(attempts=F("attempts") + 1)
+        RawMail.objects.filter(pk__in=[row.pk for row in taken]).update(
+            attempts=F("attempts") + 1, claimed_until=now + timedelta(seconds=CLAIM_SECONDS)
+        )
         return [row.pk for row in taken]
 
 

@@ -12,7 +12,7 @@ guard), the batch is split in halves until the mail that fails is alone: it is q
 import logging
 from dataclasses import replace
 
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from helpdesk.db import row_new
@@ -98,7 +98,9 @@ def _quarantine(mail: KeptMail, reason: str) -> IngestResult:
     return raw_mail_quarantine(row, reason)
 
 
-def _store_split(run: list[tuple[int, KeptMail]]) -> list[tuple[int, IngestResult]]:
+def _store_split(
+    run: list[tuple[int, KeptMail]], *, again: bool = True
+) -> list[tuple[int, IngestResult]]:
     """Store ``run``; if that fails, each half on its own, down to the one mail that fails."""
     if not run:
         return []
@@ -108,14 +110,22 @@ def _store_split(run: list[tuple[int, KeptMail]]) -> list[tuple[int, IngestResul
         return [(index, result) for (index, _), result in zip(run, stored, strict=True)]
     except (OperationalError, InterfaceError):
         raise  # the database is away: an infrastructure error, not a bad mail
+    except IntegrityError as exc:
+        if again:
+            # Another process stored the same buyer, order or mail meanwhile (its row is
+            # committed now): the run is resolved against it once more before any mail is
+            # blamed.
+            return _store_split(run, again=False)
+        failure: Exception = exc
     except Exception as exc:
-        if len(run) > 1:
-            logger.warning("storing %d mails at once failed; in halves now", len(run),
-                           exc_info=True)
-            middle = len(run) // 2
-            return _store_split(run[:middle]) + _store_split(run[middle:])
-        index, mail = run[0]
-        if mail.raw_mail is None and RawMail.objects.filter(dedup_key=mail.keys[0]).exists():
-            return [(index, _duplicate(mail.keys[0]))]  # stored meanwhile by another
-        logger.exception("a mail could not be stored")
-        return [(index, _quarantine(mail, f"could not be stored: {type(exc).__name__}: {exc}"))]
+        failure = exc
+    if len(run) > 1:
+        logger.warning("storing %d mails at once failed (%s); in halves now", len(run), failure)
+        middle = len(run) // 2
+        return _store_split(run[:middle]) + _store_split(run[middle:])
+    index, mail = run[0]
+    if mail.raw_mail is None and RawMail.objects.filter(dedup_key=mail.keys[0]).exists():
+        return [(index, _duplicate(mail.keys[0]))]  # stored meanwhile by another
+    logger.error("a mail could not be stored", exc_info=failure)
+    reason = f"could not be stored: {type(failure).__name__}: {failure}"
+    return [(index, _quarantine(mail, reason))]

@@ -160,10 +160,10 @@ def _mail_thread(
     buyer = buyers[found.buyer_alias] if found.buyer_alias else None
     order = orders[found.order_id] if found.order_id else None
     facts = thread_facts(parsed, found, order, buyer)
-    # Mail written in the same second as the newest of its threads is replayed too: which of
-    # the two comes first is then the replay's to say (by Message-ID), not arrival's.
+    # Written before the newest mail of a thread it touches, in the order a replay takes them
+    # (sent time, then Message-ID: mail of the same second is not ordered by arrival).
     late = any(
-        t.last_message_at >= new.sent_at
+        lookup.newest(t) > (new.sent_at, new.message_id)
         for t in lookup.reach(message_id=facts["message_id"],
                               referenced_ids=facts["referenced_ids"], order=order, buyer=buyer)
     )

@@ -39,6 +39,9 @@ class RawMail(models.Model):
     # Runs that took this mail and did not finish it: a mail that keeps killing its run is
     # quarantined after MAX_ATTEMPTS instead of being taken again forever.
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Taken by a backlog run until then: another run leaves it alone (and counts no attempt);
+    # after it, a run that died is presumed, and the mail is taken again.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     source_trusted = models.BooleanField(
         default=False,
         help_text="Came from where only the seller's own mail can be (files an operator "

@@ -5,8 +5,9 @@ other land in one ticket exactly as if they had come one at a time, in the order
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import F, Max, Q
 
 from helpdesk.marketplaces.models import Buyer, Order
 
@@ -26,6 +27,7 @@ class MemoryLookup:
         self._of_order: dict[int, list[Ticket]] = defaultdict(list)
         self._of_buyer: dict[int, list[Ticket]] = defaultdict(list)
         self._rank: dict[int, int] = {}  # id(ticket) → pk, or its place after them
+        self._newest: dict[int, tuple[datetime, str]] = {}  # id(ticket) → see newest()
 
     @classmethod
     def prefetch(
@@ -48,6 +50,14 @@ class MemoryLookup:
         lookup = cls()
         for ticket in loaded.values():
             lookup.ticket_added(ticket)
+        # Of the messages written in a ticket's last second, the one a replay takes last.
+        for pk, newest in (
+            Message.objects.filter(ticket_id__in=loaded, sent_at=F("ticket__last_message_at"))
+            .order_by().values("ticket_id").annotate(newest=Max("message_id"))
+            .values_list("ticket_id", "newest")
+        ):
+            ticket = loaded[pk]
+            lookup._newest[id(ticket)] = (ticket.last_message_at, newest)
         for message_id, pk in holders:
             lookup._with_message_id[message_id].append(loaded[pk])
         for message_id, pk in references:
@@ -66,18 +76,24 @@ class MemoryLookup:
             self._of_buyer[ticket.buyer_id].append(ticket)
 
     def message_added(self, ticket: Ticket, new: NewMessage) -> None:
+        self._newest[id(ticket)] = max(self.newest(ticket), (new.sent_at, new.message_id))
         if new.message_id:
             self._with_message_id[new.message_id].append(ticket)
         for ref in references_of(new):
             self._first_reference.setdefault(ref, ticket)
 
-    def _newest(self, tickets: Iterable[Ticket]) -> Ticket | None:
+    def newest(self, ticket: Ticket) -> tuple[datetime, str]:
+        """(sent time, Message-ID) of the message of ``ticket`` written last, in the order a
+        replay takes them: a mail before it came out of order."""
+        return self._newest.get(id(ticket), (ticket.last_message_at, ""))
+
+    def _newest_of(self, tickets: Iterable[Ticket]) -> Ticket | None:
         return max(
             tickets, key=lambda t: (t.last_message_at, -self._rank[id(t)]), default=None
         )
 
     def by_message_ids(self, message_ids: list[str]) -> Ticket | None:
-        return self._newest(t for mid in message_ids for t in self._with_message_id.get(mid, ()))
+        return self._newest_of(t for mid in message_ids for t in self._with_message_id.get(mid, ()))
 
     def by_reference_to(self, message_id: str) -> Ticket | None:
         return self._first_reference.get(message_id)
@@ -85,12 +101,12 @@ class MemoryLookup:
     def by_order(self, order: Order, buyer: Buyer | None, kinds: list[str]) -> Ticket | None:
         tickets = self._of_order.get(order.pk, ())
         if buyer is not None:
-            return self._newest(t for t in tickets if t.buyer_id == buyer.pk)
-        return self._newest(t for t in tickets if t.kind in kinds)
+            return self._newest_of(t for t in tickets if t.buyer_id == buyer.pk)
+        return self._newest_of(t for t in tickets if t.kind in kinds)
 
     def by_subject(self, buyer: Buyer, thread_subject: str) -> Ticket | None:
         tickets = self._of_buyer.get(buyer.pk, ())
-        return self._newest(t for t in tickets if t.thread_subject == thread_subject)
+        return self._newest_of(t for t in tickets if t.thread_subject == thread_subject)
 
     def reach(
         self, *, message_id: str, referenced_ids: list[str], order: Order | None,
