@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from helpdesk.db import row_new, rows_insert, rows_update
@@ -47,11 +46,10 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
         actions[action.ticket_id].append(
             clock.ClockAction(action.kind, action.at, key, action.note)
         )
-    # A message may have moved to another of these tickets (threads merged or split): its
-    # clocks are found by the message, not by the ticket they were filed under.
+    # A message that moved to another ticket (threads merged or split) is matched to its
+    # clocks by the message: callers name the ticket it left as well as the one it joined.
     existing = {
-        (o.message_id, o.kind): o
-        for o in Obligation.objects.filter(Q(ticket_id__in=ids) | Q(message__ticket_id__in=ids))
+        (o.message_id, o.kind): o for o in Obligation.objects.filter(ticket_id__in=ids)
     }
     policies = _policies(set(Channel.objects.filter(pk__in=set(channel_of.values()))))
 
