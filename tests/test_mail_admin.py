@@ -119,10 +119,11 @@ def test_a_backtracking_rule_costs_a_mail_its_budget_and_no_more(ingest_file):
     rules = Ruleset()
     started = time.monotonic()
     found = recognise(mail, rules)
-    # The slow rule runs out of time once and is not tried again on the same mail.
+    # The slow rule is tried on the hostile probes when the rules are compiled, skipped,
+    # and noted for the admin; the mail is read without it.
     assert time.monotonic() - started < 3 * MATCH_TIMEOUT_SECONDS + 0.5
     assert found.kind == MessageKind.BUYER_MESSAGE
-    assert "Skipped on a mail" in RecognitionRule.objects.get(pk=slow.pk).last_error
+    assert "exponential time" in RecognitionRule.objects.get(pk=slow.pk).last_error
     result = ingest_file(LIEFERUNG)
     assert RawMail.objects.get(pk=result.raw_mail_id).status == "stored"
 

@@ -157,7 +157,7 @@ def _filename_raw(part: Message) -> str | None:
     (``get_filename`` sees U+FFFD for each)."""
     probe = Message()
     for name in ("Content-Disposition", "Content-Type"):
-        value = _header(part, name)
+        value = _raw_headers(part).get(name.lower(), [None])[0]
         if value is not None:
             probe[name] = _raw_bytes_text(value) if _HAS_RAW_BYTES.search(value) else value
     return probe.get_filename()
@@ -230,22 +230,26 @@ def parse_mail(raw: bytes) -> ParsedMail:
     return mail
 
 
-def _header_values(msg: Message, name: str) -> list[str]:
-    """Every value of header ``name`` as the parser read it. ``Message.get`` would wrap a
-    value holding raw 8-bit bytes in a ``Header`` of charset unknown-8bit, whose text has
-    U+FFFD for every such byte; the raw value keeps them for ``decode``."""
-    name = name.lower()
-    return [value for key, value in msg.raw_items() if key.lower() == name]
-
-
-def _header(msg: Message, name: str) -> str | None:
-    values = _header_values(msg, name)
-    return values[0] if values else None
+def _raw_headers(msg: Message) -> dict[str, list[str]]:
+    """Every header's values as the parser read them, by lower-cased name, in one pass.
+    ``Message.get`` would wrap a value holding raw 8-bit bytes in a ``Header`` of charset
+    unknown-8bit, whose text has U+FFFD for every such byte; the raw value keeps them for
+    ``decode``."""
+    found: dict[str, list[str]] = {}
+    for key, value in msg.raw_items():
+        found.setdefault(key.lower(), []).append(value)
+    return found
 
 
 def _headers_read(msg: Message) -> ParsedMail:
-    from_name, from_address = parseaddr(decode(_header(msg, "From")))
-    _, reply_to = parseaddr(decode(_header(msg, "Reply-To")))
+    raw = _raw_headers(msg)
+
+    def first(name: str) -> str | None:
+        values = raw.get(name)
+        return values[0] if values else None
+
+    from_name, from_address = parseaddr(decode(first("from")))
+    _, reply_to = parseaddr(decode(first("reply-to")))
     message_ids = _message_ids(str(msg.get("Message-ID") or ""))
     in_reply_to = _message_ids(str(msg.get("In-Reply-To") or ""))
     received_dates = []
@@ -257,18 +261,18 @@ def _headers_read(msg: Message) -> ParsedMail:
         message_id=message_ids[0] if message_ids else "",
         in_reply_to=in_reply_to[0] if in_reply_to else "",
         references=_message_ids(str(msg.get("References") or ""))[-20:],
-        subject=decode(_header(msg, "Subject"))[:500],
+        subject=decode(first("subject"))[:500],
         from_address=from_address.lower(),
         from_name=from_name.strip().strip('"'),
         reply_to=reply_to.lower(),
         to_addresses=[
             a.lower()
-            for _, a in getaddresses([decode(v) for v in _header_values(msg, "To")])
+            for _, a in getaddresses([decode(v) for v in raw.get("to", [])])
             if a
         ],
         date=_date(str(msg.get("Date") or "")),
         received_dates=received_dates,
-        headers={h: decode(_header(msg, h)) for h in KEPT_HEADERS if msg.get(h) is not None},
+        headers={h: decode(raw[h][0]) for h in KEPT_HEADERS if h in raw},
         text="",
         html="",
     )
