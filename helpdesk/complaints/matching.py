@@ -46,9 +46,10 @@ class KeywordIndex:
     by_first: dict[str, list[Keyword]] = field(default_factory=lambda: defaultdict(list))
     by_stem: dict[str, list[Keyword]] = field(default_factory=lambda: defaultdict(list))
     stem_lengths: set[int] = field(default_factory=set)
-    # A buyer's words repeat from mail to mail: each word's candidates are worked out once.
-    # Words that start no keyword are not kept: looking them up again costs as little.
+    # A buyer's words repeat from mail to mail: each word's candidates are worked out once,
+    # and so is that a word starts none (most words), both bounded.
     seen: dict[str, tuple[Keyword, ...]] = field(default_factory=dict)
+    none: set[str] = field(default_factory=set)
 
     def add(self, keyword: Keyword) -> None:
         first = keyword.words[0]
@@ -68,12 +69,17 @@ class KeywordIndex:
         known = self.seen.get(word)
         if known is not None:
             return known
+        if word in self.none:
+            return ()
         found = list(self.by_first.get(word, ()))
         for length in self.stem_lengths:
             if len(word) >= length:
                 found += self.by_stem.get(word[:length], ())
         if not found:
-            return ()  # most words: not worth a place (order numbers alone would fill it)
+            if len(self.none) >= SEEN_MAX:
+                self.none.clear()  # order numbers and the like would fill it
+            self.none.add(word)
+            return ()
         found.sort(key=lambda k: -len(k.text))
         if len(self.seen) >= SEEN_MAX:
             self.seen.clear()
