@@ -120,3 +120,15 @@ class BulkForm(forms.Form):
 
     def problems(self) -> list[str]:
         return _problems(self)
+
+
+class TicketActionForm(forms.Form):
+    """The ids a ticket's own actions take: a wrong one is named, never read as "nobody"
+    (an assignee) or a server error (a case)."""
+
+    assignee = forms.RegexField(r"^(none|[0-9]{1,18})$", required=False, label=_("Assign to"))
+    escalation = forms.IntegerField(min_value=1, max_value=ID_MAX, required=False,
+                                    label=_("Case"))
+
+    def problems(self) -> list[str]:
+        return _problems(self)
