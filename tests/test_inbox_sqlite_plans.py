@@ -8,6 +8,8 @@ from django.db import connection
 from inbox_support import queue_make, ticket_make, user_make
 from reports_support import manager_make
 
+from helpdesk.inbox.sqlite_fts import TABLE as FTS_TABLE
+
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own query plans"),
@@ -90,3 +92,20 @@ def test_the_reports_read_the_period_from_the_window_index(client, inbox):
               if '"sla_obligation"."starts_at" >=' in sql or "starts_at >=" in sql]
     assert len(window) >= 4, plans
     assert all("COVERING INDEX reports_obligation_window " in plan for _sql, plan in window), window
+
+
+@pytest.mark.parametrize("role", ["agent", "manager"])
+def test_a_search_reads_the_words_from_the_full_text_index(client, inbox, role):
+    client.force_login(inbox[role])
+    hit = ticket_make(subject="Chipped lid", words="The teapot arrived broken",
+                      buyer_name="Grizelda Moss")
+    plans = _plans(client, {"q": "teap brok"})
+    words = [(sql, plan) for sql, plan in plans if "MATCH" in sql]
+    assert words, plans
+    # The words' matches come from the FTS5 index, and only those tickets are read.
+    assert all("VIRTUAL TABLE INDEX" in plan and f"{FTS_TABLE}" in sql for sql, plan in words)
+    assert all("SEARCH t USING INTEGER PRIMARY KEY" in plan for _sql, plan in words), words
+    # No part of the search scans every ticket (the buyers' names are read from the buyers).
+    assert not any("SCAN tickets_ticket" in plan and "INDEX" not in plan
+                   for _sql, plan in plans), plans
+    assert f'data-id="{hit.pk}"' in client.get("/inbox/", {"q": "teap brok"}).content.decode()
