@@ -142,6 +142,9 @@ class ListPlan:
     # Visible tickets with the search but no channel, language or assignee picked, for the
     # numbers beside those choices; None when none is picked (then it is ``narrowed``).
     unpicked: QuerySet[Ticket] | None = None
+    # Most tickets are in the view (all tickets, nothing picked, no search): its pages are
+    # read by walking the tickets newest first (``listing.rest_ids``).
+    walk_recent: bool = False
 
     @property
     def search_capped(self) -> bool:
@@ -187,4 +190,5 @@ def list_plan(*, query: InboxQuery, user: AbstractBaseUser, now: datetime) -> Li
         only_clocked=query.view in ("at_risk", "overdue"), found=found,
         unpicked=facets_apply(tickets_visible(user=user), InboxQuery(q=query.q), found)
         if picked else None,
+        walk_recent=query.view == "all" and not query.facets_active,
     )
