@@ -223,13 +223,21 @@ def populate_sqlite(n: int) -> None:
                    {search_value if searchable else ""}
             FROM x""")
         tphrase = _pick(WORDS, "t.id / 7 % 10")
+        # Columns later versions added without a database default: their model default.
+        message_cols = {col.name for col in connection.introspection.get_table_description(
+            c, "tickets_message")}
+        message_extra = [(col, value) for col, value in
+                         (("thread_pinned", "0"), ("untrusted_reason", "''"))
+                         if col in message_cols]
         c.execute(f"""
             INSERT INTO tickets_message (id, ticket_id, direction, kind, is_auto, sent_at,
                 received_at, message_id, in_reply_to, subject, from_address, from_name,
-                to_address, language, buyer_text, quoted_text, body_html)
+                to_address, language, buyer_text, quoted_text, body_html
+                {"".join(", " + col for col, _value in message_extra)})
             SELECT t.id, t.id, 'in', t.kind, 0, t.created_at, t.created_at,
                    '<' || t.id || '@bench>', '', t.subject, 'b@marketplace.amazon.com',
                    'Buyer', '', 'en', 'Hello, ' || {tphrase} || '. Order ' || t.id, '', ''
+                   {"".join(", " + value for _col, value in message_extra)}
             FROM tickets_ticket t""")
         c.execute("""
             INSERT INTO tickets_timelineevent (ticket_id, at, kind, text, data)

@@ -241,3 +241,63 @@ def test_bulk_assign_refuses_someone_outside_the_queue(client, agent):
     ticket.refresh_from_db()
     assert ticket.assignee is None
     assert "not a member of this ticket" in response.content.decode()
+
+
+def test_a_wrong_filter_is_named_and_the_others_still_apply(client, agent):
+    de = ticket_make(channel="amazon-de", subject="Paket fehlt")
+    com = ticket_make(channel="amazon-com", subject="Parcel missing")
+    response = client.get("/inbox/", {"channel": "amazon-de", "page": "zwei",
+                                      "q": "Paket"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Channel: Select a valid choice." in html
+    assert "Page: Enter a whole number." in html
+    # The channel and the page fall back to their defaults; the search still narrows.
+    assert row_ids(response) == [de.pk]
+    assert com.pk in row_ids(client.get("/inbox/", {"view": "no-such-view"}))
+    assert "View: Select a valid choice." in client.get(
+        "/inbox/", {"view": "no-such-view"}).content.decode()
+
+
+def test_a_channel_outside_the_agents_queues_is_named(client, agent):
+    ticket_make(channel="amazon-com", subject="hello")
+    jp = ticket_make(channel="amazon-co-jp", subject="konnichiwa")
+    response = client.get("/inbox/", {"channel": jp.channel_id})
+    assert "Channel: Select a valid choice." in response.content.decode()
+    assert jp.pk not in row_ids(response)
+
+
+def test_a_search_longer_than_the_box_is_named_not_cut(client, agent):
+    ticket = ticket_make(subject="broken mug")
+    response = client.get("/inbox/", {"q": "broken " + "x" * 300})
+    html = response.content.decode()
+    assert "Search: Ensure this value has at most 200 characters" in html
+    assert row_ids(response) == [ticket.pk]  # no search: the open tickets
+
+
+def test_an_unknown_assignee_and_a_bad_language_are_named(client, agent):
+    ticket = ticket_make(subject="q")
+    html = client.get("/inbox/", {"assignee": "999999", "language": "<b>"}).content.decode()
+    assert "Assignee: Select a valid choice." in html
+    assert "Language: Enter a language code" in html and "<b>" not in html.split("<main")[-1]
+    assert f'data-id="{ticket.pk}"' in html
+    ticket_assign(ticket=ticket, assignee=agent, actor=agent)
+    page = client.get("/inbox/", {"assignee": agent.pk, "language": ticket.language or "en"})
+    assert "the default is shown instead" not in page.content.decode()
+
+
+def test_a_page_past_the_limit_is_named(client, agent):
+    ticket = ticket_make(subject="q")
+    response = client.get("/inbox/", {"page": "100001"})
+    assert "Page: Ensure this value is less than or equal to 100000." in response.content.decode()
+    assert row_ids(response) == [ticket.pk]  # page 1
+
+
+def test_a_bulk_action_without_tickets_or_with_a_bad_id_is_named(client, agent):
+    ticket = ticket_make(subject="q")
+    response = client.post("/inbox/bulk/", {"action": "resolve", "selected": [ticket.pk, "x"]},
+                           follow=True)
+    assert "Tickets: Select a valid choice. x is not one of the available choices." \
+        in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == "open"

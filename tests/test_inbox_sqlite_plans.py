@@ -3,10 +3,18 @@ running clocks from the working-set indexes (helpdesk/inbox/migrations/0005), as
 PostgreSQL: SQLite's own query plans (EXPLAIN QUERY PLAN) of the queries a page really
 runs, with their bound parameters, name them."""
 
+import dataclasses
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 from inbox_support import queue_make, ticket_make, user_make
 from reports_support import manager_make
+
+from helpdesk.inbox.filters import InboxQuery, list_plan
+from helpdesk.inbox.listing import inbox_page
+from helpdesk.inbox.sqlite_fts import TABLE as FTS_TABLE
+from helpdesk.tickets.models import Ticket
 
 pytestmark = [
     pytest.mark.django_db,
@@ -90,3 +98,53 @@ def test_the_reports_read_the_period_from_the_window_index(client, inbox):
               if '"sla_obligation"."starts_at" >=' in sql or "starts_at >=" in sql]
     assert len(window) >= 4, plans
     assert all("COVERING INDEX reports_obligation_window " in plan for _sql, plan in window), window
+
+
+@pytest.mark.parametrize("role", ["agent", "manager"])
+def test_a_search_reads_the_words_from_the_full_text_index(client, inbox, role):
+    client.force_login(inbox[role])
+    hit = ticket_make(subject="Chipped lid", words="The teapot arrived broken",
+                      buyer_name="Grizelda Moss")
+    plans = _plans(client, {"q": "teap brok"})
+    words = [(sql, plan) for sql, plan in plans if "MATCH" in sql]
+    assert words, plans
+    # The words' matches come from the FTS5 index, and only those tickets are read.
+    assert all("VIRTUAL TABLE INDEX" in plan and f"{FTS_TABLE}" in sql for sql, plan in words)
+    assert all("SEARCH t USING INTEGER PRIMARY KEY" in plan for _sql, plan in words), words
+    # No part of the search scans every ticket (the buyers' names are read from the buyers).
+    assert not any("SCAN tickets_ticket" in plan and "INDEX" not in plan
+                   for _sql, plan in plans), plans
+    assert f'data-id="{hit.pk}"' in client.get("/inbox/", {"q": "teap brok"}).content.decode()
+
+
+def test_a_far_page_of_all_tickets_walks_the_tickets_newest_first(client, inbox):
+    client.force_login(inbox["agent"])
+    for page in ("1", "3"):
+        plans = _plans(client, {"view": "all", "page": page})
+        listing = [(sql, plan) for sql, plan in plans if "NOT EXISTS" in sql and "ORDER BY" in sql
+                   and '"tickets_ticket"."last_message_at" DESC' in sql]
+        assert listing, plans
+        # Walked in order from the time index: nothing sorted, however far the page.
+        assert all("INDEX inbox_ticket_recent" in plan and "TEMP B-TREE" not in plan
+                   for _sql, plan in listing), listing
+    # A picked channel is read from the indexes that pick it, as before.
+    plans = _plans(client, {"view": "all", "language": "en"})
+    assert not any("inbox_ticket_recent" in sql for sql, _plan in plans)
+
+
+def test_walking_reads_the_same_pages_as_sorting(inbox):
+    now = timezone.now()
+    plan = list_plan(query=InboxQuery(view="all"), user=inbox["agent"], now=now)
+    assert plan.walk_recent
+    pages = {}
+    for walk in (True, False):
+        walked = dataclasses.replace(plan, walk_recent=walk)
+        pages[walk] = [
+            [t.pk for t in inbox_page(plan=walked, user=inbox["agent"], number=n, now=now,
+                                      total=7, size=2).rows]
+            for n in range(1, 5)
+        ]
+    assert pages[True] == pages[False]
+    ids = [pk for page in pages[True] for pk in page]
+    assert len(ids) == len(set(ids)) == Ticket.objects.filter(
+        channel__code__in=["amazon-com", "amazon-de"]).count()

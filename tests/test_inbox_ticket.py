@@ -150,3 +150,17 @@ def test_times_inside_timeline_texts_read_in_the_agents_zone(client, agent):
     html = page(client, ticket)
     assert "Clock missed: Buyer reply was due 2026-03-30 08:30 JST" in html
     assert "23:30 UTC" not in html
+
+
+def test_a_wrong_assignee_or_case_id_is_named_not_read_as_nobody(client, agent):
+    ticket = ticket_make(subject="q")
+    url = f"/inbox/tickets/{ticket.pk}/do/"
+    client.post(url + "claim/")
+    response = client.post(url + "assign/", {"assignee": "bob"}, follow=True)
+    assert "Assign to: Enter a valid value." in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent  # still the agent's: "bob" is not "nobody"
+    for value, message in (("abc", "Case: Enter a whole number."),
+                           ("9" * 30, "Case: Ensure this value is less than or equal to")):
+        response = client.post(url + "follow_up_done/", {"escalation": value}, follow=True)
+        assert response.status_code == 200 and message in response.content.decode()

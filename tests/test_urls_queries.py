@@ -194,3 +194,58 @@ def test_the_rule_dry_run_names_a_wrong_mail_id(data, client):
                            ("-1", "greater than or equal"), ("999999", "no stored mail")):
         page = client.get(url, {"raw_mail": value}).content.decode()
         assert message in page, value
+
+
+# What the inbox names for each kind of bad query string (every parameter set to the value).
+INBOX_NAMED = {
+    "malformed": ["View: Select a valid choice.", "Channel: Select a valid choice.",
+                  "Page: Enter a whole number.", "Highlighted ticket: Enter a whole number.",
+                  "Assignee: Select a valid choice."],
+    "reversed": ["View: Select a valid choice."],
+    "huge": ["Page: Ensure this value is less than or equal to 100000.",
+             "Channel: Select a valid choice.", "Highlighted ticket: Ensure this value is less",
+             "Selected tickets: Select a valid choice."],
+    "negative": ["Page: Ensure this value is greater than or equal to 1.",
+                 "Language: Enter a language code"],
+    "zero": ["Page: Ensure this value is greater than or equal to 1."],
+    "unicode": ["Page: Enter a whole number.", "Language: Enter a language code"],
+    "control": ["Search: Null characters are not allowed.", "Page: Enter a whole number."],
+}
+
+
+@pytest.mark.parametrize("role", ["agent", "manager", "admin"])
+def test_the_inbox_names_each_wrong_value(data, role, client):
+    client.force_login(data["users"][role])
+    for kind, messages in INBOX_NAMED.items():
+        response = client.get("/inbox/", _query(kind))
+        assert response.status_code == 200, kind
+        html = response.content.decode()
+        assert "the default is shown instead where a value is wrong" in html, kind
+        for message in messages:
+            assert message in html, (kind, message)
+        # The refresh (htmx) names them too.
+        refresh = client.get("/inbox/", _query(kind), headers={
+            "HX-Request": "true", "HX-Target": "inbox-results"}).content.decode()
+        assert messages[0] in refresh, kind
+    empty = client.get("/inbox/", _query("empty")).content.decode()
+    assert "the default is shown instead" not in empty
+
+
+def test_a_wrong_bulk_action_is_named(data, client):
+    client.force_login(data["users"]["agent"])
+    ticket = data["ticket"]
+    for post, message in (
+        ({"action": "explode", "selected": [ticket.pk]}, "Action: Select a valid choice."),
+        ({"action": "assign", "selected": ["abc"]}, "Tickets: Select a valid choice."),
+        ({"action": "assign", "selected": [HUGE]}, "Tickets: Select a valid choice."),
+        ({"action": "assign"}, "Tickets: Select at least one ticket."),
+        ({"action": "assign", "selected": [ticket.pk], "assignee": "-1"},
+         "Assign to: Enter a valid value."),
+        ({"action": "no_response_required", "selected": [ticket.pk], "confirm": "maybe"},
+         "Confirmation: Select a valid choice."),
+    ):
+        response = client.post("/inbox/bulk/", {**post, "next": "/inbox/"}, follow=True)
+        assert response.status_code == 200, post
+        assert message in response.content.decode(), post
+    ticket.refresh_from_db()
+    assert ticket.assignee is None and ticket.obligations.filter(is_open=True).exists()

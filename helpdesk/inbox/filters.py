@@ -1,5 +1,5 @@
 """The inbox's views (mine, at risk, overdue…) and facets (channel, language, assignee,
-search), read from the query string into one ``InboxQuery``."""
+search), read from the query string (``forms.InboxQueryForm``) into one ``InboxQuery``."""
 
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
-from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.sla.models import Obligation
@@ -46,22 +45,6 @@ class InboxQuery:
     q: str = ""
     page: int = 1
 
-    @classmethod
-    def from_get(cls, params: QueryDict) -> "InboxQuery":
-        q = params.get("q", "").strip()[:200]
-        # A search looks at every ticket unless a view was picked: old cases are what
-        # agents search for.
-        view = params.get("view") or ("all" if q else "open")
-        assignee = params.get("assignee") or None
-        return cls(
-            view=view if view in VIEW_KEYS else "open",
-            channel=_int(params.get("channel")),
-            language=params.get("language", "").strip()[:10],
-            assignee=UNASSIGNED if assignee == UNASSIGNED else _int(assignee),
-            q=q,
-            page=max(1, _int(params.get("page")) or 1),
-        )
-
     def querystring(self, **changes: object) -> str:
         """This query with some parts changed, as a URL query string (page reset to 1
         unless given)."""
@@ -78,13 +61,6 @@ class InboxQuery:
     @property
     def facets_active(self) -> bool:
         return bool(self.channel or self.language or self.assignee or self.q)
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 # A search keeps the newest matches only: enough to find a case, and every count and page
@@ -166,6 +142,9 @@ class ListPlan:
     # Visible tickets with the search but no channel, language or assignee picked, for the
     # numbers beside those choices; None when none is picked (then it is ``narrowed``).
     unpicked: QuerySet[Ticket] | None = None
+    # Most tickets are in the view (all tickets, nothing picked, no search): its pages are
+    # read by walking the tickets newest first (``listing.rest_ids``).
+    walk_recent: bool = False
 
     @property
     def search_capped(self) -> bool:
@@ -211,4 +190,5 @@ def list_plan(*, query: InboxQuery, user: AbstractBaseUser, now: datetime) -> Li
         only_clocked=query.view in ("at_risk", "overdue"), found=found,
         unpicked=facets_apply(tickets_visible(user=user), InboxQuery(q=query.q), found)
         if picked else None,
+        walk_recent=query.view == "all" and not query.facets_active,
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from helpdesk.replies.selectors import replies_not_sent
@@ -97,12 +98,35 @@ def inbox_page(
             )
         rest = rest.order_by("-last_message_at", "-pk").values_list("pk", flat=True)
         start = max(0, offset - n_clocked)
-        ids += list(rest[start : start + size + 1 - len(ids)])
+        ids += rest_ids(rest[start : start + size + 1 - len(ids)], walk=plan.walk_recent)
     has_next, ids = len(ids) > size, ids[:size]
     return InboxPage(
         rows=page_rows(ids=ids, user=user, now=now), number=number, size=size, total=total,
         capped=capped, has_next=has_next,
     )
+
+
+# The tickets by last activity, newest first (inbox migration 0001).
+RECENT_INDEX = "inbox_ticket_recent"
+_FROM_TICKETS = f'FROM "{Ticket._meta.db_table}" WHERE'
+
+
+def rest_ids(rest: QuerySet, *, walk: bool) -> list[int]:
+    """The ids of a slice of the view's tickets newest first. ``walk``: most tickets qualify
+    (every ticket of the agent's channels), so walking the time index is the fast way to any
+    page. SQLite, without statistics, picks the channel index for the channels instead and
+    sorts every ticket of them (page 500 of "All tickets": 210 ms, walking: 14 ms at 100,000
+    tickets), so there it is told which index to use."""
+    if not (walk and connection.vendor == "sqlite"):
+        return list(rest)
+    sql, params = rest.query.sql_with_params()
+    if sql.count(_FROM_TICKETS) != 1:  # not the query this was written for: as it is
+        return list(rest)
+    sql = sql.replace(_FROM_TICKETS, _FROM_TICKETS.replace(
+        " WHERE", f" INDEXED BY {RECENT_INDEX} WHERE"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def page_rows(*, ids: list[int], user: AbstractBaseUser, now: datetime) -> list[Ticket]:

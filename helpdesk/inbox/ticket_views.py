@@ -17,6 +17,7 @@ from helpdesk.tickets.models import Attachment, Ticket
 from helpdesk.tickets.selectors import ticket_list
 
 from . import threads
+from .forms import TicketActionForm
 from .page import presence_others, thread_version, ticket_page_context
 from .security import inbox_csp
 
@@ -45,15 +46,21 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     ticket = ticket_get(request, pk)
     user, post = request.user, request.POST
+    form = TicketActionForm(post)
+    if not form.is_valid():
+        for problem in form.problems():
+            messages.error(request, problem)
+        return redirect("inbox:ticket", pk=ticket.pk)
+    ids = form.cleaned_data
     try:
         match action:
             case "claim":
                 actions.ticket_claim(ticket=ticket, actor=user)
             case "assign":
                 assignee = None
-                if post.get("assignee", "").isdigit():
+                if ids["assignee"] not in ("", "none"):
                     assignee = get_object_or_404(
-                        get_user_model(), pk=post["assignee"], is_active=True
+                        get_user_model(), pk=ids["assignee"], is_active=True
                     )
                 actions.ticket_assign(ticket=ticket, assignee=assignee, actor=user)
             case "resolve":
@@ -74,7 +81,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                                         case_id=post.get("case_id", ""),
                                         note=post.get("note", ""))
             case "follow_up_done":
-                escalation = get_object_or_404(ticket.escalations, pk=post.get("escalation"))
+                escalation = get_object_or_404(ticket.escalations, pk=ids["escalation"])
                 actions.escalation_close(escalation=escalation, actor=user)
             case "merge":
                 survivor = threads.ticket_merge_by_agent(

@@ -17,6 +17,7 @@ from helpdesk.tickets.selectors import tickets_visible, user_scope, users_assign
 
 from .bulk import BULK_ACTIONS, bulk_run
 from .filters import UNASSIGNED, VIEWS, InboxQuery, list_plan
+from .forms import BulkForm, InboxQueryForm
 from .listing import Facets, inbox_counts, inbox_page
 from .security import inbox_csp
 
@@ -27,7 +28,8 @@ POLL_SECONDS = 30  # how often the list refreshes itself; settings.INBOX_POLL_SE
 @inbox_csp
 def inbox(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    query = InboxQuery.from_get(request.GET)
+    form = InboxQueryForm(request.GET, user=request.user)
+    query = form.query()
     plan = list_plan(query=query, user=request.user, now=now)
     full_page = not (request.htmx and request.htmx.target == "inbox-results")
     counts = inbox_counts(plan=plan, user=request.user, now=now, facets_too=full_page)
@@ -35,13 +37,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         plan=plan, user=request.user, number=query.page, now=now,
         total=counts.numbers.get(query.view, 0), capped=query.view in counts.capped,
     )
-    selected = set(request.GET.getlist("selected"))
-    cursor = request.GET.get("cursor", "")
+    selected = set(form.cleaned_data.get("selected") or ())
+    cursor = form.cleaned_data.get("cursor")
     for ticket in page.rows:  # read by the row template, cheaper than template lookups
-        ticket.is_selected = str(ticket.pk) in selected
-        ticket.is_cursor = str(ticket.pk) == cursor
+        ticket.is_selected = ticket.pk in selected
+        ticket.is_cursor = ticket.pk == cursor
     context = {
         "query": query,
+        "problems": form.problems(),
         "page": page,
         "views": [
             {"key": key, "label": label, "count": counts.label(key),
@@ -49,7 +52,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
              "url": "?" + query.querystring(view=key), "active": key == query.view}
             for key, label in VIEWS
         ],
-        "cursor": cursor,
+        "cursor": cursor or "",
         "ticket_base": reverse("inbox:list") + "tickets/",
         "poll_seconds": getattr(settings, "INBOX_POLL_SECONDS", POLL_SECONDS),
         "page_urls": {
@@ -97,18 +100,23 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         back = ""
     back = back or "/inbox/"
-    action = request.POST.get("action", "")
-    ids = [int(i) for i in request.POST.getlist("selected") if i.isdigit()]
-    tickets = list(tickets_visible(user=request.user).filter(pk__in=ids).order_by("pk"))
-    if action not in BULK_ACTIONS or not tickets:
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        for problem in form.problems():
+            messages.error(request, problem)
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    tickets = list(tickets_visible(user=request.user)
+                   .filter(pk__in=form.cleaned_data["selected"]).order_by("pk"))
+    if not tickets:
         messages.error(request, _("Select at least one ticket and an action."))
         return redirect(back)
-    if action == "no_response_required" and request.POST.get("confirm") != "yes":
+    if action == "no_response_required" and form.cleaned_data["confirm"] != "yes":
         return render(request, "inbox/bulk_confirm.html", {
             "tickets": tickets, "action": action, "next": back,
         })
     result = bulk_run(action=action, tickets=tickets, actor=request.user,
-                      assignee_id=request.POST.get("assignee", ""))
+                      assignee_id=form.cleaned_data["assignee"])
     if result.done:
         messages.success(request, ngettext(
             "%(label)s: %(n)d ticket.", "%(label)s: %(n)d tickets.", result.done
