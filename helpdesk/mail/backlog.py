@@ -39,9 +39,10 @@ RUN_SECONDS = 120.0
 # quarantined as a poison mail. A mail taken again after a run died is taken alone, so the
 # mail that kills runs is found and the others behind it are filed.
 MAX_ATTEMPTS = 3
-# How long a run holds the mail it took before another may take it: far longer than a batch
-# takes (well under a second a mail), short enough that mail a dead run held waits little.
-CLAIM_SECONDS = 90
+# How long a run holds the mail it took before another may take it. It need only cover the
+# moment between counting the attempt and locking the rows to file them: from then on the row
+# locks keep other runs away (and a run that dies releases them at once).
+CLAIM_SECONDS = 10
 
 
 def mail_receive(*, raw: bytes, source: str, trusted: bool = False) -> IngestResult:
