@@ -122,3 +122,48 @@ def pattern_usable(source: str, flags: int = 0, *, what: str) -> Pattern | None:
     except PatternError as exc:
         log.error("Skipping %s: %s", what, exc)
         return None
+
+
+# A repeat bound above this counts as unbounded when it holds a repeat itself.
+_MAX_OUTER_REPEAT = 10
+_QUANTIFIER = regex.compile(r"[*+]|\{(\d*),(\d*)\}|\{(\d+)\}|\?")
+def pattern_nests_repeats(source: str) -> bool:
+    """Whether a group that repeats (unbounded, or more than 10 times) holds a repeat itself:
+    ``(\\w+\\s?)+``. The regex module happens to match some of these fast; a caller that
+    runs a pattern on every keystroke (the compliance check) refuses the shape outright."""
+    stack = [False]  # per open group: does it hold an unbounded repeat?
+    closed: bool | None = None  # the group just closed, if the last atom was one
+    i, n = 0, len(source)
+    while i < n:
+        char = source[i]
+        if char == "\\":
+            i, closed = i + 2, None
+            continue
+        if char == "[":
+            j = i + 1 + (source[i + 1:i + 2] == "^")
+            j += source[j:j + 1] == "]"
+            while j < n and source[j] != "]":
+                j += 2 if source[j] == "\\" else 1
+            i, closed = j + 1, None
+            continue
+        if char == "(":
+            stack.append(False)
+            i, closed = i + 1 + (source[i + 1:i + 2] == "?"), None
+            continue
+        if char == ")":
+            inner = stack.pop() if len(stack) > 1 else False
+            stack[-1] = stack[-1] or inner
+            i, closed = i + 1, inner
+            continue
+        quantifier = _QUANTIFIER.match(source, i)
+        if quantifier and quantifier.group(0) != "?":
+            low, high, exact = quantifier.groups()
+            unbounded = quantifier.group(0) in "*+" or (low is not None and not high)
+            big = unbounded or int(high or exact or 0) > _MAX_OUTER_REPEAT
+            if closed and big:
+                return True
+            stack[-1] = stack[-1] or unbounded
+            i, closed = quantifier.end(), None
+            continue
+        i, closed = i + 1, None
+    return False

@@ -79,6 +79,11 @@ def raw_mail_process(*, raw_mail_id: int) -> IngestResult:
     return raw_mails_process(raw_mail_ids=[raw_mail_id])[0]
 
 
+def raw_mail_process_job(raw_mail_id: int) -> None:
+    # Jobs of one mail each were enqueued by earlier versions; some may still be queued.
+    raw_mail_process(raw_mail_id=raw_mail_id)
+
+
 def quarantine_retry() -> list[IngestResult]:
     """Process every quarantined mail again, e.g. after the rules or the parser improved."""
     ids = RawMail.objects.filter(status=RawMailStatus.QUARANTINED).values_list("pk", flat=True)

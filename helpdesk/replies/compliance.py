@@ -25,6 +25,7 @@ from helpdesk.patterns import (
     PatternError,
     pattern_compile,
     pattern_finditer,
+    pattern_nests_repeats,
     pattern_problem,
     pattern_search,
 )
@@ -313,54 +314,9 @@ def _thread_limit(facts: ReplyFacts, params: dict) -> list[Evidence]:
             f"(limit {params['max_seller_messages']})"]
 
 
-# A repeat bound above this counts as unbounded when it holds a repeat itself.
-_MAX_OUTER_REPEAT = 10
-_QUANTIFIER = regex.compile(r"[*+]|\{(\d*),(\d*)\}|\{(\d+)\}|\?")
 NESTED_REPEAT = ("The pattern {pattern} repeats a group that itself repeats (such as "
                  "(\\w+\\s?)+): on some replies that takes exponential time. Repeat only the "
                  "inner part, or bound the outer repeat (at most {{0,10}}).")
-
-
-def nested_repeat(source: str) -> bool:
-    """Whether a group that repeats (unbounded, or more than 10 times) holds a repeat itself:
-    ``(\\w+\\s?)+``. The regex module happens to match some of these fast, but a compliance
-    rule runs on every reply as it is typed, so the shape is refused outright."""
-    stack = [False]  # per open group: does it hold an unbounded repeat?
-    closed: bool | None = None  # the group just closed, if the last atom was one
-    i, n = 0, len(source)
-    while i < n:
-        char = source[i]
-        if char == "\\":
-            i, closed = i + 2, None
-            continue
-        if char == "[":
-            j = i + 1 + (source[i + 1:i + 2] == "^")
-            j += source[j:j + 1] == "]"
-            while j < n and source[j] != "]":
-                j += 2 if source[j] == "\\" else 1
-            i, closed = j + 1, None
-            continue
-        if char == "(":
-            stack.append(False)
-            i, closed = i + 1 + (source[i + 1:i + 2] == "?"), None
-            continue
-        if char == ")":
-            inner = stack.pop() if len(stack) > 1 else False
-            stack[-1] = stack[-1] or inner
-            i, closed = i + 1, inner
-            continue
-        quantifier = _QUANTIFIER.match(source, i)
-        if quantifier and quantifier.group(0) != "?":
-            low, high, exact = quantifier.groups()
-            unbounded = quantifier.group(0) in "*+" or (low is not None and not high)
-            big = unbounded or int(high or exact or 0) > _MAX_OUTER_REPEAT
-            if closed and big:
-                return True
-            stack[-1] = stack[-1] or unbounded
-            i, closed = quantifier.end(), None
-            continue
-        i, closed = i + 1, None
-    return False
 
 
 @lru_cache(maxsize=4096)
@@ -369,7 +325,7 @@ def _pattern_problem(source: str) -> str | None:
     # around the admin's validation), and a pattern's problems do not change.
     if problem := pattern_problem(pattern_fold(source), IGNORECASE):
         return f"Pattern {source}: {problem}"
-    if nested_repeat(source):
+    if pattern_nests_repeats(source):
         return NESTED_REPEAT.format(pattern=source)
     return None
 
