@@ -16,12 +16,13 @@ from . import clock
 from .models import ClockAction, Obligation, Violation
 from .policy import channel_policy
 
-# Fields a recompute may change on an existing row.
+# Fields a recompute may change on an existing row; the ticket only when its message moved
+# (threads merged or split): an UPDATE that names the ticket rewrites every index on it.
 _MUTABLE = [
-    "ticket_id",
     "starts_at", "due_at", "at_risk_at", "claim_risk_at", "satisfied_at", "satisfied_by",
     "response_seconds", "state", "is_open", "breached", "claim_risk",
 ]
+_MOVED = ["ticket_id", *_MUTABLE]
 
 
 def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = None) -> None:
@@ -53,7 +54,7 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
     }
     policies = _policies(set(Channel.objects.filter(pk__in=set(channel_of.values()))))
 
-    to_create, to_update = [], []
+    to_create, to_update, moved = [], [], []
     for ticket_id in ids:
         if ticket_id not in channel_of:
             continue  # merged into another ticket: its clocks went with its messages
@@ -71,11 +72,13 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
                     channel_id=channel_id, kind=result.kind, **values,
                 ))
             elif any(getattr(row, field) != value for field, value in values.items()):
+                (moved if row.ticket_id != ticket_id else to_update).append(row)
                 for field, value in values.items():
                     setattr(row, field, value)
-                to_update.append(row)
     rows_insert(to_create)
     rows_update(to_update, _MUTABLE)
+    rows_update(moved, _MOVED)
+    to_update += moved
     _violations_follow(to_update)
     _violations_withdraw(to_update, now=now)
     # What no longer follows from the mail held (a claim clock its decision's late-arriving
