@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from django.db import connection
+from django.db import connection, migrations
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -179,3 +179,21 @@ def _datetime_preparer(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return str(value.astimezone(UTC).replace(tzinfo=None))
 
     return utc_text
+
+
+def sqlite_indexes(indexes: list[tuple[str, str, str]]) -> migrations.RunPython:
+    """A migration step creating ``(name, table, "(columns)")`` indexes on SQLite only, and
+    dropping them when unapplied: the SQLite forms of indexes PostgreSQL gets with INCLUDE
+    and WHERE, which SQLite lacks or its planner will not use with bound parameters."""
+
+    def create(apps: object, schema_editor: object) -> None:
+        if schema_editor.connection.vendor == "sqlite":
+            for name, table, definition in indexes:
+                schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} {definition}")
+
+    def drop(apps: object, schema_editor: object) -> None:
+        if schema_editor.connection.vendor == "sqlite":
+            for name, _table, _definition in indexes:
+                schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+    return migrations.RunPython(create, drop, elidable=False)

@@ -9,6 +9,8 @@ and the inbox's cost still follows the work in flight."""
 
 from django.db import migrations
 
+from helpdesk.db import sqlite_indexes
+
 INDEXES = [
     # The open and waiting tickets, newest activity first, with what the counts group by.
     ("inbox_ticket_working", "tickets_ticket",
@@ -26,21 +28,7 @@ INDEXES = [
 ]
 
 
-def create(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    for name, table, definition in INDEXES:
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} {definition}")
-
-
-def drop(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    for name, _table, _definition in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("inbox", "0004_working_set_vacuum")]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [sqlite_indexes(INDEXES)]

@@ -6,6 +6,8 @@ running-clock index (helpdesk/inbox/migrations/0005)."""
 
 from django.db import migrations
 
+from helpdesk.db import sqlite_indexes
+
 INDEXES = [
     ("reports_obligation_window", "sla_obligation",
      "(starts_at, kind, id, state, is_open, due_at, response_seconds, channel_id, ticket_id, "
@@ -13,21 +15,7 @@ INDEXES = [
 ]
 
 
-def create(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    for name, table, definition in INDEXES:
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} {definition}")
-
-
-def drop(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    for name, _table, _definition in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("reports", "0001_window_indexes"), ("inbox", "0005_sqlite_working_set_indexes")]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [sqlite_indexes(INDEXES)]
