@@ -15,6 +15,7 @@ urlpatterns = [
     path("inbox/", include("helpdesk.inbox.urls")),
     path("inbox/", include("helpdesk.complaints.urls")),
     path("reports/", include("helpdesk.reports.urls")),
+    path("reports/", include("helpdesk.performance.urls")),
     path("django-rq/", include("django_rq.urls")),
     # Mail sent under `make run` (its SMTP catcher); answers 404 unless DEBUG, for staff.
     path("dev/mail/", include("helpdesk.catcher.urls")),

@@ -84,3 +84,45 @@ def changed(doc: dict, path: str, value: object = ..., ) -> dict:
     else:
         node[key] = value
     return doc
+
+
+def reconciliation_world():
+    """The hand-computed case of ``test_performance_reconcile``: seven Amazon.com buyer
+    messages in November 2026, one of each kind Amazon and we may disagree on, and two that
+    must not count (before the window, another marketplace). Returns {name: ticket}."""
+    from datetime import UTC, datetime
+
+    from reports_support import agent_replies, buyer_says, manager_make, ticket_at
+
+    from helpdesk.replies.models import Outbox
+    from helpdesk.tickets.actions import ticket_clock_end
+
+    def at(day: int, hour: int = 10, minute: int = 0) -> datetime:
+        return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+    agent = manager_make("recon")
+    t = {name: ticket_at(at(day), channel="amazon-com") for name, day in (
+        ("on_time", 2), ("late", 3), ("unanswered", 5), ("nrr_unmarked", 6),
+        ("nrr_marked", 7), ("bounced", 8), ("failed", 9))}
+    agent_replies(t["on_time"], at(2, 12), agent)  # 2 h
+    agent_replies(t["late"], at(4, 16), agent)  # 30 h
+    ticket_clock_end(ticket=t["nrr_unmarked"], actor=agent, now=at(6, 11))
+    action = ticket_clock_end(ticket=t["nrr_marked"], actor=agent, now=at(7, 11))
+    type(action).objects.filter(pk=action.pk).update(seller_central_marked_at=at(7, 12),
+                                                     seller_central_marked_by=agent)
+    agent_replies(t["bounced"], at(8, 11), agent)  # 1 h, then Amazon says: opted out
+    buyer_says(t["bounced"], at(8, 11, 5), kind="opt_out", words="Buyer opted out")
+    Outbox.objects.create(
+        ticket=t["failed"], author=agent, subject="Re", body="Reply",
+        message_id="<failed-recon@test>", from_address="support@example-seller.com",
+        to_address="b@marketplace.amazon.com", state="failed", attempts=3,
+        last_error="550 mailbox unavailable", created_at=at(9, 12),
+    )
+    t["before"] = ticket_at(datetime(2026, 10, 31, 23, tzinfo=UTC), channel="amazon-com")
+    t["germany"] = ticket_at(at(10), channel="amazon-de")
+    return t
+
+
+# What Amazon reported for the world above: 2 contacts that never reached us, the unmarked
+# "no response required" and the bounced reply counted as no response.
+AMAZON_NOVEMBER = {"within": 1, "after": 1, "none": 4, "contacts": 8, "average": 9.0}
