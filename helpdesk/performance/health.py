@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from helpdesk.reports.chart import HEIGHT, LEFT, TOP, WIDTH, BOTTOM, Bar, Chart
+from helpdesk.reports.chart import BOTTOM, HEIGHT, LEFT, TOP, WIDTH, Bar, Chart
 from helpdesk.reports.selectors import OrderDefectRate, defective_orders, order_defect_rate
 
 from .models import HealthFigure, Metric
