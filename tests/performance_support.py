@@ -3,6 +3,7 @@ small enough to reason about, with every figure a keyword."""
 
 import copy
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "performance"
@@ -19,19 +20,24 @@ def _rate(rate: float, target: float, condition: str = "LESS_THAN") -> dict:
     return {"status": "GOOD", "rate": rate, "targetValue": target, "targetCondition": condition}
 
 
+def _before(day: str, days: int) -> str:
+    return (date.fromisoformat(day) - timedelta(days=days - 1)).isoformat()
+
+
 def marketplace(
-    marketplace_id: str = US, *, since: str = "2026-11-01", to: str = "2026-11-30",
+    marketplace_id: str = US, *, since: str = "", to: str = "2026-11-30",
     odr: float = 0.004, orders: int = 1000, late: float = 0.01, cancel: float = 0.005,
     ahr: int | None = 300, windows: list[dict] | None = None,
 ) -> dict:
     defects = round(odr * orders)
+    since = since or _before(to, 30)
     return {
         "marketplaceId": marketplace_id,
         "accountHealthRating": {"ahrStatus": "GOOD", **({"ahrScore": ahr} if ahr is not None
                                                         else {}),
-                                "reportingDateRange": _range("2026-06-03", to)},
+                                "reportingDateRange": _range(_before(to, 180), to)},
         "orderDefectRate": {"mfn": {
-            "reportingDateRange": _range("2026-10-02", to), "orderCount": orders,
+            "reportingDateRange": _range(_before(to, 60), to), "orderCount": orders,
             "orderWithDefects": {"count": defects, "status": "GOOD"},
             "claims": {"count": defects, "status": "NONE"},
             "chargebacks": {"count": 0, "status": "NONE"},
@@ -41,7 +47,7 @@ def marketplace(
         "lateShipmentRate": {"reportingDateRange": _range(since, to), "orderCount": orders,
                              "lateShipmentCount": round(late * orders), **_rate(late, 0.04)},
         "preFulfillmentCancellationRate": {
-            "reportingDateRange": _range("2026-11-24", to), "orderCount": orders,
+            "reportingDateRange": _range(_before(to, 7), to), "orderCount": orders,
             "cancellationCount": round(cancel * orders), **_rate(cancel, 0.025)},
         "buyerSellerContactResponseTimeMetrics": {"responseTimeMetrics": windows if windows
                                                   is not None else [contact_window()]},
