@@ -14,6 +14,7 @@ urlpatterns = [
     path("ingest/", include("helpdesk.mail.urls")),
     path("inbox/", include("helpdesk.inbox.urls")),
     path("inbox/", include("helpdesk.complaints.urls")),
+    path("inbox/", include("helpdesk.performance.inbox_urls")),
     path("reports/", include("helpdesk.reports.urls")),
     path("reports/", include("helpdesk.performance.urls")),
     path("django-rq/", include("django_rq.urls")),

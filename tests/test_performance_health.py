@@ -77,7 +77,7 @@ def test_the_page_shows_limits_judgements_and_a_chart(client):
 def test_the_reports_page_links_the_new_pages(client):
     client.force_login(user_make("mgr", role="manager"))
     text = client.get("/reports/").text
-    for url in ("/reports/amazon/", "/reports/health/", "/reports/seller-central/"):
+    for url in ("/reports/amazon/", "/reports/health/", "/inbox/seller-central/"):
         assert f'href="{url}"' in text
 
 
@@ -86,7 +86,7 @@ def test_the_pages_render_in_every_shipped_language(client, language):
     _samples()
     client.force_login(user_make("mgr", role="manager"))
     with translation.override(language):
-        for url in ("/reports/amazon/", "/reports/health/", "/reports/seller-central/"):
+        for url in ("/reports/amazon/", "/reports/health/", "/inbox/seller-central/"):
             response = client.get(url, headers={"accept-language": language})
             assert response.status_code == 200
             assert f'lang="{language}"' in response.text

@@ -133,7 +133,7 @@ def test_agents_and_users_without_a_role_may_not_see_amazons_figures(client, rol
 
 def test_the_pages_need_a_login(client):
     for url in ("/reports/amazon/", "/reports/amazon/csv/", "/reports/health/",
-                "/reports/seller-central/"):
+                "/inbox/seller-central/"):
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"]
 

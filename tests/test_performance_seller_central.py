@@ -44,12 +44,14 @@ def test_agents_see_and_tick_only_their_queues(client):
     _mine_ticket, mine = _nrr("amazon-de", "Danke!")
     _other_ticket, other = _nrr("amazon-com", "Thanks from the US")
     client.force_login(agent)
-    page = client.get("/reports/seller-central/")
+    page = client.get("/inbox/seller-central/")
     assert page.status_code == 200
     assert "Danke!" in page.text and "Thanks from the US" not in page.text
-    assert client.post(f"/reports/seller-central/{other.pk}/mark/").status_code == 404
+    assert client.post(f"/inbox/tickets/{other.ticket_id}/marked-in-seller-central/"
+                       ).status_code == 404
     assert ClockAction.objects.get(pk=other.pk).seller_central_marked_at is None
-    done = client.post(f"/reports/seller-central/{mine.pk}/mark/", follow=True)
+    done = client.post(f"/inbox/tickets/{mine.ticket_id}/marked-in-seller-central/",
+                       follow=True)
     assert "marked in Seller Central" in done.text
     assert ClockAction.objects.get(pk=mine.pk).seller_central_marked_by == agent
 
@@ -59,9 +61,10 @@ def test_a_user_without_a_role_cannot_tick(client):
 
     _ticket, action = _nrr()
     client.force_login(User.objects.create_user("norole"))
-    assert client.get("/reports/seller-central/").status_code == 403
-    assert client.post(f"/reports/seller-central/{action.pk}/mark/").status_code == 403
-    assert client.get(f"/reports/seller-central/{action.pk}/mark/").status_code == 405
+    assert client.get("/inbox/seller-central/").status_code == 403
+    url = f"/inbox/tickets/{action.ticket_id}/marked-in-seller-central/"
+    assert client.post(url).status_code == 403
+    assert client.get(url).status_code == 405
 
 
 def test_the_ticket_page_says_it_is_not_marked_then_who_marked_it(client):
@@ -70,9 +73,13 @@ def test_the_ticket_page_says_it_is_not_marked_then_who_marked_it(client):
     client.force_login(manager)
     page = client.get(f"/inbox/tickets/{ticket.pk}/")
     assert "is not yet marked in Seller Central" in page.text
-    assert f'action="/reports/seller-central/{action.pk}/mark/"' in page.text
-    back = client.post(f"/reports/seller-central/{action.pk}/mark/", {"back": "ticket"})
+    url = f"/inbox/tickets/{ticket.pk}/marked-in-seller-central/"
+    assert f'action="{url}"' in page.text
+    back = client.post(url, {"back": "ticket"})
     assert back["Location"] == f"/inbox/tickets/{ticket.pk}/"
     page = client.get(f"/inbox/tickets/{ticket.pk}/")
     assert "is not yet marked" not in page.text
     assert "also marked in Seller Central by mgr" in page.text
+    assert action.ticket.timeline.filter(kind="nrr_seller_central").count() == 1
+    again = client.post(url, follow=True)
+    assert "nothing left to mark" in again.text

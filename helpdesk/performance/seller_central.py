@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from helpdesk.sla.models import ActionKind, ClockAction
-from helpdesk.tickets.models import TimelineEvent
+from helpdesk.tickets.models import Ticket, TimelineEvent
 from helpdesk.tickets.selectors import tickets_visible
 
 
@@ -45,3 +45,15 @@ def nrr_mark_in_seller_central(
             data={"action": action.pk},
         )
     return bool(ticked)
+
+
+@transaction.atomic
+def ticket_nrr_mark_in_seller_central(
+    *, ticket: Ticket, user: AbstractBaseUser, now: datetime | None = None
+) -> int:
+    """Tick each of the ticket's "No response required" not yet marked; returns how many."""
+    now = now or timezone.now()
+    actions = ClockAction.objects.filter(
+        ticket=ticket, kind=ActionKind.NO_RESPONSE_REQUIRED, seller_central_marked_at=None
+    ).order_by("at", "pk")
+    return sum(nrr_mark_in_seller_central(action=a, user=user, now=now) for a in actions)

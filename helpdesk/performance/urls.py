@@ -7,7 +7,4 @@ urlpatterns = [
     path("amazon/", views.amazon_page, name="amazon"),
     path("amazon/csv/", views.amazon_csv, name="amazon_csv"),
     path("health/", views.health_page, name="health"),
-    path("seller-central/", views.seller_central_list, name="seller_central"),
-    path("seller-central/<int:pk>/mark/", views.seller_central_mark,
-         name="seller_central_mark"),
 ]

@@ -17,7 +17,6 @@ from helpdesk.inbox.security import inbox_csp
 from helpdesk.marketplaces.models import Channel
 from helpdesk.reports.csv_cells import csv_cell
 from helpdesk.reports.views import manager_only
-from helpdesk.sla.models import ActionKind, ClockAction
 from helpdesk.tickets.selectors import tickets_visible
 
 from . import health, reconcile, seller_central, tables
@@ -118,16 +117,15 @@ def seller_central_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def seller_central_mark(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tick every "No response required" of the ticket still unmarked."""
     _helpdesk_only(request)
-    action = get_object_or_404(
-        ClockAction, pk=pk, kind=ActionKind.NO_RESPONSE_REQUIRED,
-        ticket__in=tickets_visible(user=request.user),
-    )
-    if seller_central.nrr_mark_in_seller_central(action=action, user=request.user):
-        messages.success(request, f'Ticket #{action.ticket_id}: "No response required" '
-                                  "marked in Seller Central.")
+    ticket = get_object_or_404(tickets_visible(user=request.user), pk=pk)
+    ticked = seller_central.ticket_nrr_mark_in_seller_central(ticket=ticket, user=request.user)
+    if ticked:
+        messages.success(request, f'Ticket #{ticket.pk}: "No response required" marked in '
+                                  "Seller Central.")
     else:
-        messages.info(request, f"Ticket #{action.ticket_id}: already marked.")
+        messages.info(request, f"Ticket #{ticket.pk}: nothing left to mark.")
     if request.POST.get("back") == "ticket":
-        return redirect("inbox:ticket", pk=action.ticket_id)
-    return redirect("performance:seller_central")
+        return redirect("inbox:ticket", pk=ticket.pk)
+    return redirect("seller_central:list")
