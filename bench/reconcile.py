@@ -119,7 +119,14 @@ def main() -> None:
     if not reuse:
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE tickets_ticket ALTER COLUMN asin SET DEFAULT ''")
+            # The bulk rows leave these columns out: give them their defaults.
+            for table, column, default in (
+                ("tickets_ticket", "asin", "''"),
+                ("tickets_message", "untrusted_reason", "''"),
+                ("tickets_message", "thread_pinned", "false"),
+                ("sla_violation", "withdrawn_reason", "''"),
+            ):
+                cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {default}")
         populate_reports(n)
         populate_explanations()
         print(f"populated {Obligation.objects.count():,} obligations in "
