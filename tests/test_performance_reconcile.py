@@ -89,17 +89,19 @@ def test_the_reconciliation_reads_a_bounded_number_of_queries(django_assert_max_
 
 
 def test_page_csv_and_command_agree(client):
-    from inbox_support import user_make
+    from django.contrib.auth.models import User
 
     t = reconciliation_world()
     source = _import()
-    client.force_login(user_make("mgr", role="manager"))
+    client.force_login(User.objects.get(username="recon"))  # a manager in Europe/Berlin
     page = client.get(f"/reports/amazon/?report={source.pk}")
     assert page.status_code == 200
     body = page.text
     assert f'href="/inbox/tickets/{t["nrr_unmarked"].pk}/"' in body
     assert f'href="/inbox/tickets/{t["failed"].pk}/"' in body
     assert 'class="differs"' in body
+    # Amazon's windows are UTC days: shown as Amazon gives them, whatever the reader's zone.
+    assert "2026-11-01 – 2026-11-30" in body
     assert "1 \"No response required\" in these windows is not yet marked" in body
     from_csv = client.get(f"/reports/amazon/csv/?report={source.pk}")
     assert from_csv.status_code == 200

@@ -75,7 +75,7 @@ def alert_line(alert: HealthAlert) -> str:
     return (
         f"- {where}: {figure.get_metric_display()} {_value(figure.metric, figure.value)} "
         f"{what} ({threshold.rule}), window {figure.window_from:%Y-%m-%d} to "
-        f"{figure.window_until:%Y-%m-%d} UTC"
+        f"{figure.window_to:%Y-%m-%d} UTC"
     )
 
 

@@ -64,7 +64,7 @@ def trend_chart(points: list[HealthFigure], threshold: Threshold | None) -> Char
     for n, point in enumerate(points):
         if point.value is None:
             continue
-        day = f"{point.window_until:%Y-%m-%d}"
+        day = f"{point.window_to:%Y-%m-%d}"  # Amazon's last day of the window, UTC
         bars.append(Bar(
             x=round(LEFT + n * step + step * 0.2, 1), y=y(point.value),
             width=round(step * 0.6, 1), height=round(TOP + plot_h - y(point.value), 1),

@@ -2,6 +2,8 @@
 then its figures per marketplace, metric and reporting window. Nothing here is ever updated:
 a later report is a later snapshot, so the trend over the snapshots is the history."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -28,6 +30,15 @@ class PerformanceImport(models.Model):
         return f"{self.filename or self.sha256[:12]} ({self.report_date:%Y-%m-%d})"
 
 
+class _Window:
+    window_until: datetime
+
+    @property
+    def window_to(self) -> datetime:
+        """Amazon's own last minute of the window (``reportingDateTo``), for display."""
+        return self.window_until - timedelta(minutes=1)
+
+
 class Metric(models.TextChoices):
     ODR_MFN = "odr_mfn", "Order defect rate (seller-fulfilled)"
     ODR_AFN = "odr_afn", "Order defect rate (fulfilled by Amazon)"
@@ -38,7 +49,7 @@ class Metric(models.TextChoices):
     ACCOUNT_HEALTH = "account_health", "Account health rating"
 
 
-class HealthFigure(models.Model):
+class HealthFigure(_Window, models.Model):
     """One account-health metric of one marketplace over one window, as Amazon gave it."""
 
     source = models.ForeignKey(PerformanceImport, on_delete=models.CASCADE,
@@ -69,7 +80,7 @@ class HealthFigure(models.Model):
         return f"{self.marketplace_id} {self.metric} to {self.window_until:%Y-%m-%d}"
 
 
-class ContactResponseFigure(models.Model):
+class ContactResponseFigure(_Window, models.Model):
     """Amazon's buyer-seller contact response figures of one marketplace over one window."""
 
     source = models.ForeignKey(PerformanceImport, on_delete=models.CASCADE,

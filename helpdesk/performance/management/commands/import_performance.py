@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from helpdesk.performance.importing import performance_import
-from helpdesk.performance.schema import ReportInvalid
+from helpdesk.performance.schema import MAX_BYTES, ReportInvalid
 
 
 class Command(BaseCommand):
@@ -18,6 +18,9 @@ class Command(BaseCommand):
             path = Path(name)
             if not path.is_file():
                 raise CommandError(f"{name}: no such file")
+            if path.stat().st_size > MAX_BYTES:
+                raise CommandError(f"{name}: over {MAX_BYTES // 1024 // 1024} MB, not a "
+                                   "performance report; nothing imported")
             try:
                 result = performance_import(raw=path.read_bytes(), filename=path.name)
             except ReportInvalid as exc:
