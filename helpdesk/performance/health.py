@@ -57,8 +57,8 @@ def trend_chart(points: list[HealthFigure], threshold: Threshold | None) -> Char
     def y(value: float) -> float:
         return round(TOP + plot_h * (1 - value / top), 1)
 
-    def shown(value: float) -> str:
-        return f"{value:.2%}" if percent else f"{value:.0f}"
+    def shown(value: float, places: int = 2) -> str:
+        return f"{value:.{places}%}" if percent else f"{value:.0f}"
 
     bars = []
     for n, point in enumerate(points):
@@ -76,7 +76,7 @@ def trend_chart(points: list[HealthFigure], threshold: Threshold | None) -> Char
         width=WIDTH, height=HEIGHT, bars=bars,
         target_y=y(limit) if limit is not None else TOP + plot_h,
         target_label=f"limit {shown(limit)}" if limit is not None else "",
-        grid=[(y(v), shown(v)) for v in (0, top / 2, top)], axis_y=TOP + plot_h,
+        grid=[(y(v), shown(v, 1)) for v in (0, top / 2, top)], axis_y=TOP + plot_h,
     )
 
 

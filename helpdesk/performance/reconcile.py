@@ -163,8 +163,12 @@ def _amazon(figure: ContactResponseFigure) -> ContactFigures:
 def reconciliation(
     *, source: PerformanceImport, channel_code: str = "", now: datetime
 ) -> list[ReconciliationRow]:
-    figures = list(source.contact_figures.select_related("channel").order_by(
-        "marketplace_id", "window_until", "-window_from"))
+    figures = sorted(
+        source.contact_figures.select_related("channel"),
+        # per marketplace by name, the shortest window first (7, 30, 90 days)
+        key=lambda f: (f.channel.name if f.channel else f.marketplace_id,
+                       f.window_until - f.window_from, f.window_from),
+    )
     if channel_code:
         figures = [f for f in figures if f.channel and f.channel.code == channel_code]
     by_window: dict[tuple, list[ContactResponseFigure]] = defaultdict(list)
