@@ -145,8 +145,9 @@ def test_a_marketplace_twice_or_a_window_twice_is_refused():
 
 
 def test_not_json_and_hostile_input_are_refused():
+    deep = b'{"performanceMetrics": ' + b"[" * 50000 + b"]" * 50000 + b"}"
     for data in (b"", b"{", b"\xff\xfe", b"[1, 2]", b'{"performanceMetrics": "x"}',
-                 b"9" * 100000):
+                 b"9" * 100000, b"[" * 50000, deep, b'{"a": 1e400}'):
         with pytest.raises(ReportInvalid):
             performance_import(raw=data)
     assert _stored() == (0, 0, 0)

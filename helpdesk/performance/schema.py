@@ -12,7 +12,6 @@ that name in each marketplace's entry (docs/DECISIONS.md, "Amazon's performance 
 Parsed with pydantic: every refusal names the field's path and the reason, and unknown
 fields (the listing-policy blocks Amazon adds) are left alone."""
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
@@ -225,10 +224,6 @@ def report_parse(raw: bytes) -> PerformanceReport:
     """The report in ``raw``, or ``ReportInvalid`` naming every bad field and why."""
     if len(raw) > MAX_BYTES:
         raise ReportInvalid([Problem("", f"the file is over {MAX_BYTES // 1024 // 1024} MB")])
-    try:
-        json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ReportInvalid([Problem("", f"not JSON: {exc}")]) from exc
     try:
         return PerformanceReport.model_validate_json(raw)
     except ValidationError as exc:
