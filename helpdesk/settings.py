@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "helpdesk.inbox",
     "helpdesk.complaints",
     "helpdesk.reports",
+    "helpdesk.performance",
 ]
 
 MIDDLEWARE = [

@@ -14,7 +14,9 @@ urlpatterns = [
     path("ingest/", include("helpdesk.mail.urls")),
     path("inbox/", include("helpdesk.inbox.urls")),
     path("inbox/", include("helpdesk.complaints.urls")),
+    path("inbox/", include("helpdesk.performance.inbox_urls")),
     path("reports/", include("helpdesk.reports.urls")),
+    path("reports/", include("helpdesk.performance.urls")),
     path("django-rq/", include("django_rq.urls")),
     # Mail sent under `make run` (its SMTP catcher); answers 404 unless DEBUG, for staff.
     path("dev/mail/", include("helpdesk.catcher.urls")),

@@ -39,6 +39,20 @@ def test_the_demo_has_users_live_clocks_and_recent_orders_and_loads_twice_the_sa
     assert counts() == first
 
 
+def test_the_demo_has_amazons_performance_reports_once():
+    from helpdesk.performance.models import ContactResponseFigure, PerformanceImport
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "Demo seller performance reports: 3 new." in out.getvalue()
+    figures = ContactResponseFigure.objects.count()
+    assert PerformanceImport.objects.count() == 3 and figures == 63
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "Demo seller performance reports: 0 new." in out.getvalue()
+    assert ContactResponseFigure.objects.count() == figures
+
+
 def test_the_demo_users_have_addresses_for_their_alerts():
     call_command("load_demo")
     addresses = dict(User.objects.values_list("username", "email"))

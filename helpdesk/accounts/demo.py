@@ -16,6 +16,7 @@ from helpdesk.mail.services import IngestResult, mail_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
 from helpdesk.marketplaces.models import Channel, Order
 from helpdesk.marketplaces.orders_import import orders_import, orders_parse
+from helpdesk.performance.importing import performance_import
 from helpdesk.sla.models import Violation
 from helpdesk.tickets.models import AgentProfile, Queue, Ticket
 
@@ -154,3 +155,12 @@ def demo_orders_import(path: Path, *, now: datetime | None = None) -> int:
         purchased_at=F("purchased_at") + shift, shipped_at=F("shipped_at") + shift
     )
     return len(rows)
+
+
+def demo_performance_import(folder: Path) -> int:
+    """Import the sample seller performance reports (three monthly snapshots, so the health
+    page has a trend); a report imported before changes nothing. Returns how many were new."""
+    return sum(
+        performance_import(raw=path.read_bytes(), filename=path.name).created
+        for path in sorted(folder.glob("*.json"))
+    )

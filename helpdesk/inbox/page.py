@@ -85,6 +85,7 @@ def ticket_page_context(
         composer.seen = thread_version(messages, outbox)
     open_kinds = {clock.kind for clock in ticket.open_clocks}
     escalations = list(ticket_escalations(ticket=ticket))
+    timeline = list(ticket_timeline(ticket=ticket))
     notice = ticket_notice(ticket=ticket, messages=messages)
     return {
         "ticket": ticket,
@@ -94,10 +95,11 @@ def ticket_page_context(
         "replies_failed": [o for o in outbox if o.state in (OutboxState.FAILED,
                                                             OutboxState.UNCERTAIN)],
         "notice": notice,
-        "timeline": list(ticket_timeline(ticket=ticket)),
+        "timeline": timeline,
         "order_items": list(ticket.order.items.all()) if ticket.order_id else [],
         "buyer_tickets": list(buyer_tickets_other(ticket=ticket, user=user)),
         "escalations": escalations,
+        "nrr_actions": _nrr_actions(timeline),
         "open_escalations": [e for e in escalations if e.closed_at is None],
         "clock_actions": [
             (kind, label) for kind, label in CLOCK_ACTION_LABELS.items()
@@ -113,3 +115,15 @@ def ticket_page_context(
         "buyer_zone": ticket.channel.time_zone or "UTC",
         "now": now,
     }
+
+
+def _nrr_actions(timeline: list) -> list[dict]:
+    """Each "No response required" of the ticket and the line that says it was also marked
+    in Seller Central (None until someone ticks it): read from the timeline the page shows
+    anyway, so the reminder costs no query."""
+    marked = {e.data.get("action"): e for e in timeline if e.kind == "nrr_seller_central"}
+    return [
+        {"action": e.data.get("action"), "at": e.at, "marked": marked.get(e.data.get("action"))}
+        for e in timeline
+        if e.kind == "clock_no_response_required" and e.data.get("action")
+    ]

@@ -170,9 +170,22 @@ class ClockAction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     note = models.TextField(blank=True)
+    # Amazon has no interface that sets "No response needed": an agent marks it in Seller
+    # Central by hand and ticks it here (the performance app lists the ones still to do).
+    seller_central_marked_at = models.DateTimeField(null=True, blank=True)
+    seller_central_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [
+            # The "mark in Seller Central too" list: only the ones still to mark are indexed.
+            models.Index(fields=["at"], condition=Q(kind="no_response_required",
+                                                    seller_central_marked_at=None),
+                         name="clockaction_nrr_unmarked"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"

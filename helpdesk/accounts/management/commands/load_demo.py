@@ -10,6 +10,7 @@ from helpdesk.accounts.demo import (
     demo_mail_ingest,
     demo_mail_remove,
     demo_orders_import,
+    demo_performance_import,
     demo_stale,
     demo_users_create,
 )
@@ -47,6 +48,8 @@ class Command(BaseCommand):
             Path(settings.BASE_DIR) / "fixtures" / "orders" / "amazon-all-orders.txt"
         )
         self.stdout.write(f"Demo order report: {orders} orders.")
+        reports = demo_performance_import(Path(settings.BASE_DIR) / "fixtures" / "performance")
+        self.stdout.write(f"Demo seller performance reports: {reports} new.")
         # Idempotent: makes sure every demo ticket's clocks are live for the inbox.
         obligations_recompute(ticket_ids=Ticket.objects.values_list("pk", flat=True))
         for username, password in demo_users_create():
