@@ -17,7 +17,7 @@ import sys
 import time
 from datetime import timedelta
 
-from reports import populate_reports, timed
+from reports import bulk_defaults, populate_reports, timed
 from sla import fresh_database
 
 
@@ -118,15 +118,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if not reuse:
         started = time.perf_counter()
-        with connection.cursor() as cursor:
-            # The bulk rows leave these columns out: give them their defaults.
-            for table, column, default in (
-                ("tickets_ticket", "asin", "''"),
-                ("tickets_message", "untrusted_reason", "''"),
-                ("tickets_message", "thread_pinned", "false"),
-                ("sla_violation", "withdrawn_reason", "''"),
-            ):
-                cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {default}")
+        bulk_defaults()
         populate_reports(n)
         populate_explanations()
         print(f"populated {Obligation.objects.count():,} obligations in "

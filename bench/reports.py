@@ -22,6 +22,20 @@ AGENTS = 20
 ORDERS = 100_000
 
 
+def bulk_defaults() -> None:
+    """The bulk rows leave these columns out: give them their defaults in the database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table, column, default in (
+            ("tickets_ticket", "asin", "''"),
+            ("tickets_message", "untrusted_reason", "''"),
+            ("tickets_message", "thread_pinned", "false"),
+            ("sla_violation", "withdrawn_reason", "''"),
+        ):
+            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {default}")
+
+
 def populate_reports(n: int) -> None:
     """Every row written once by INSERT … SELECT generate_series: no UPDATE over the million
     tickets or clocks (each would rewrite every row and every index on it)."""
@@ -164,9 +178,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if not reuse:
         started = time.perf_counter()
-        with connection.cursor() as cursor:
-            # The bulk rows leave these columns out: give them their defaults.
-            cursor.execute("ALTER TABLE tickets_ticket ALTER COLUMN asin SET DEFAULT ''")
+        bulk_defaults()
         populate_reports(n)
         print(
             f"populated {Obligation.objects.count():,} obligations in "
