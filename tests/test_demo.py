@@ -2,7 +2,7 @@
 order report for the account-health figures; running it again the same day changes nothing,
 on a later day it loads the demo again dated from then."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from io import StringIO
 
 import pytest
@@ -15,6 +15,8 @@ from mails import amazon_body, build_mail
 from helpdesk.mail.models import RawMail
 from helpdesk.mail.services import mail_ingest
 from helpdesk.marketplaces.models import Order
+from helpdesk.performance.models import ContactResponseFigure, PerformanceImport
+from helpdesk.performance.reconcile import reconciliation
 from helpdesk.reports.selectors import order_defect_rate
 from helpdesk.sla.models import Obligation
 from helpdesk.tickets.models import Message, Ticket
@@ -39,14 +41,30 @@ def test_the_demo_has_users_live_clocks_and_recent_orders_and_loads_twice_the_sa
     assert counts() == first
 
 
-def test_the_demo_has_amazons_performance_reports_once():
-    from helpdesk.performance.models import ContactResponseFigure, PerformanceImport
+def demo_reports() -> list[tuple]:
+    """(report's end, the 7-day windows' own contact counts) of every demo report, newest first."""
+    return [
+        (source.report_date, sorted(
+            row.ours.contacts for row in reconciliation(source=source, now=timezone.now())
+            if row.ours is not None and row.figure.window_until - row.figure.window_from
+            < timedelta(days=8)
+        ))
+        for source in PerformanceImport.objects.order_by("-report_date")
+    ]
 
+
+def test_the_demo_has_amazons_performance_reports_once_ending_yesterday():
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert "Demo seller performance reports: 3 new." in out.getvalue()
     figures = ContactResponseFigure.objects.count()
     assert PerformanceImport.objects.count() == 3 and figures == 63
+    reports = demo_reports()
+    # The newest ends at the close of yesterday (UTC), and its last week holds demo clocks:
+    # our figures stand beside Amazon's.
+    today = timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    assert reports[0][0] == today
+    assert sum(reports[0][1]) > 0
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert "Demo seller performance reports: 0 new." in out.getvalue()
@@ -80,6 +98,9 @@ def test_a_later_day_loads_the_demo_again_dated_from_then():
     assert "taken out and loaded again" in out.getvalue()
     assert Ticket.objects.count() == tickets  # replaced, not added to
     assert open_clocks_due_later(later) == live_on_first_day
+    # Amazon's sample reports are replaced too, ending the day before the new load.
+    ends = [end for end, _ in demo_reports()]
+    assert len(ends) == 3 and ends[0].date() == later.astimezone(UTC).date()
     newest = Message.objects.order_by("-sent_at").values_list("sent_at", flat=True).first()
     assert later - timedelta(hours=4) < newest <= later
 

@@ -3,7 +3,7 @@ clocks in the inbox are live. A demo loaded more than ``DEMO_FRESH_FOR`` ago is 
 and loaded again, dated from now (see ``demo_stale``)."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from helpdesk.mail.sources.files import mails_read, paths_expand
 from helpdesk.marketplaces.models import Channel, Order
 from helpdesk.marketplaces.orders_import import orders_import, orders_parse
 from helpdesk.performance.importing import performance_import
+from helpdesk.performance.models import PerformanceImport
 from helpdesk.sla.models import Violation
 from helpdesk.tickets.models import AgentProfile, Queue, Ticket
 
@@ -157,10 +158,37 @@ def demo_orders_import(path: Path, *, now: datetime | None = None) -> int:
     return len(rows)
 
 
-def demo_performance_import(folder: Path) -> int:
+# A date in the sample reports, as Amazon writes them ("2026-11-30T23:59Z").
+_REPORT_DATE = re.compile(rb'"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})Z"')
+
+
+def demo_performance_import(folder: Path, *, now: datetime | None = None) -> int:
     """Import the sample seller performance reports (three monthly snapshots, so the health
-    page has a trend); a report imported before changes nothing. Returns how many were new."""
+    page has a trend) with their dates moved by whole days so that the newest ends yesterday,
+    as the demo mail is moved: its windows then hold the demo's clocks, and our figures stand
+    beside Amazon's. Dated from when the demo mail was loaded, so that loading the demo again
+    the same way imports nothing. Returns how many were new."""
+    now = now or demo_loaded_at() or timezone.now()
+    reports = [(path.name, path.read_bytes()) for path in sorted(folder.glob("*.json"))]
+    dates = [date.fromisoformat(m.group(1).decode())
+             for _, raw in reports for m in _REPORT_DATE.finditer(raw)]
+    if not dates:
+        return 0
+    shift = (now.astimezone(UTC).date() - timedelta(days=1)) - max(dates)
+
+    def moved(match: re.Match) -> bytes:
+        day = date.fromisoformat(match.group(1).decode()) + shift
+        return b'"%s' % day.isoformat().encode() + b"T" + match.group(2) + b'Z"'
+
     return sum(
-        performance_import(raw=path.read_bytes(), filename=path.name).created
-        for path in sorted(folder.glob("*.json"))
+        performance_import(raw=_REPORT_DATE.sub(moved, raw), filename=f"{DEMO_SOURCE}{name}",
+                           now=now).created
+        for name, raw in reports
     )
+
+
+def demo_performance_remove() -> int:
+    """Take the demo's performance reports out (with their figures and alerts), so that they
+    can be loaded again dated from now. Reports a user imported are left alone."""
+    removed, _ = PerformanceImport.objects.filter(filename__startswith=DEMO_SOURCE).delete()
+    return removed

@@ -11,6 +11,7 @@ from helpdesk.accounts.demo import (
     demo_mail_remove,
     demo_orders_import,
     demo_performance_import,
+    demo_performance_remove,
     demo_stale,
     demo_users_create,
 )
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         if loaded is not None and (options["refresh"] or demo_stale()):
             with transaction.atomic():
                 removed = demo_mail_remove()
+                demo_performance_remove()
             self.stdout.write(f"Demo loaded {loaded:%Y-%m-%d %H:%M} UTC: its {removed} tickets "
                               "are taken out and loaded again, dated from now.")
         results = demo_mail_ingest(Path(settings.BASE_DIR) / "fixtures" / "mail")
