@@ -258,6 +258,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tickets, clocks, replies and agent actions of the helpdesk; see docs/API.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its page, like every endpoint, for helpdesk users only.
+    "SERVE_PERMISSIONS": ["helpdesk.api.permissions.HelpdeskScope"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "TicketKindEnum": "helpdesk.tickets.models.TicketKind",

@@ -20,15 +20,21 @@ from helpdesk.tickets.selectors import (
 
 def ticket_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """What a ticket in a list shows: channel, buyer, order, assignee and its open clocks."""
-    return tickets.select_related("channel", "buyer__channel", "order", "assignee").prefetch_related(
+    rows = tickets.select_related("channel", "buyer__channel", "order", "assignee")
+    return rows.prefetch_related(
         Prefetch("obligations", queryset=Obligation.objects.open().order_by("due_at"),
                  to_attr="open_clocks")
     )
 
 
+def tickets_shown(*, user: AbstractBaseUser) -> QuerySet[Ticket]:
+    """``ticket_list`` (the user's tickets with what a row shows) and the buyer's channel."""
+    return ticket_list(user=user).select_related("buyer__channel")
+
+
 def ticket_detail(*, user: AbstractBaseUser, pk: int) -> Ticket | None:
     """A ticket the user may see, with its messages, every clock, cases and timeline."""
-    ticket = ticket_rows(ticket_list(user=user)).filter(pk=pk).first()
+    ticket = tickets_shown(user=user).filter(pk=pk).first()
     if ticket is None:
         return None
     ticket.message_rows = list(ticket_messages(ticket=ticket))

@@ -1,14 +1,14 @@
 """/api/: the endpoints, the OpenAPI schema and its reference page. The API answers its own
-401 (a token or a session), so Django's login redirect is switched off for it."""
+401/403 (a token or a session): DRF's views are exempt from Django's login redirect."""
 
-from django.contrib.auth.decorators import login_not_required
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
 from . import views
 
 router = DefaultRouter()
+router.include_format_suffixes = False  # JSON; ?format=api for the browsable page
 router.register("tickets", views.TicketViewSet, basename="ticket")
 router.register(r"tickets/(?P<ticket_pk>[0-9]{1,18})/messages", views.TicketMessages,
                 basename="ticket-messages")
@@ -21,19 +21,10 @@ router.register("orders", views.OrderViewSet, basename="order")
 app_name = "api"
 
 
-def _open(patterns: list) -> list:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            _open(pattern.url_patterns)
-        elif isinstance(pattern, URLPattern):
-            login_not_required(pattern.callback)
-    return patterns
-
-
-urlpatterns = _open([
+urlpatterns = [
+    path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
     path("orders/import/", views.OrderImport.as_view(), name="order-import"),
     path("reports/sla/", views.SlaReport.as_view(), name="sla-report"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
-])
+]

@@ -70,7 +70,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = s.TicketSerializer
 
     def get_queryset(self):
-        return selectors.ticket_rows(ticket_list(user=self.request.user))
+        return selectors.tickets_shown(user=self.request.user)
 
     @extend_schema(parameters=[s.TicketListQuery])
     def list(self, request: Request, *args, **kwargs) -> Response:
@@ -95,7 +95,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     # -- Agent actions: each writes the timeline under the request's user ----------------
 
     def _done(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.ticket_rows(ticket_list(user=self.request.user)).filter(pk=ticket.pk)
+        fresh = selectors.tickets_shown(user=self.request.user).filter(pk=ticket.pk)
         return Response(s.TicketSerializer(fresh.first() or ticket).data, status=code)
 
     @extend_schema(tags=["actions"], request=s.AssignRequest, responses=s.TicketSerializer)
@@ -219,8 +219,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         except ComplianceBlocked as exc:
             return Response({"detail": str(exc), "findings": _findings(exc.findings)},
                             status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        response = Response(s.OutboxSerializer(sent.outbox).data,
-                            status=status.HTTP_200_OK if sent.replayed else status.HTTP_202_ACCEPTED)
+        code = status.HTTP_200_OK if sent.replayed else status.HTTP_202_ACCEPTED
+        response = Response(s.OutboxSerializer(sent.outbox).data, status=code)
         response["Idempotent-Replayed"] = "true" if sent.replayed else "false"
         return response
 
