@@ -63,7 +63,13 @@ def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("cp1252")
+    except UnicodeDecodeError as exc:  # five bytes cp1252 leaves undefined: not a report
+        line = data[: exc.start].count(b"\n") + 1
+        raise OrderImportError([(line, "the file is neither UTF-8 nor Windows-1252 text")]) \
+            from exc
 
 
 def orders_parse(data: bytes) -> list[OrderRow]:
