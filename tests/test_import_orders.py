@@ -134,3 +134,13 @@ def test_a_file_that_is_not_text_is_refused_naming_its_line(tmp_path):
         call_command("import_orders", str(bad), stderr=err)
     assert f"{bad}:2: the file is neither UTF-8 nor Windows-1252 text" in err.getvalue()
     assert not Order.objects.exists()
+
+
+def test_a_report_with_crlf_line_ends_imports_and_garbage_is_refused(tmp_path):
+    crlf = tmp_path / "crlf.txt"
+    crlf.write_bytes(REPORT.read_bytes().replace(b"\n", b"\r\n"))
+    assert "9 orders (9 new, 0 updated)" in import_file(crlf)
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_bytes(b"amazon-order-id\tpurchase-date\n1\t2026-01-01\x00\r\x7f\n")
+    with pytest.raises(CommandError, match="nothing imported"):
+        import_file(garbage)
