@@ -176,9 +176,10 @@ def endpoint_disabled_alert_job(endpoint_id: int) -> int:
     message = EmailMessage(
         subject=f"[Helpdesk] Webhook endpoint “{endpoint.name}” switched off",
         body=(f"The webhook endpoint “{endpoint.name}” ({endpoint.url}) kept failing and was "
-              f"switched off: {endpoint.disabled_reason}\n\nIts events are kept. Once the "
-              "receiver works again, switch the endpoint on in the admin (Webhook endpoints): "
-              "what it missed is then sent.\n"),
+              f"switched off: {endpoint.disabled_reason}\n\nWhile it is off, no events are "
+              "recorded for it. The deliveries that were waiting are kept: once the receiver "
+              "works again, switch the endpoint on in the admin (Webhook endpoints) and they "
+              "are sent.\n"),
         from_email=settings.DEFAULT_FROM_EMAIL, to=admins,
     )
     return mailers.default.send_messages([message]) or 0
