@@ -7,7 +7,12 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -247,10 +252,11 @@ class MessageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
 
 class _Filtered(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """A list with a few exact filters from the query string, each checked."""
+    """A list with a few exact filters from the query string, each checked (and named in the
+    schema: ``filtered``)."""
 
     lookup_value_regex = ID
-    filters: dict[str, serializers.Field] = {}
+    filters: dict[str, tuple[serializers.Field, str]] = {}
 
     def filter_queryset(self, queryset):
         if self.action != "list":
@@ -264,11 +270,21 @@ class _Filtered(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gener
         return queryset
 
 
+def filtered(cls: type[_Filtered]) -> type[_Filtered]:
+    """The list's filters as query parameters of the schema."""
+    kinds = {serializers.IntegerField: OpenApiTypes.INT,
+             serializers.BooleanField: OpenApiTypes.BOOL}
+    parameters = [OpenApiParameter(name, kinds.get(type(field), OpenApiTypes.STR))
+                  for name, (field, _lookup) in cls.filters.items()]
+    return extend_schema_view(list=extend_schema(parameters=parameters))(cls)
+
+
 def _id_filter() -> serializers.Field:
     return serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
 
 
 @extend_schema(tags=["clocks"])
+@filtered
 class ClockViewSet(_Filtered):
     """Clocks (obligations): a reply owed by a due time, per buyer message, return, claim."""
 
@@ -285,6 +301,7 @@ class ClockViewSet(_Filtered):
 
 
 @extend_schema(tags=["clocks"])
+@filtered
 class ViolationViewSet(_Filtered):
     """Clocks that ran out: one row per breach."""
 
@@ -296,6 +313,7 @@ class ViolationViewSet(_Filtered):
 
 
 @extend_schema(tags=["buyers and orders"])
+@filtered
 class BuyerViewSet(_Filtered):
     serializer_class = s.BuyerSerializer
     filters = {"alias": (serializers.CharField(required=False, max_length=254), "alias")}
@@ -305,6 +323,7 @@ class BuyerViewSet(_Filtered):
 
 
 @extend_schema(tags=["buyers and orders"])
+@filtered
 class OrderViewSet(_Filtered):
     serializer_class = s.OrderSerializer
     filters = {"order_id": (serializers.CharField(required=False, max_length=40), "order_id")}
