@@ -166,3 +166,14 @@ def test_the_schema_and_its_page_are_for_helpdesk_users(client, agent):
     api = token_client(user_make("reader", queues=[]), ("read",))
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert "/api/tickets/{id}/replies/" in schema["paths"]
+
+
+@pytest.mark.parametrize("position", ["p=not-a-time", "p=2026-13-45", "o=-5&p=x", "r=1&p=",
+                                      "p=" + "9" * 400])
+def test_a_forged_cursor_is_refused_not_a_server_error(agent, position):
+    import base64
+
+    ticket_make()
+    cursor = base64.b64encode(position.encode()).decode()
+    response = token_client(agent, ("read",)).get("/api/tickets/", {"cursor": cursor})
+    assert response.status_code in (400, 404) and "detail" in response.json()
