@@ -284,3 +284,18 @@ def test_the_admin_shows_each_attempt_and_switches_an_endpoint_on_again(
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.DELIVERED
     assert len(receiver.received) == 2
+
+
+def test_the_apps_that_announce_events_know_nothing_of_webhooks_or_the_api():
+    import ast
+    from pathlib import Path
+
+    import helpdesk
+
+    root = Path(helpdesk.__file__).parent
+    lower = ["tickets", "sla", "replies", "mail", "marketplaces", "inbox", "accounts"]
+    for path in (p for app in lower for p in (root / app).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.startswith(("helpdesk.webhooks", "helpdesk.api")) for n in names), path
