@@ -177,3 +177,12 @@ def test_a_forged_cursor_is_refused_not_a_server_error(agent, position):
     cursor = base64.b64encode(position.encode()).decode()
     response = token_client(agent, ("read",)).get("/api/tickets/", {"cursor": cursor})
     assert response.status_code in (400, 404) and "detail" in response.json()
+
+
+def test_a_signed_in_browser_reads_the_api_as_pages(client, agent):
+    ticket = ticket_make(subject="Lid is leaking")
+    response = client.get(f"/api/tickets/{ticket.pk}/", {"format": "api"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert "Lid is leaking" in response.content.decode()
+    other = ticket_make(channel="amazon-fr")
+    assert client.get(f"/api/tickets/{other.pk}/", {"format": "api"}).status_code == 404
