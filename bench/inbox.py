@@ -97,14 +97,22 @@ def populate(n: int) -> None:
             FROM (SELECT g, CASE WHEN g % 100 < 4 THEN now() - (g % 2880) * interval '1 minute'
                                  ELSE now() - (g % 525600) * interval '1 minute' END AS t
                   FROM generate_series(1, {n}) g) x""")
+        # Columns later versions added without a database default: their model default.
+        message_cols = {col.name for col in connection.introspection.get_table_description(
+            c, "tickets_message")}
+        message_extra = [(col, value) for col, value in
+                         (("thread_pinned", "false"), ("untrusted_reason", "''"))
+                         if col in message_cols]
         c.execute(f"""
             INSERT INTO tickets_message (id, ticket_id, direction, kind, is_auto, sent_at,
                 received_at, message_id, in_reply_to, subject, from_address, from_name,
-                to_address, language, buyer_text, quoted_text, body_html)
+                to_address, language, buyer_text, quoted_text, body_html
+                {"".join(", " + col for col, _value in message_extra)})
             SELECT t.id, t.id, 'in', t.kind, false, t.created_at, t.created_at,
                    '<' || t.id || '@bench>', '', t.subject, 'b@marketplace.amazon.com',
                    'Buyer', '', 'en', 'Hello, ' || ({phrases})[1 + t.id / 7 % 10]
                    || '. Order ' || t.id, '', ''
+                   {"".join(", " + value for _col, value in message_extra)}
             FROM tickets_ticket t""")
         c.execute("""
             INSERT INTO tickets_timelineevent (ticket_id, at, kind, text, data)

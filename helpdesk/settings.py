@@ -112,6 +112,10 @@ INSTALLED_APPS = [
     "helpdesk.complaints",
     "helpdesk.reports",
     "helpdesk.performance",
+    "rest_framework",
+    "drf_spectacular",
+    "helpdesk.api",
+    "helpdesk.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +226,64 @@ if not DEBUG:
 # twice or concurrently, and the pages warn when its heartbeat is older than 5 minutes.
 # The list is helpdesk/periodic.py (deploy/ and `make run` are made from it too).
 CRONJOBS = cronjobs()
+
+# The REST API (helpdesk/api, docs/API.md): API tokens or the browser's session, cursor
+# pages, rate limits per user (docs/DECISIONS.md, "API rate limits").
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "helpdesk.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["helpdesk.api.permissions.HelpdeskScope"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "helpdesk.api.throttling.ReadThrottle",
+        "helpdesk.api.throttling.ActThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "read": os.environ.get("API_RATE_READ", "600/min"),
+        "act": os.environ.get("API_RATE_ACT", "60/min"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "helpdesk.api.pagination.NewestFirstCursor",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "helpdesk.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Helpdesk API",
+    "DESCRIPTION": "Tickets, clocks, replies and agent actions of the helpdesk; see docs/API.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its page, like every endpoint, for helpdesk users only.
+    "SERVE_PERMISSIONS": ["helpdesk.api.permissions.HelpdeskScope"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketKindEnum": "helpdesk.tickets.models.TicketKind",
+        "MessageKindEnum": "helpdesk.tickets.models.MessageKind",
+        "ClockKindEnum": "helpdesk.sla.models.ObligationKind",
+    },
+}
+# The rate limits' counters: in Redis when there is one (shared by every web worker),
+# otherwise in the process (one machine, one worker is the no-services setup).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "helpdesk-api", "OPTIONS": {"socket_connect_timeout": 2}}
+        if REDIS_URL else
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    ),
+}
+# Outgoing webhooks (helpdesk/webhooks): how long one delivery may take, how much of the
+# answer is read, and when an endpoint that keeps failing is switched off.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "20"))
+WEBHOOK_DISABLE_AFTER_HOURS = float(os.environ.get("WEBHOOK_DISABLE_AFTER_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

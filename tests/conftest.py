@@ -25,6 +25,22 @@ def _isolated(settings, tmp_path_factory) -> Iterator[None]:
     matcher_forget()
 
 
+@pytest.fixture(autouse=True)
+def _api_rate_counters() -> None:
+    """The API's rate-limit counters start at zero in each test: user ids repeat between
+    tests, and a fuzz run's hundreds of requests must not throttle the next test."""
+    from django.core.cache import caches
+
+    cache = caches["api"]
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None:
+        cache.clear()
+        return
+    redis = client(write=True)
+    for key in redis.scan_iter(match=f"*{settings.CACHES['api']['KEY_PREFIX']}*"):
+        redis.delete(key)
+
+
 @pytest.fixture
 def ingest_file(db) -> Callable:
     """Ingest one fixture mail (path relative to fixtures/mail/) and return the result."""

@@ -7,6 +7,9 @@ django-rq included), attacked the same way:
   (admin, django-rq, reports); the agent's own pages work and never show B's ticket;
 - a POST without the CSRF token: 403 everywhere but the token endpoint.
 
+The API (``api/``) authenticates each request itself (an API token, or the session with
+DRF's own CSRF check): anonymous is a 401/403 there, never a login redirect.
+
 A new URL needs no new test, but every keyword in its pattern must be known below (an
 object of queue B, or a plain sample value): an unknown one fails the walk by name, so no
 pattern is silently left out."""
@@ -24,9 +27,12 @@ from django.urls import converters as url_converters
 from django.urls.resolvers import RegexPattern, RoutePattern
 from inbox_support import queue_make, ticket_make, user_make
 
+from helpdesk.api.tokens import token_create
 from helpdesk.inbox.page import templates_fitting
 from helpdesk.mail.raw_store import blob_put
+from helpdesk.marketplaces.models import Order
 from helpdesk.replies.models import Outbox, OutboxState
+from helpdesk.sla.models import Obligation, Violation
 from helpdesk.tickets.models import Attachment, Escalation, Ticket, TimelineEvent
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +41,11 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {"login", "logout", "admin:login", "admin:logout"}
 # Machine endpoints with a credential of their own: 401 without it, never a login redirect.
 TOKEN = {"mail:ingest_raw"}
+# The API: its own authentication (a token or the session) and its own CSRF check.
+API = "api/"
+# What an API route's ``pk`` names, by the route's name (the rest name a ticket).
+API_OBJECTS = {"api:message-": "message", "api:clock-": "clock", "api:violation-": "violation",
+               "api:buyer-": "buyer", "api:order-": "order", "tokens:": "api_token"}
 # Only staff (admin, django-rq) or managers (reports) may enter; an agent is refused.
 ROLE_GATED = ("admin/", "django-rq/", "reports/")
 LOGIN_PAGES = ("/login/", "/admin/login/")
@@ -142,8 +153,12 @@ def sample_urls(route: Route, objects: dict) -> list[str]:
     A's ticket with B's other object), plain keywords with each sample value. An unknown
     keyword in the agents' part fails here, naming the pattern."""
     choices: dict[str, list] = {}
+    api_object = next((o for prefix, o in API_OBJECTS.items() if route.name.startswith(prefix)),
+                      None)
     for name in route.kwargs:
-        if name in OBJECT_KWARGS:
+        if name == "pk" and api_object:
+            choices[name] = [objects[api_object].pk]
+        elif name in OBJECT_KWARGS:
             choices[name] = [objects[OBJECT_KWARGS[name]].pk]
         elif name in PLAIN_KWARGS:
             choices[name] = PLAIN_KWARGS[name]
@@ -188,14 +203,26 @@ def world(settings):
         from_address="support@example-seller.com", to_address=ticket.buyer.alias,
         state=OutboxState.FAILED, last_error="refused", created_at=ticket.created_at,
     )
+    order = Order.objects.create(order_id="302-7777777-7777777", channel=ticket.channel,
+                                 buyer=ticket.buyer)
+    Ticket.objects.filter(pk=ticket.pk).update(order=order)
+    clock = Obligation.objects.get(ticket=ticket)
+    violation = Violation.objects.create(
+        obligation=clock, ticket=ticket, channel=ticket.channel, kind=clock.kind,
+        starts_at=clock.starts_at, due_at=clock.due_at, occurred_at=clock.due_at,
+        recorded_at=clock.due_at)
+    agent_b = user_make("agent_b", queues=[queue_b])
     fitting = templates_fitting(ticket)
     assert fitting, "a reply template fitting queue B's ticket is needed for the composer URL"
     return {
         "ticket": ticket, "attachment": attachment, "escalation": escalation,
         "outbox": outbox, "template": fitting[0].pk,
+        "message": ticket.messages.get(), "clock": clock, "violation": violation,
+        "buyer": ticket.buyer, "order": order,
+        "api_token": token_create(user=agent_b, name="B's sync", scopes=["read"]).token,
         "own_ticket": ticket_make(channel="amazon-com", subject="Own ticket"),
         "agent_a": user_make("agent_a", queues=[queue_a]),
-        "agent_b": user_make("agent_b", queues=[queue_b]),
+        "agent_b": agent_b,
     }
 
 
@@ -311,14 +338,17 @@ def test_every_post_without_the_csrf_token_is_refused(world, admin_user):
     assert b_state(world) == before
 
 
-def test_only_the_token_endpoint_is_exempt_from_csrf():
-    exempt = {r.name for r in ALL if getattr(r.pattern.callback, "csrf_exempt", False)}
+def test_only_the_token_endpoint_and_the_api_are_exempt_from_djangos_csrf_check():
+    # The API checks CSRF itself for a session (DRF), as the walk above shows.
+    exempt = {r.name for r in ALL if getattr(r.pattern.callback, "csrf_exempt", False)
+              and not r.text.startswith(API)}
     assert exempt == TOKEN
 
 
 def test_only_the_login_pages_and_the_token_endpoint_skip_the_login_check():
     open_views = {r.name for r in ALL
-                  if getattr(r.pattern.callback, "login_required", True) is False}
+                  if getattr(r.pattern.callback, "login_required", True) is False
+                  and not r.text.startswith(API)}  # answers 401/403 itself (walked above)
     # The admin's own views check staff themselves (tested by the walk above).
     assert {n for n in open_views if not n.startswith("admin:") and not
             n.startswith("admin/")} <= PUBLIC | TOKEN

@@ -124,3 +124,23 @@ def test_the_page_shows_the_rate_the_line_and_the_orders_behind_it(client):
     assert "11.1%" in page and "Above 1.0%" in page
     assert "114-6672019-1185430" in page
     assert "114-6672019-1185430,Amazon.com,2026-11-05T18:40:00+00:00,yes,,yes" in csv_text
+
+
+def test_a_file_that_is_not_text_is_refused_naming_its_line(tmp_path):
+    bad = tmp_path / "binary.txt"
+    bad.write_bytes(b"amazon-order-id\tpurchase-date\n\x81\x8d\x8f\n")
+    err = StringIO()
+    with pytest.raises(CommandError, match="nothing imported"):
+        call_command("import_orders", str(bad), stderr=err)
+    assert f"{bad}:2: the file is neither UTF-8 nor Windows-1252 text" in err.getvalue()
+    assert not Order.objects.exists()
+
+
+def test_a_report_with_crlf_line_ends_imports_and_garbage_is_refused(tmp_path):
+    crlf = tmp_path / "crlf.txt"
+    crlf.write_bytes(REPORT.read_bytes().replace(b"\n", b"\r\n"))
+    assert "9 orders (9 new, 0 updated)" in import_file(crlf)
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_bytes(b"amazon-order-id\tpurchase-date\n1\t2026-01-01\x00\r\x7f\n")
+    with pytest.raises(CommandError, match="nothing imported"):
+        import_file(garbage)

@@ -20,7 +20,7 @@ from helpdesk.sla.periodic import periodic_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-JOBS = {"sla_sweep", "outbox_retry", "fetch_mail", "jobs_recover"}
+JOBS = {"sla_sweep", "outbox_retry", "fetch_mail", "jobs_recover", "webhooks_retry"}
 
 
 def cron_file_jobs() -> set[str]:

@@ -63,12 +63,28 @@ def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("cp1252")
+    except UnicodeDecodeError as exc:  # five bytes cp1252 leaves undefined: not a report
+        line = data[: exc.start].count(b"\n") + 1
+        raise OrderImportError([(line, "the file is neither UTF-8 nor Windows-1252 text")]) \
+            from exc
 
 
 def orders_parse(data: bytes) -> list[OrderRow]:
     """Read and check every row; raises OrderImportError naming each bad line."""
-    reader = csv.DictReader(io.StringIO(_text(data)), delimiter="\t", quoting=csv.QUOTE_NONE)
+    # newline="": the csv module reads line ends itself (CRLF files, a stray CR).
+    reader = csv.DictReader(io.StringIO(_text(data), newline=""), delimiter="\t",
+                            quoting=csv.QUOTE_NONE)
+    try:
+        return _rows_read(reader)
+    except csv.Error as exc:
+        raise OrderImportError([(reader.line_num, f"not a tab-separated report: {exc}")]) \
+            from exc
+
+
+def _rows_read(reader: csv.DictReader) -> list[OrderRow]:
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED if name not in header]
     if missing:

@@ -36,6 +36,7 @@ from helpdesk.tickets.writing import message_add
 from .addressing import is_system_sender
 from .errors import NOTICE_SENDER
 from .models import Outbox, OutboxState
+from .signals import reply_failed, reply_sent
 from .smtp import Aborted, NotSent, Unknown, mail_send_staged
 
 logger = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ def _failed(outbox_id: int, token: str, reason: str, *, permanent: bool, now: da
     _event(outbox, "reply_failed", f"Reply failed: {reason} ({after})")
     if outbox.attempts == 1 or give_up:  # the first failure and giving up, not every retry
         jobs.enqueue(outbox_alert_job, outbox.pk, queue="mail")
+    reply_failed.send(sender=Outbox, outbox=outbox)
     return outbox.state
 
 
@@ -164,6 +166,7 @@ def _uncertain(outbox_id: int, token: str, reason: str) -> str:
     outbox = Outbox.objects.select_related("ticket").get(pk=outbox_id)
     _event(outbox, "reply_uncertain", f"Reply delivery unknown: {reason}")
     jobs.enqueue(outbox_alert_job, outbox.pk, queue="mail")
+    reply_failed.send(sender=Outbox, outbox=outbox)
     return OutboxState.UNCERTAIN
 
 
@@ -200,6 +203,7 @@ def outbox_mark_sent(outbox: Outbox, *, at: datetime, raw: bytes | None) -> Mess
     outbox.save(update_fields=["state", "sent_at", "sent_message", "last_error", "next_attempt_at",
                                "claimed_until"])
     obligations_recompute(ticket_ids=[outbox.ticket_id])
+    reply_sent.send(sender=Outbox, outbox=outbox)
     return message
 
 

@@ -14,6 +14,7 @@ from helpdesk import jobs
 from .alerts import alerts_enqueue
 from .models import Heartbeat, Obligation, ObligationState, Violation
 from .services import violations_record
+from .signals import clocks_at_risk, clocks_breached
 
 SWEEP = "sla_sweep"
 STALE_AFTER = timedelta(minutes=5)
@@ -67,6 +68,10 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
         violation_ids = list(unalerted.values_list("pk", flat=True)) if alerts_go else []
         Violation.objects.filter(pk__in=violation_ids).update(alerted_at=now)
         alerts_enqueue(at_risk_ids=at_risk_ids, violation_ids=violation_ids)
+        if at_risk_ids:
+            clocks_at_risk.send(sender=Obligation, obligation_ids=at_risk_ids)
+        if violation_ids:
+            clocks_breached.send(sender=Violation, violation_ids=violation_ids)
         result.at_risk_alerts, result.breach_alerts = len(at_risk_ids), len(violation_ids)
 
         Heartbeat.objects.filter(name=SWEEP).update(beat_at=now, details=asdict(result))

@@ -20,6 +20,7 @@ from .models import (
     TimelineEvent,
 )
 from .selectors import user_scope
+from .signals import ticket_resolved
 
 ESCALATION_FOLLOW_UP = timedelta(hours=48)
 NOTE_MAX = 5000
@@ -93,6 +94,7 @@ def ticket_resolve(*, ticket: Ticket, actor: AbstractBaseUser,
     ticket.status = TicketStatus.RESOLVED
     ticket.save(update_fields=["status"])
     _event(ticket, actor, "resolved", _("Resolved"), now)
+    ticket_resolved.send(sender=Ticket, ticket=ticket, actor=actor)
     return ticket
 
 

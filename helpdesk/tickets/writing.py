@@ -20,6 +20,7 @@ from .services import (
     opened_event,
     ticket_follow,
 )
+from .signals import messages_stored
 
 
 @dataclass
@@ -72,6 +73,9 @@ class MessageRows:
             by_fields[frozenset(fields)].append(ticket)
         for fields, tickets in by_fields.items():
             rows_update(tickets, sorted(fields))
+        if self.messages:
+            messages_stored.send(sender=MessageRows, tickets=self.tickets,
+                                 messages=self.messages)
 
 
 @transaction.atomic

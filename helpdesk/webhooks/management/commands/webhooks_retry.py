@@ -1,0 +1,24 @@
+import json
+
+from django.core.management.base import BaseCommand
+
+from helpdesk.sla.periodic import periodic_run
+from helpdesk.webhooks.delivery import deliveries_retry
+
+
+class Command(BaseCommand):
+    help = "Queue the webhook deliveries that are due: retries after their backoff, lost jobs."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, **options) -> None:
+        details = periodic_run(name="webhooks_retry",
+                               work=lambda: {"enqueued": deliveries_retry()})
+        if details is None:
+            self.stdout.write(json.dumps({"skipped": True}) if options["json"]
+                              else "Another webhooks_retry is running; skipped.")
+        elif options["json"]:
+            self.stdout.write(json.dumps(details))
+        else:
+            self.stdout.write(f"{details['enqueued']} webhook deliveries queued.")
