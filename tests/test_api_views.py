@@ -73,6 +73,14 @@ def test_cursor_pages_walk_every_ticket_once(agent):
     assert api.get("/api/tickets/?cursor=garbage").status_code == 404
 
 
+def test_a_page_holds_at_most_a_hundred_tickets(agent):
+    made = [ticket_make(age=timedelta(minutes=m + 1)) for m in range(101)]
+    api = token_client(agent, ("read",))
+    first = api.get("/api/tickets/", {"page_size": 5000})
+    assert ids(first) == [t.pk for t in made[:100]]
+    assert ids(api.get(first.json()["next"])) == [made[100].pk]
+
+
 def test_the_list_reads_a_bounded_number_of_queries(agent):
     for _ in range(3):
         ticket_make(order_id="")
