@@ -12,13 +12,10 @@ of 5 after one warm-up).
 """
 
 import json
-import os
 import sys
-import time
 from datetime import timedelta
 
-from reports import bulk_defaults, populate_reports, timed
-from sla import fresh_database
+from reports import pages_timed, reports_bench
 
 
 def populate_explanations() -> None:
@@ -92,59 +89,19 @@ def report_now() -> bytes:
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    reuse = "--reuse" in sys.argv
-    n = int(args[0]) if args else 1_000_000
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("set DATABASE_URL to a PostgreSQL database (it is dropped and recreated)")
-    if not reuse:
-        fresh_database(url)
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import Group, User
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import setup_test_environment
+    client = reports_bench(sys.argv[1:], populate_more=populate_explanations)
     from django.utils import timezone
 
     from helpdesk.performance.importing import performance_import
     from helpdesk.performance.reconcile import reconciliation
-    from helpdesk.sla.models import Obligation
 
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    if not reuse:
-        started = time.perf_counter()
-        bulk_defaults()
-        populate_reports(n)
-        populate_explanations()
-        print(f"populated {Obligation.objects.count():,} obligations in "
-              f"{time.perf_counter() - started:.0f} s")
     source = performance_import(raw=report_now(), filename="bench.json").source
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    manager, _ = User.objects.get_or_create(username="bench-manager")
-    manager.groups.add(Group.objects.get_or_create(name="manager")[0])
-    client = Client()
-    client.force_login(manager)
-    window = Obligation.objects.filter(starts_at__gte=timezone.now() - timedelta(days=90)).count()
-    print(f"{window:,} obligations in the 90-day window")
     rows = reconciliation(source=source, now=timezone.now())
     for row in rows:
         print(f"  {row.figure.window_from:%Y-%m-%d}: ours {row.ours}, explained "
               f"{ {e.kind: e.count for e in row.explanations} }")
-    for label in (f"/reports/amazon/?report={source.pk}",
-                  f"/reports/amazon/csv/?report={source.pk}"):
-
-        def get(url=label):
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-
-        median, worst = timed(get)
-        print(f"| `{label}` | {median * 1000:.0f} ms | {worst * 1000:.0f} ms |")
+    pages_timed(client, [f"/reports/amazon/?report={source.pk}",
+                         f"/reports/amazon/csv/?report={source.pk}"])
 
 
 if __name__ == "__main__":

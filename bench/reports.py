@@ -153,9 +153,12 @@ def timed(func, runs: int = 5) -> tuple[float, float]:
     return statistics.median(seconds), max(seconds)
 
 
-def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    reuse = "--reuse" in sys.argv  # time again on the data already built
+def reports_bench(argv: list[str], *, populate_more=None):
+    """Build the data for N (``argv``; a fresh database) or, with ``--reuse``, keep what a
+    previous run built; apply new migrations, VACUUM ANALYZE, and return a manager's client.
+    ``populate_more`` adds a benchmark's own rows after ``populate_reports``."""
+    args = [a for a in argv if not a.startswith("--")]
+    reuse = "--reuse" in argv  # time again on the data already built
     n = int(args[0]) if args else 1_000_000
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -170,6 +173,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
+    from django.utils import timezone
 
     from helpdesk.sla.models import Obligation
 
@@ -180,6 +184,8 @@ def main() -> None:
         started = time.perf_counter()
         bulk_defaults()
         populate_reports(n)
+        if populate_more is not None:
+            populate_more()
         print(
             f"populated {Obligation.objects.count():,} obligations in "
             f"{time.perf_counter() - started:.0f} s"
@@ -193,16 +199,33 @@ def main() -> None:
     client = Client()
     client.force_login(manager)
     window = Obligation.objects.filter(
-        starts_at__gte=django.utils.timezone.now() - django.utils.timezone.timedelta(days=90)
+        starts_at__gte=timezone.now() - timezone.timedelta(days=90)
     ).count()
     print(f"{window:,} obligations in the 90-day window")
-    for label, url in [
-        ("/reports/?period=90", "/reports/?period=90"),
-        ("/reports/?period=90&channel=amazon-com", "/reports/?period=90&channel=amazon-com"),
-        ("/reports/?period=30", "/reports/?period=30"),
-        ("/reports/violations/?period=90", "/reports/violations/?period=90"),
+    return client
+
+
+def pages_timed(client, urls: list[str]) -> None:
+    """Each page as the manager, median and worst of ``timed``, as a table row."""
+    for url in urls:
+
+        def get(url=url):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        median, worst = timed(get)
+        print(f"| `{url}` | {median * 1000:.0f} ms | {worst * 1000:.0f} ms |")
+
+
+def main() -> None:
+    client = reports_bench(sys.argv[1:])
+    pages_timed(client, [
+        "/reports/?period=90",
+        "/reports/?period=90&channel=amazon-com",
+        "/reports/?period=30",
+        "/reports/violations/?period=90",
         *[
-            (f"/reports/csv/{t}/?period=90", f"/reports/csv/{t}/?period=90")
+            f"/reports/csv/{t}/?period=90"
             for t in (
                 "overview",
                 "agents",
@@ -214,14 +237,7 @@ def main() -> None:
                 "odr_orders",
             )
         ],
-    ]:
-
-        def get(url=url):
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-
-        median, worst = timed(get)
-        print(f"| `{label}` | {median * 1000:.0f} ms | {worst * 1000:.0f} ms |")
+    ])
 
 
 if __name__ == "__main__":
