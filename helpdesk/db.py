@@ -1,6 +1,6 @@
 """Database helpers shared by the apps."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -103,6 +103,39 @@ def rows_insert(objs: list[Model]) -> None:
         return
     meta = objs[0]._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    tail = f" RETURNING {connection.ops.quote_name(meta.pk.column)}"
+    with connection.cursor() as cursor:
+        for chunk in _inserts(cursor, objs, fields, tail):
+            # Both backends return the rows of a multi-row VALUES in its order.
+            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+
+def rows_upsert(objs: list[Model], *, unique: list[str], update: list[str]) -> None:
+    """``bulk_create(update_conflicts=True)`` for rows whose primary key is known: each row
+    is inserted, or where one with the same ``unique`` fields exists its ``update`` fields
+    are set, with the values prepared as ``rows_insert`` prepares them."""
+    if not objs:
+        return
+    meta = objs[0]._meta
+    quote = connection.ops.quote_name
+    columns = [quote(meta.get_field(name).column) for name in update]
+    tail = " ON CONFLICT ({}) DO UPDATE SET {}".format(
+        ", ".join(quote(meta.get_field(name).column) for name in unique),
+        ", ".join(f"{column} = excluded.{column}" for column in columns),
+    )
+    with connection.cursor() as cursor:
+        for _chunk in _inserts(cursor, objs, list(meta.concrete_fields), tail):
+            pass
+
+
+def _inserts(
+    cursor: Any, objs: list[Model], fields: list[Field], tail: str
+) -> Iterator[list[Model]]:
+    """Insert ``objs`` with multi-row VALUES, as few statements as the parameter limit
+    allows; yields each statement's objects after it ran (its rows are on the cursor)."""
     ops = connection.ops
     prepare = [_preparer(field) for field in fields]
     stamped = [
@@ -120,22 +153,16 @@ def rows_insert(objs: list[Model]) -> None:
     ]
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     head = "INSERT INTO {} ({}) VALUES ".format(
-        ops.quote_name(meta.db_table), ", ".join(ops.quote_name(f.column) for f in fields)
+        ops.quote_name(objs[0]._meta.db_table), ", ".join(ops.quote_name(f.column) for f in fields)
     )
-    tail = f" RETURNING {ops.quote_name(meta.pk.column)}"
     per = max(1, _MAX_PARAMS // len(fields))
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per):
-            chunk = rows[start : start + per]
-            cursor.execute(
-                head + ", ".join([row_sql] * len(chunk)) + tail,
-                [value for row in chunk for value in row],
-            )
-            # Both backends return the rows of a multi-row VALUES in its order.
-            for obj, (pk,) in zip(objs[start : start + per], cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = connection.alias
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        cursor.execute(
+            head + ", ".join([row_sql] * len(chunk)) + tail,
+            [value for row in chunk for value in row],
+        )
+        yield objs[start : start + per]
 
 
 def _related_pk_take(obj: Model, field: Field) -> None:

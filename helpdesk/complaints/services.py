@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from helpdesk.db import row_new, rows_upsert
 from helpdesk.tickets.models import Direction, Message, Ticket, TicketKind, TimelineEvent
 
 from .defaults import OTHER
@@ -159,23 +160,12 @@ def tickets_categorise(*, tickets: Iterable[Ticket]) -> None:
             continue  # no "other" category installed: leave the ticket uncategorised
         if existing.get(ticket_id, ("",))[1:] == (category_id, matched):
             continue
-        rows.append(
-            TicketComplaint(
-                ticket_id=ticket_id,
-                category_id=category_id,
-                source=ComplaintSource.RULE,
-                matched=matched,
-                updated_at=now,
-            )
-        )
-    if rows:
-        # New and changed rows in one upsert; agents' rows were left out above.
-        TicketComplaint.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["ticket"],
-            update_fields=["category", "matched", "updated_at"],
-        )
+        rows.append(row_new(
+            TicketComplaint, ticket_id=ticket_id, category_id=category_id,
+            source=ComplaintSource.RULE, matched=matched, updated_at=now,
+        ))
+    # New and changed rows in one upsert; agents' rows were left out above.
+    rows_upsert(rows, unique=["ticket"], update=["category", "matched", "updated_at"])
 
 
 @transaction.atomic

@@ -87,8 +87,8 @@ def _buyers_resolve(mails: list[Recognised]) -> dict[str, Buyer]:
             continue
         buyer = buyers.get(found.buyer_alias)
         if buyer is None:
-            buyer = buyers[found.buyer_alias] = Buyer(
-                alias=found.buyer_alias, name=found.buyer_name, language=found.language,
+            buyer = buyers[found.buyer_alias] = row_new(
+                Buyer, alias=found.buyer_alias, name=found.buyer_name, language=found.language,
                 channel=found.channel,
             )
             created.append(buyer)
@@ -121,8 +121,8 @@ def _orders_resolve(mails: list[Recognised], buyers: dict[str, Buyer]) -> dict[s
         buyer = buyers[found.buyer_alias] if found.buyer_alias else None
         order = orders.get(found.order_id)
         if order is None:
-            order = orders[found.order_id] = Order(
-                order_id=found.order_id, channel=found.channel, buyer=buyer
+            order = orders[found.order_id] = row_new(
+                Order, order_id=found.order_id, channel=found.channel, buyer=buyer
             )
             created.append(order)
         elif buyer is not None and order.buyer_id is None:
@@ -131,7 +131,9 @@ def _orders_resolve(mails: list[Recognised], buyers: dict[str, Buyer]) -> dict[s
                 claimed.append(order)
         if found.asin and (found.order_id, found.asin) not in items:
             items.add((found.order_id, found.asin))
-            new_items.append(OrderItem(order=order, asin=found.asin, title=found.item_title))
+            new_items.append(
+                row_new(OrderItem, order=order, asin=found.asin, title=found.item_title)
+            )
     rows_insert(created)
     rows_update(claimed, ["buyer"])
     rows_insert(new_items)
@@ -141,11 +143,20 @@ def _orders_resolve(mails: list[Recognised], buyers: dict[str, Buyer]) -> dict[s
 def _tickets_near(
     mails: list[Recognition], buyers: dict[str, Buyer], orders: dict[str, Order]
 ) -> Q:
-    """Tickets the run may thread onto by order, or by buyer and subject."""
-    subjects = {thread_subject(r.parsed.subject) for r in mails}
-    return Q(order__in=[o.pk for o in orders.values()]) | Q(
-        buyer__in=[b.pk for b in buyers.values()], thread_subject__in=subjects
-    )
+    """Tickets the run may thread onto by order, or by buyer and subject: the pairs the run
+    holds, picked from the buyers' tickets (a covering index) rather than asked for as every
+    buyer with every subject, which the database probed one by one."""
+    pairs = {
+        (buyers[r.found.buyer_alias].pk, thread_subject(r.parsed.subject))
+        for r in mails if r.found.buyer_alias
+    }
+    by_subject = [
+        pk for pk, buyer_id, subject in Ticket.objects.filter(
+            buyer__in={buyer_id for buyer_id, _ in pairs}
+        ).order_by().values_list("pk", "buyer_id", "thread_subject")
+        if (buyer_id, subject) in pairs
+    ]
+    return Q(order__in=[o.pk for o in orders.values()]) | Q(pk__in=by_subject)
 
 
 def _mail_thread(

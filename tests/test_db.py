@@ -1,0 +1,48 @@
+"""The bulk row helpers the ingest writes with (helpdesk/db.py)."""
+
+from datetime import UTC, datetime
+
+import pytest
+from inbox_support import user_make
+from reports_support import ticket_at
+
+from helpdesk.complaints.models import ComplaintCategory, ComplaintSource, TicketComplaint
+from helpdesk.db import row_new, rows_insert, rows_upsert
+from helpdesk.tickets.models import TimelineEvent
+
+pytestmark = pytest.mark.django_db
+
+AT = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+
+
+def test_an_upsert_adds_new_rows_and_changes_only_the_named_fields_of_existing_ones():
+    corrected, fresh = ticket_at(AT), ticket_at(AT, words="Broken on arrival")
+    damaged, late = ComplaintCategory.objects.exclude(code="other")[:2]
+    agent = user_make("ana")
+    TicketComplaint.objects.filter(ticket=fresh).delete()  # the rules' row: to be added
+    TicketComplaint.objects.update_or_create(ticket=corrected, defaults={
+        "category": damaged, "source": ComplaintSource.AGENT, "matched": "",
+        "corrected_by": agent, "updated_at": AT,
+    })
+    rows_upsert(
+        [row_new(TicketComplaint, ticket_id=ticket.pk, category_id=late.pk,
+                 source=ComplaintSource.RULE, matched="late", updated_at=AT)
+         for ticket in (corrected, fresh)],
+        unique=["ticket"], update=["category", "matched"],
+    )
+    rows = {c.ticket_id: c for c in TicketComplaint.objects.all()}
+    assert (rows[corrected.pk].category, rows[corrected.pk].matched) == (late, "late")
+    # What was not named stays as the agent left it.
+    assert (rows[corrected.pk].source, rows[corrected.pk].corrected_by) == ("agent", agent)
+    assert (rows[fresh.pk].category, rows[fresh.pk].source) == (late, "rule")
+
+
+def test_an_insert_gives_every_row_its_key_in_order_across_statements(monkeypatch):
+    ticket = ticket_at(AT)
+    monkeypatch.setattr("helpdesk.db._MAX_PARAMS", 20)  # a few rows per statement
+    events = [row_new(TimelineEvent, ticket=ticket, at=AT, kind="note", text=f"line {n}")
+              for n in range(11)]
+    rows_insert(events)
+    stored = dict(TimelineEvent.objects.filter(kind="note").values_list("pk", "text"))
+    assert {e.pk: e.text for e in events} == stored
+    assert len(stored) == 11
