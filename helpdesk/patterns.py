@@ -60,10 +60,13 @@ def pattern_compile(source: str, flags: int = 0) -> Pattern:
         raise PatternError(f"Not a valid regular expression: {exc}.") from exc
 
 
-def pattern_search(pattern: Pattern, text: str, *,
-                   timeout: float = MATCH_TIMEOUT_SECONDS) -> Match | None:
-    """``pattern.search(text)`` that gives up after ``timeout`` seconds (PatternTimeout)."""
+def pattern_search(pattern: Pattern, text: str, *, timeout: float = MATCH_TIMEOUT_SECONDS,
+                   at_start: bool = False) -> Match | None:
+    """``pattern.search(text)`` (``match`` with ``at_start``) that gives up after ``timeout``
+    seconds (PatternTimeout)."""
     try:
+        if at_start:
+            return pattern.match(text, timeout=timeout)
         return pattern.search(text, timeout=timeout)
     except TimeoutError as exc:
         raise PatternTimeout(

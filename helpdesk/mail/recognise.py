@@ -159,6 +159,9 @@ class Ruleset:
             reverse=True,
         )
         self.seller_addresses = set(settings.SELLER_ADDRESSES)
+        # The markers whose begin line a short line is (see _begins): template lines repeat
+        # from mail to mail, and trying every marker on every line was a fifth of reading.
+        self.begins_memo: dict[str, tuple[int, ...]] = {}
         self.loaded_at = time.monotonic()
 
     @staticmethod
@@ -172,15 +175,17 @@ class Ruleset:
             ))
         return rows
 
-    def search(self, row: _Row, regex: Pattern, text: str, skipped: _Skipped) -> Match | None:
-        """``regex.search(text)`` under the time bound; a row that runs out of time is
-        skipped for the rest of this mail, logged, and noted for the admin."""
+    def search(self, row: _Row, regex: Pattern, text: str, skipped: _Skipped, *,
+               at_start: bool = False) -> Match | None:
+        """``regex.search(text)`` (``match`` with ``at_start``) under the time bound; a row
+        that runs out of time is skipped for the rest of this mail, logged, and noted for
+        the admin."""
         if id(row) in skipped.rows:
             return None
         if len(text) <= UNBOUNDED_TEXT:
-            return regex.search(text)
+            return regex.match(text) if at_start else regex.search(text)
         try:
-            return pattern_search(regex, text)
+            return pattern_search(regex, text, at_start=at_start)
         except PatternTimeout as exc:
             skipped.rows.add(id(row))
             log.error("Skipping %s on this mail: %s", row.label(), exc)
@@ -242,35 +247,56 @@ def _line_match(ruleset: Ruleset, marker: _Marker, regex: Pattern | None, line: 
     """Whether ``regex`` matches at the start of ``line`` (``re.match``), under the bound."""
     if regex is None:
         return False
-    found = ruleset.search(marker, regex, line, skipped)
-    return bool(found) and found.start() == 0
+    return ruleset.search(marker, regex, line, skipped, at_start=True) is not None
+
+
+# Lines remembered per ruleset, each with the markers it begins: some 10 MiB at most.
+BEGINS_MEMO_MAX = 50_000
+
+
+def _begins(ruleset: Ruleset, line: str, skipped: _Skipped) -> tuple[int, ...]:
+    """The positions in ``ruleset.markers`` of the markers whose begin line ``line`` is.
+    A short line's answer is remembered: it is searched without a time bound, so it does
+    not depend on the mail."""
+    if len(line) > UNBOUNDED_TEXT:
+        return tuple(n for n, m in enumerate(ruleset.markers)
+                     if _line_match(ruleset, m, m.begin, line, skipped))
+    known = ruleset.begins_memo.get(line)
+    if known is None:
+        known = tuple(n for n, m in enumerate(ruleset.markers)
+                      if m.begin is not None and m.begin.match(line))
+        if len(ruleset.begins_memo) >= BEGINS_MEMO_MAX:
+            ruleset.begins_memo.clear()
+        ruleset.begins_memo[line] = known
+    if skipped.rows:  # a marker that ran out of time on this mail is not tried again on it
+        return tuple(n for n in known if id(ruleset.markers[n]) not in skipped.rows)
+    return known
 
 
 def _buyer_words(ruleset: Ruleset, platform: str, text: str,
                  skipped: _Skipped) -> tuple[str, str, str]:
     """(buyer's words, the rest, language of the markers found) of a body."""
     lines = text.splitlines()
-    for marker in ruleset.markers:
+    begins = [_begins(ruleset, line.strip(), skipped) for line in lines]
+    for n, marker in enumerate(ruleset.markers):
         if marker.platform and marker.platform != platform:
             continue
-        for start, line in enumerate(lines):
-            if not _line_match(ruleset, marker, marker.begin, line.strip(), skipped):
-                continue
-            # The words run to the next marker line of any kind: a buyer writing from
-            # Outlook nests the earlier message's markers inside their own.
-            end = len(lines)
-            for index in range(start + 1, len(lines)):
-                candidate = lines[index].strip()
-                if candidate.startswith("---") and (
-                    _line_match(ruleset, marker, marker.end, candidate, skipped)
-                    or any(_line_match(ruleset, m, m.begin, candidate, skipped)
-                           for m in ruleset.markers)
-                ):
-                    end = index
-                    break
-            own, quoted = split_quoted("\n".join(lines[start + 1 : end]))
-            rest = "\n".join(lines[:start] + ([quoted] if quoted else []) + lines[end:])
-            return own, rest.strip(), marker.language
+        start = next((index for index, found in enumerate(begins) if n in found), None)
+        if start is None:
+            continue
+        # The words run to the next marker line of any kind: a buyer writing from
+        # Outlook nests the earlier message's markers inside their own.
+        end = len(lines)
+        for index in range(start + 1, len(lines)):
+            candidate = lines[index].strip()
+            if candidate.startswith("---") and (
+                begins[index] or _line_match(ruleset, marker, marker.end, candidate, skipped)
+            ):
+                end = index
+                break
+        own, quoted = split_quoted("\n".join(lines[start + 1 : end]))
+        rest = "\n".join(lines[:start] + ([quoted] if quoted else []) + lines[end:])
+        return own, rest.strip(), marker.language
     own, quoted = split_quoted(text)
     return own, quoted, ""
 

@@ -1,0 +1,51 @@
+"""Reading the buyer's own words between Amazon's marker lines (helpdesk/mail/recognise.py),
+with the begin lines remembered per ruleset."""
+
+import pytest
+from mails import amazon_body, build_mail
+
+from helpdesk.mail import recognise as recognising
+from helpdesk.mail.parse import parse_mail
+from helpdesk.mail.recognise import Ruleset, recognise
+
+pytestmark = pytest.mark.django_db
+
+GERMAN = (
+    "Bestellnummer 302-1234567-7654321\n\n"
+    "------------- Anfang der Nachricht -------------\n\n"
+    "{words}\n\n"
+    "------------- Ende der Nachricht -------------\n"
+)
+
+
+def words_of(body: str, rules: Ruleset) -> tuple[str, str]:
+    found = recognise(parse_mail(build_mail(body=body)), rules)
+    return found.buyer_text, found.language
+
+
+def test_the_words_are_the_same_when_the_remembered_lines_are_forgotten(monkeypatch):
+    monkeypatch.setattr(recognising, "BEGINS_MEMO_MAX", 3)  # forgets every few lines
+    rules = Ruleset()
+    for n in range(4):
+        assert words_of(amazon_body(f"Where is parcel {n}?"), rules) == (
+            f"Where is parcel {n}?", "en")
+        assert words_of(GERMAN.format(words=f"Wo ist Paket {n}?"), rules) == (
+            f"Wo ist Paket {n}?", "de")
+    assert len(rules.begins_memo) <= 3
+
+
+def test_a_marker_line_quoted_inside_the_buyers_words_ends_them():
+    # Outlook nests the earlier message, markers and all, under the buyer's new words.
+    nested = amazon_body("Any news?\n\n" + amazon_body("Where is my parcel?"))
+    words = words_of(nested, Ruleset())[0]
+    assert words.startswith("Any news?")
+    assert "Where is my parcel?" not in words
+
+
+def test_a_begin_line_longer_than_the_remembered_ones_is_still_found():
+    long_begin = "-" * 150 + " Begin message " + "-" * 150
+    body = amazon_body("Hello there").replace("------------- Begin message -------------",
+                                              long_begin)
+    rules = Ruleset()
+    assert words_of(body, rules)[0] == "Hello there"
+    assert long_begin not in rules.begins_memo
