@@ -3,6 +3,8 @@
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
+from itertools import chain
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.db import connection, migrations
@@ -90,6 +92,7 @@ _AS_IS = {
     "URLField",
 }
 _PLAIN = (str, int, bool, float, type(None))
+_PLAIN_TYPES = frozenset(_PLAIN)
 # A statement's bound values: SQLite's default limit is 32766, PostgreSQL's 65535.
 _MAX_PARAMS = 30_000
 
@@ -147,10 +150,7 @@ def _inserts(
             field.pre_save(obj, add=True)
         for field in relations:
             _related_pk_take(obj, field)
-    rows = [
-        [prep(getattr(obj, field.attname)) for field, prep in zip(fields, prepare, strict=True)]
-        for obj in objs
-    ]
+    rows = _rows_prepared(objs, fields, prepare)
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     head = "INSERT INTO {} ({}) VALUES ".format(
         ops.quote_name(objs[0]._meta.db_table), ", ".join(ops.quote_name(f.column) for f in fields)
@@ -160,9 +160,35 @@ def _inserts(
         chunk = rows[start : start + per]
         cursor.execute(
             head + ", ".join([row_sql] * len(chunk)) + tail,
-            [value for row in chunk for value in row],
+            list(chain.from_iterable(chunk)),
         )
         yield objs[start : start + per]
+
+
+def _rows_prepared(
+    objs: list[Model], fields: list[Field], prepare: list[Callable[[Any], Any]]
+) -> list[list[Any]]:
+    """Each object's values for ``fields``, as the driver takes them. The values are read
+    together, and those of plain kinds (text, numbers, keys) are checked together: where they
+    are all of plain types they go as they are, and only a row with something else there (an
+    expression, a Decimal) has them prepared one by one by their fields."""
+    read = attrgetter(*[f.attname for f in fields])
+    own, as_is = [], []
+    for n, (field, prep) in enumerate(zip(fields, prepare, strict=True)):
+        (as_is if field.get_internal_type() in _AS_IS else own).append((n, prep))
+    pick = itemgetter(*[n for n, _ in as_is]) if as_is else None
+    rows = []
+    for obj in objs:
+        row = list(read(obj)) if len(fields) > 1 else [read(obj)]
+        for n, prep in own:
+            row[n] = prep(row[n])
+        if pick is not None:
+            picked = pick(row)
+            if not _PLAIN_TYPES.issuperset(map(type, picked if len(as_is) > 1 else (picked,))):
+                for n, prep in as_is:
+                    row[n] = prep(row[n])
+        rows.append(row)
+    return rows
 
 
 def _related_pk_take(obj: Model, field: Field) -> None:

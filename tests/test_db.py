@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.utils.translation import gettext_lazy
 from inbox_support import user_make
 from reports_support import ticket_at
 
@@ -46,3 +47,13 @@ def test_an_insert_gives_every_row_its_key_in_order_across_statements(monkeypatc
     stored = dict(TimelineEvent.objects.filter(kind="note").values_list("pk", "text"))
     assert {e.pk: e.text for e in events} == stored
     assert len(stored) == 11
+
+
+def test_a_value_of_no_plain_type_is_prepared_by_its_field():
+    ticket = ticket_at(AT)
+    # A translatable label (a lazy string) where the driver takes only str.
+    events = [row_new(TimelineEvent, ticket=ticket, at=AT, kind="note", text=text)
+              for text in ("plain", gettext_lazy("Ticket opened"))]
+    rows_insert(events)
+    assert sorted(TimelineEvent.objects.filter(kind="note").values_list("text", flat=True)) == [
+        "Ticket opened", "plain"]

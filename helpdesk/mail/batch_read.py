@@ -117,6 +117,7 @@ class KeepAhead:
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._ruleset_sent: Ruleset | None = None
 
     def __enter__(self) -> "KeepAhead":
         if "fork" in multiprocessing.get_all_start_methods():
@@ -138,13 +139,24 @@ class KeepAhead:
         if self._pool is None:
             kept = mails_keep(mails, ruleset)
             return lambda: kept
-        future = self._pool.submit(_keep_in_reader, mails, ruleset)
+        # The rules go to the child with the first batch and again only when they change:
+        # it keeps them, and the lines they remember (``Ruleset.begins_memo``), in between.
+        sent = None if ruleset is self._ruleset_sent else ruleset
+        self._ruleset_sent = ruleset
+        future = self._pool.submit(_keep_in_reader, mails, sent)
         return lambda: _kept(mails, future.result())
 
 
-def _keep_in_reader(mails: list[tuple[str, bytes]], ruleset: Ruleset) -> list[_Result]:
-    """``_keep`` in the reading child. It shares the parent's database connection by the
-    fork and must never use it: a rule that runs out of time on a mail is logged there, and
-    not noted on its row (which would write through that connection)."""
-    ruleset.note_problems = False
-    return _keep(mails, ruleset)
+# The reading child's rules: those of the last batch that brought any.
+_reader_rules: list[Ruleset] = []
+
+
+def _keep_in_reader(mails: list[tuple[str, bytes]], ruleset: Ruleset | None) -> list[_Result]:
+    """``_keep`` in the reading child, with ``ruleset`` or, when None, the one it was sent
+    before. It shares the parent's database connection by the fork and must never use it:
+    a rule that runs out of time on a mail is logged there, and not noted on its row (which
+    would write through that connection)."""
+    if ruleset is not None:
+        ruleset.note_problems = False
+        _reader_rules[:] = [ruleset]
+    return _keep(mails, _reader_rules[0])
