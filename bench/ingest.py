@@ -11,7 +11,10 @@ the threads it touches (tickets.rethread). The tickets it ends with are the same
 For each N: writes N generated mails into one mbox, times the parse-only pass over the same
 mails in this process, then runs `manage.py ingest FILE --json` in a child process on an empty
 database and reports mails/s and the peak memory (max RSS) of the ingesting process and its
-reading-ahead child, whichever is larger.
+reading-ahead child, whichever is larger, and the CPU seconds of each.
+
+Each run's directory (mbox, database, raw store) is kept: see ``run``. Measure on a disk
+that has not deleted many files in the last minutes, and delete the directories afterwards.
 """
 
 import json
@@ -44,11 +47,14 @@ def _database_env(workdir: Path) -> dict:
     return env
 
 
-def run(count: int, *, shuffled: bool = False, under: Path) -> dict:
-    """One measured ingest in a new directory under ``under``, which the caller deletes only
-    after every run: deleting a store of many files just before a run slowed file creation
-    on this machine's disk for a while after (the raw store then took five times as long)."""
-    workdir = Path(tempfile.mkdtemp(dir=under))
+def run(count: int, *, shuffled: bool = False) -> dict:
+    """One measured ingest in a new directory, which is left in place (its path is printed
+    to stderr): deleting a store of many files made file creation on this machine's disk
+    five to eight times slower for at least a minute after, so a run after a deletion
+    measured the disk's discards, not the ingest. Delete them when done measuring:
+    ``rm -rf /tmp/helpdesk-ingest-bench-*``."""
+    workdir = Path(tempfile.mkdtemp(prefix="helpdesk-ingest-bench-"))
+    print(f"kept in {workdir}", file=sys.stderr)
     box_path = workdir / "mails.mbox"
     box = mailbox.mbox(box_path)
     mails = list(mails_generate(count))
@@ -125,6 +131,5 @@ print(len(mails) / (time.perf_counter() - started))
 if __name__ == "__main__":
     args = sys.argv[1:]
     shuffled = "--shuffled" in args
-    with tempfile.TemporaryDirectory() as under:
-        for n in [int(a) for a in args if a != "--shuffled"] or [10000]:
-            print(json.dumps(run(n, shuffled=shuffled, under=Path(under))), flush=True)
+    for n in [int(a) for a in args if a != "--shuffled"] or [10000]:
+        print(json.dumps(run(n, shuffled=shuffled)), flush=True)

@@ -1,7 +1,6 @@
 """Putting tickets in complaint categories: by the keyword rules when messages arrive, and
 by an agent's correction, which the rules never overwrite."""
 
-import hashlib
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -25,9 +24,10 @@ COMPLAINT_KINDS = [k for k in TicketKind.values if k != TicketKind.OTHER]
 # The keywords one text holds: (category id, the keywords found, in order) per category hit;
 # a category's hits are the number of its keywords found.
 TextHits = tuple[tuple[int, tuple[str, ...]], ...]
-# Texts whose hits a matcher remembers (a key of some 50 bytes and mostly no hits each): a
-# thread's earlier messages are matched again with every new one, mostly soon after.
-MEMO_MAX = 10_000
+# Messages whose hits a matcher remembers (mostly no hits each): a thread's earlier messages
+# are counted again with every new one, mostly soon after. A message's words never change,
+# and its key is never given to another (AUTOINCREMENT on SQLite, a sequence elsewhere).
+MEMO_MAX = 20_000
 
 
 @dataclass(frozen=True)
@@ -37,37 +37,33 @@ class Matcher:
     indexes: dict[str, KeywordIndex]
     position: dict[int, int]  # category id → position
     other_id: int | None
-    memo: dict[tuple[str, bytes], TextHits] = field(default_factory=dict, compare=False)
-
-    @staticmethod
-    def text_key(language: str, text: str) -> tuple[str, bytes]:
-        return language, hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).digest()
+    # (message id, language) → its hits
+    memo: dict[tuple[int, str], TextHits] = field(default_factory=dict, compare=False)
 
     def text_hits(self, language: str, text: str) -> TextHits:
         """The keywords of ``language`` (and of every language) found in ``text``."""
-        key = self.text_key(language, text)
-        known = self.memo.get(key)
-        if known is None:
-            hits: Counter[int] = Counter()
-            found: dict[int, list[str]] = defaultdict(list)
-            keywords_find(self.indexes, text, language, hits, found)
-            known = tuple((category_id, tuple(words)) for category_id, words in found.items())
-            self.remember(key, known)
-        return known
+        hits: Counter[int] = Counter()
+        found: dict[int, list[str]] = defaultdict(list)
+        keywords_find(self.indexes, text, language, hits, found)
+        return tuple((category_id, tuple(words)) for category_id, words in found.items())
 
-    def remember(self, key: tuple[str, bytes], hits: TextHits) -> None:
-        """Take a text's hits worked out elsewhere (the ingest's reading process)."""
+    def known_hits(self, message_id: int, language: str) -> TextHits | None:
+        return self.memo.get((message_id, language))
+
+    def message_hits(self, message_id: int, language: str, text: str) -> TextHits:
+        """``text_hits`` of a message's text, remembered for the message."""
         if len(self.memo) >= MEMO_MAX:
             self.memo.clear()
-        self.memo[key] = hits
+        hits = self.memo[(message_id, language)] = self.text_hits(language, text)
+        return hits
 
-    def categorise(self, texts: list[tuple[str, str]]) -> tuple[int | None, str]:
-        """(category id, the words found) for (language, text) pairs taken together:
+    def categorise(self, texts: list[TextHits]) -> tuple[int | None, str]:
+        """(category id, the words found) for the hits of several texts taken together:
         most hits wins, then the lower position; no hit → "other"."""
         hits: Counter[int] = Counter()
         found: dict[int, list[str]] = defaultdict(list)
-        for language, text in texts:
-            for category_id, words in self.text_hits(language, text):
+        for text in texts:
+            for category_id, words in text:
                 hits[category_id] += len(words)
                 found[category_id] += words
         if not hits:
@@ -123,39 +119,46 @@ def matcher_forget(**_kwargs) -> None:
 
 def tickets_categorise(*, tickets: Iterable[Ticket]) -> None:
     """Set the rules' category of every ticket given from its inbound messages. Set-based
-    for the batch ingest: two queries whatever the number of tickets (three when
-    the rules are read again)."""
+    for the batch ingest: two queries whatever the number of tickets (three when the rules
+    are read again, or when messages the matcher has not seen are read for their words)."""
     by_id = {t.pk: t for t in tickets if t.kind in COMPLAINT_KINDS}
     if not by_id:
         return
-    texts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    matcher = matcher_get()
+    messages: dict[int, list[tuple[int, str]]] = defaultdict(list)  # ticket → (message, lang)
     existing: dict[int, tuple[str, int, str]] = {}
-    # The messages and the ticket's current category in one read.
-    for ticket_id, language, subject, words, source, category_id, matched in Message.objects.filter(
+    # The messages and the ticket's current category in one read; the words only of the
+    # messages the matcher has not counted yet.
+    for ticket_id, pk, language, source, category_id, matched in Message.objects.filter(
         ticket_id__in=list(by_id), direction=Direction.IN
     ).values_list(
-        "ticket_id",
-        "language",
-        "subject",
-        "buyer_text",
-        "ticket__complaint__source",
-        "ticket__complaint__category_id",
-        "ticket__complaint__matched",
+        "ticket_id", "pk", "language", "ticket__complaint__source",
+        "ticket__complaint__category_id", "ticket__complaint__matched",
     ):
-        texts[ticket_id].append(
-            (language or by_id[ticket_id].language, complaint_text(subject, words))
-        )
+        messages[ticket_id].append((pk, language or by_id[ticket_id].language))
         if source:
             existing[ticket_id] = (source, category_id, matched)
-    todo = [pk for pk in texts if existing.get(pk, ("",))[0] != ComplaintSource.AGENT]
+    todo = [pk for pk in messages if existing.get(pk, ("",))[0] != ComplaintSource.AGENT]
     if not todo:
         return
-    matcher = matcher_get()
+    hits: dict[int, TextHits] = {}
+    unseen: dict[int, str] = {}
+    for ticket_id in todo:
+        for pk, language in messages[ticket_id]:
+            known = matcher.known_hits(pk, language)
+            if known is None:
+                unseen[pk] = language
+            else:
+                hits[pk] = known
+    for pk, subject, words in Message.objects.filter(pk__in=list(unseen)).values_list(
+        "pk", "subject", "buyer_text"
+    ) if unseen else ():
+        hits[pk] = matcher.message_hits(pk, unseen[pk], complaint_text(subject, words))
     now = timezone.now()
     rows = []
     for ticket_id in todo:
         # The whole thread decides: every inbound message's hits are counted together.
-        category_id, matched = matcher.categorise(texts[ticket_id])
+        category_id, matched = matcher.categorise([hits[pk] for pk, _ in messages[ticket_id]])
         if category_id is None:
             continue  # no "other" category installed: leave the ticket uncategorised
         if existing.get(ticket_id, ("",))[1:] == (category_id, matched):

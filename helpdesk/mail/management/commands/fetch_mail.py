@@ -1,13 +1,14 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from helpdesk.commands import UnattendedCommand
 from helpdesk.mail.models import Mailbox
 from helpdesk.mail.sources.imap import COUNTS, MailboxError, mailbox_fetch
 from helpdesk.sla.periodic import periodic_run
 
 
-class Command(BaseCommand):
+class Command(UnattendedCommand):
     help = (
         "Fetch new mail from every active IMAP mailbox, or from the one named. Fails only "
         "when a mailbox cannot be reached or logged into; bad mail is quarantined instead."

@@ -6,9 +6,10 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from helpdesk.commands import UnattendedCommand
 from helpdesk.mail.raw_store import RawStoreError
 from helpdesk.mail.services import Outcome, files_ingest, quarantine_retry, results_count
 from helpdesk.mail.sources.files import paths_expand
@@ -20,7 +21,7 @@ class RawStoreUnavailable(CommandError, RawStoreError):
     RawStoreError for callers in Python."""
 
 
-class Command(BaseCommand):
+class Command(UnattendedCommand):
     help = "Ingest mail from .eml files, directories, mbox files and Maildir folders."
 
     def add_arguments(self, parser) -> None:

@@ -1,13 +1,12 @@
 import json
 from dataclasses import asdict
 
-from django.core.management.base import BaseCommand
-
+from helpdesk.commands import UnattendedCommand
 from helpdesk.jobs import jobs_recover
 from helpdesk.sla.periodic import periodic_run
 
 
-class Command(BaseCommand):
+class Command(UnattendedCommand):
     help = (
         "Queue again, at once, the jobs of workers that died (killed, out of memory, host "
         "lost) and the retries that RQ's scheduler has not moved (helpdesk/jobs.py)."

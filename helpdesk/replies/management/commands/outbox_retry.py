@@ -1,14 +1,13 @@
 import json
 from dataclasses import asdict
 
-from django.core.management.base import BaseCommand
-
+from helpdesk.commands import UnattendedCommand
 from helpdesk.mail.services import raw_mail_requeue
 from helpdesk.replies.outbox import outbox_retry
 from helpdesk.sla.periodic import periodic_run
 
 
-class Command(BaseCommand):
+class Command(UnattendedCommand):
     help = (
         "Send replies that are due (failed ones after their backoff, lost or abandoned ones) "
         "and enqueue again the processing of mail whose job was lost."

@@ -1,13 +1,12 @@
 import json
 from dataclasses import asdict
 
-from django.core.management.base import BaseCommand
-
+from helpdesk.commands import UnattendedCommand
 from helpdesk.sla.periodic import periodic_lock
 from helpdesk.sla.sweep import SWEEP, SweepResult, sla_sweep
 
 
-class Command(BaseCommand):
+class Command(UnattendedCommand):
     help = "Record new breaches, flag claim risks, send at-risk and breach alerts (every minute)."
 
     def add_arguments(self, parser) -> None:

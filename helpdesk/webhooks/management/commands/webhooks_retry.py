@@ -1,12 +1,11 @@
 import json
 
-from django.core.management.base import BaseCommand
-
+from helpdesk.commands import UnattendedCommand
 from helpdesk.sla.periodic import periodic_run
 from helpdesk.webhooks.delivery import deliveries_retry
 
 
-class Command(BaseCommand):
+class Command(UnattendedCommand):
     help = "Queue the webhook deliveries that are due: retries after their backoff, lost jobs."
 
     def add_arguments(self, parser) -> None:
