@@ -45,8 +45,9 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("fetch_mail", 1, "fetch new mail from the IMAP mailboxes"),
     # Jobs of killed workers and retries the RQ scheduler did not move: queued again at once.
     PeriodicJob("jobs_recover", 1, "queue again the jobs of dead workers and overdue retries"),
-    # Webhook deliveries after their backoff, and those whose job was lost.
-    PeriodicJob("webhooks_retry", 1, "retry webhook deliveries that failed or were lost"),
+    # Webhook deliveries after their backoff, and those whose job was lost; finished ones
+    # are deleted after 30 days.
+    PeriodicJob("webhooks_retry", 1, "retry webhook deliveries, delete finished old ones"),
 )
 
 

@@ -3,11 +3,14 @@ happens, the signature checked with the recipe of docs/API.md, retries with back
 attempt logged, bounded time and reading, no redirect followed, and an endpoint that keeps
 failing switched off with a mail to the admins."""
 
+import json
 import time
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from api_support import token_client
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from inbox_support import smtp_sink, ticket_make
@@ -16,7 +19,8 @@ from webhooks_support import verify, webhook_receiver
 
 from helpdesk.replies.services import reply_send
 from helpdesk.sla.sweep import sla_sweep
-from helpdesk.webhooks.delivery import BACKOFF, RESPONSE_MAX, deliveries_retry
+from helpdesk.webhooks import delivery as delivery_module
+from helpdesk.webhooks.delivery import BACKOFF, RESPONSE_MAX, deliveries_prune, deliveries_retry
 from helpdesk.webhooks.models import Attempt, Delivery, DeliveryState, Event, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -299,3 +303,31 @@ def test_the_apps_that_announce_events_know_nothing_of_webhooks_or_the_api():
             names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                      [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(n.startswith(("helpdesk.webhooks", "helpdesk.api")) for n in names), path
+
+
+def test_finished_deliveries_go_after_30_days_with_their_attempts_and_retries_stay(
+    monkeypatch,
+):
+    now = timezone.now()
+    endpoint = endpoint_for("http://127.0.0.1:9/hook")
+
+    def delivery(state: str, days: int) -> Delivery:
+        made = Delivery.objects.create(
+            endpoint=endpoint, event=Event.MESSAGE_RECEIVED, event_id=f"{state}-{days}",
+            body="{}", state=state, created_at=now - timedelta(days=days),
+        )
+        Attempt.objects.create(delivery=made, at=made.created_at, duration_ms=5, ok=False)
+        return made
+
+    kept = [delivery(DeliveryState.DELIVERED, 29), delivery(DeliveryState.ABANDONED, 29),
+            delivery(DeliveryState.FAILED, 90), delivery(DeliveryState.PENDING, 90)]
+    old = [delivery(DeliveryState.DELIVERED, 31), delivery(DeliveryState.ABANDONED, 45),
+           delivery(DeliveryState.DELIVERED, 60)]
+    monkeypatch.setattr(delivery_module, "PRUNE_MAX", 2)  # a run's work is bounded
+    assert deliveries_prune(now=now) == 2
+    assert Delivery.objects.filter(pk__in=[d.pk for d in old]).count() == 1
+    out = StringIO()
+    call_command("webhooks_retry", "--json", stdout=out)
+    assert json.loads(out.getvalue())["pruned"] == 1
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {d.pk for d in kept}
+    assert set(Attempt.objects.values_list("delivery_id", flat=True)) == {d.pk for d in kept}

@@ -199,6 +199,28 @@ def deliveries_retry(*, now: datetime | None = None) -> int:
     return len(due)
 
 
+# Finished deliveries (delivered, or given up on) are kept this long for the admin's log,
+# then deleted with their attempts, at most PRUNE_MAX a run so that one run's work stays
+# bounded however many piled up. Deliveries still being retried are never deleted.
+KEEP_FINISHED = timedelta(days=30)
+PRUNE_MAX = 5000
+
+
+def deliveries_prune(*, now: datetime | None = None) -> int:
+    """Delete the finished deliveries older than ``KEEP_FINISHED``, oldest first, and their
+    attempts; how many deliveries went."""
+    now = now or timezone.now()
+    old = list(Delivery.objects.filter(
+        state__in=[DeliveryState.DELIVERED, DeliveryState.ABANDONED],
+        created_at__lt=now - KEEP_FINISHED,
+    ).order_by("created_at", "pk").values_list("pk", flat=True)[:PRUNE_MAX])
+    if old:
+        with transaction.atomic():
+            Attempt.objects.filter(delivery_id__in=old).delete()
+            Delivery.objects.filter(pk__in=old).delete()
+    return len(old)
+
+
 def endpoint_switch_on(*, endpoint: WebhookEndpoint, now: datetime | None = None) -> None:
     """The admin's "switch on again": counters reset, and what waited is due at once."""
     now = now or timezone.now()

@@ -85,7 +85,11 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "deliveries"
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="webhook_delivery_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="webhook_delivery_due"),
+            # The finished ones, oldest first: what the periodic run deletes after 30 days.
+            models.Index(fields=["state", "created_at"], name="webhook_delivery_finished"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint}"
