@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import transaction
 from inbox_support import queue_make, user_make
 from reports_support import buyer_says, manager_make, ticket_at
 
@@ -142,3 +143,16 @@ def test_the_report_shows_which_product_complaints_rise(client):
         "Travel Mug 450 ml" in response.content.decode() and "3 → 11" in response.content.decode()
     )
     assert "B01FCAWEYM,Travel Mug 450 ml,Quality or defect,3,11,8" in csv_text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_written_after_a_rolled_back_one_is_judged_by_its_own_words():
+    # A batch that failed is rolled back; on SQLite the ids it used are given again to the
+    # next messages (AUTOINCREMENT's counter rolls back too), whose words are other words.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        rolled_back = ticket_at(T0, words="The box arrived crushed and the mug arrived broken.")
+        assert TicketComplaint.objects.get(ticket=rolled_back).category.code == (
+            "damaged_in_transit")
+        raise RuntimeError("the batch failed")
+    assert category_of("My order has not arrived yet, where is my parcel?") == (
+        "late_missing_delivery")

@@ -34,6 +34,30 @@ def test_the_words_are_the_same_when_the_remembered_lines_are_forgotten(monkeypa
     assert len(rules.begins_memo) <= 3
 
 
+# Amazon's marker lines in every language the product ships markers for, with a buyer's words.
+EVERY_LANGUAGE = [
+    ("en", "Begin message", "End message", "Where is my parcel?"),
+    ("de", "Anfang der Nachricht", "Ende der Nachricht", "Wo ist mein Paket?"),
+    ("fr", "Début du message", "Fin du message", "Où est mon colis ?"),
+    ("it", "Inizio messaggio", "Fine messaggio", "Dov'è il mio pacco?"),
+    ("es", "Iniciar mensaje", "Finalizar mensaje", "¿Dónde está mi paquete?"),
+    ("ja", "メッセージはここから", "メッセージはここまで", "荷物はどこですか？"),
+]
+
+
+def test_every_shipped_language_is_read_the_same_from_memory_as_the_first_time():
+    rules = Ruleset()
+    bodies = [
+        (f"Order 111-7366207-0755439\n\n------------- {begin} -------------\n\n{words}\n\n"
+         f"------------- {end} -------------\nFor Your Information\n", words, language)
+        for language, begin, end, words in EVERY_LANGUAGE
+    ]
+    for _ in range(2):  # the second time every marker line is remembered
+        for body, words, language in bodies:
+            assert words_of(body, rules) == (words, language)
+    assert len(rules.begins_memo) > 0
+
+
 def test_a_marker_line_quoted_inside_the_buyers_words_ends_them():
     # Outlook nests the earlier message, markers and all, under the buyer's new words.
     nested = amazon_body("Any news?\n\n" + amazon_body("Where is my parcel?"))

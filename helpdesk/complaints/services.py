@@ -5,6 +5,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -25,8 +26,8 @@ COMPLAINT_KINDS = [k for k in TicketKind.values if k != TicketKind.OTHER]
 # a category's hits are the number of its keywords found.
 TextHits = tuple[tuple[int, tuple[str, ...]], ...]
 # Messages whose hits a matcher remembers (mostly no hits each): a thread's earlier messages
-# are counted again with every new one, mostly soon after. A message's words never change,
-# and its key is never given to another (AUTOINCREMENT on SQLite, a sequence elsewhere).
+# are counted again with every new one, mostly soon after. A message's words never change;
+# its id is remembered only once it is committed (see tickets_categorise).
 MEMO_MAX = 20_000
 
 
@@ -50,12 +51,11 @@ class Matcher:
     def known_hits(self, message_id: int, language: str) -> TextHits | None:
         return self.memo.get((message_id, language))
 
-    def message_hits(self, message_id: int, language: str, text: str) -> TextHits:
-        """``text_hits`` of a message's text, remembered for the message."""
-        if len(self.memo) >= MEMO_MAX:
+    def remember(self, hits: dict[tuple[int, str], TextHits]) -> None:
+        """Keep the hits of committed messages, by (message id, language)."""
+        if len(self.memo) + len(hits) > MEMO_MAX:
             self.memo.clear()
-        hits = self.memo[(message_id, language)] = self.text_hits(language, text)
-        return hits
+        self.memo.update(hits)
 
     def categorise(self, texts: list[TextHits]) -> tuple[int | None, str]:
         """(category id, the words found) for the hits of several texts taken together:
@@ -150,10 +150,17 @@ def tickets_categorise(*, tickets: Iterable[Ticket]) -> None:
                 unseen[pk] = language
             else:
                 hits[pk] = known
+    fresh: dict[tuple[int, str], TextHits] = {}
     for pk, subject, words in Message.objects.filter(pk__in=list(unseen)).values_list(
         "pk", "subject", "buyer_text"
     ) if unseen else ():
-        hits[pk] = matcher.message_hits(pk, unseen[pk], complaint_text(subject, words))
+        language = unseen[pk]
+        hits[pk] = fresh[(pk, language)] = matcher.text_hits(
+            language, complaint_text(subject, words))
+    if fresh:
+        # Remembered once committed: the ids of a batch rolled back are given again on SQLite
+        # (AUTOINCREMENT's counter rolls back with it), to messages with other words.
+        transaction.on_commit(partial(matcher.remember, fresh))
     now = timezone.now()
     rows = []
     for ticket_id in todo:
