@@ -145,7 +145,7 @@ def test_the_report_shows_which_product_complaints_rise(client):
     assert "B01FCAWEYM,Travel Mug 450 ml,Quality or defect,3,11,8" in csv_text
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_message_written_after_a_rolled_back_one_is_judged_by_its_own_words():
     # A batch that failed is rolled back; on SQLite the ids it used are given again to the
     # next messages (AUTOINCREMENT's counter rolls back too), whose words are other words.
