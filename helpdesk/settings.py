@@ -92,7 +92,7 @@ RQ_QUEUES = {
 }
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "helpdesk.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

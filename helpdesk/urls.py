@@ -5,6 +5,9 @@ from django.views.generic import RedirectView
 
 from helpdesk.accounts import views as account_views
 
+# Every app's admin module, imported here rather than when Django starts (helpdesk.admin_apps).
+admin.autodiscover()
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox:list", permanent=False)),
     path("login/", account_views.login, name="login"),

@@ -6,7 +6,9 @@ from django.urls import reverse
 from mails import build_mail
 
 from helpdesk.mail.services import mail_ingest
+from helpdesk.replies.models import ReplyTemplate
 from helpdesk.tickets.models import Message
+from helpdesk.webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +75,9 @@ def test_login_page_and_logging_in(client, django_user_model):
 
 
 def test_every_admin_list_loads_with_its_filters(admin_client, ticket):
+    # The index page loads the URLconf, which imports every app's admin (helpdesk.admin_apps).
+    assert admin_client.get(reverse("admin:index")).status_code == 200
+    assert ReplyTemplate in admin.site._registry and WebhookEndpoint in admin.site._registry
     for model in admin.site._registry:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         assert admin_client.get(url).status_code == 200, url

@@ -6,6 +6,7 @@ The signature (docs/API.md): ``X-Helpdesk-Signature: t=<unix time>,v1=<hex>``, w
 HMAC-SHA256 with the endpoint's secret over ``"<t>.<body>"``. The receiver recomputes it and
 refuses a ``t`` far from its own clock (a replayed old delivery)."""
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -50,7 +51,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """Built at the first delivery: its HTTPS handler loads the system's certificates (50 ms),
+    which every process that merely emits events (ingest, the web server) would pay."""
+    return urllib.request.build_opener(_NoRedirect)
 
 
 def _post(url: str, body: bytes, headers: dict, timeout: float) -> tuple[int, bytes]:
@@ -61,7 +66,7 @@ def _post(url: str, body: bytes, headers: dict, timeout: float) -> tuple[int, by
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     deadline = time.monotonic() + timeout
     try:
-        response = _opener.open(request, timeout=timeout)
+        response = _opener().open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:  # 3xx (not followed), 4xx, 5xx: an answer
         response = exc
     with response:
