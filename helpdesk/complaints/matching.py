@@ -108,18 +108,27 @@ def keywords_find(
 ) -> None:
     """Count the keywords of ``language`` (and of every language) in ``text``."""
     text = text.lower().replace("\u2019", "'")
-    words = [(m[0], m.start(), m.end()) for m in _WORD.finditer(text)]
+    tokens = _WORD.findall(text)
+    distinct = set(tokens)
+    words: list[tuple[str, int, int]] | None = None  # with their places, once one may match
     for lang in dict.fromkeys([language.lower(), ANY_LANGUAGE]):
         index = indexes.get(lang)
         if index is None:
             continue
-        at = 0
-        while at < len(words):
-            for keyword in index.candidates(words[at][0]):
+        # Most texts hold no word a keyword starts with: they are done after one look at
+        # each distinct word, and the others are walked only where a keyword may start.
+        starting = {word for word in distinct if index.candidates(word)}
+        if not starting:
+            continue
+        if words is None:
+            words = [(m[0], m.start(), m.end()) for m in _WORD.finditer(text)]
+        after = 0  # the word after the last keyword found: the scan goes on from there
+        for at in [n for n, word in enumerate(tokens) if word in starting]:
+            if at < after:
+                continue
+            for keyword in index.candidates(tokens[at]):
                 if keyword.matches(words, at, text):
                     hits[keyword.category_id] += 1
                     found[keyword.category_id].append(keyword.text)
-                    at += len(keyword.words)
+                    after = at + len(keyword.words)
                     break
-            else:
-                at += 1
