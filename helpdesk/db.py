@@ -64,9 +64,11 @@ def rows_update(objs: list[Model], fields: list[str]) -> None:
         ", ".join(f"{quote(column.column)} = %s" for column in columns),
         quote(meta.pk.column),
     )
+    prepare = [_preparer(column) for column in columns]
+    read = attrgetter(*[column.attname for column in columns], "pk")  # the pk comes last
     params = [
-        [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns] + [obj.pk]
-        for obj in objs
+        [prep(value) for prep, value in zip(prepare, values, strict=False)] + [values[-1]]
+        for values in map(read, objs)
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

@@ -98,7 +98,7 @@ def opened_event(ticket: Ticket) -> TimelineEvent:
         ticket=ticket,
         at=ticket.created_at,
         kind="opened",
-        text=f"Ticket opened: {ticket.get_kind_display()}",
+        text=f"Ticket opened: {TicketKind(ticket.kind).label}",
     )
 
 
@@ -237,7 +237,7 @@ def message_event(ticket: Ticket, message: Message, new: NewMessage) -> Timeline
         ticket=ticket,
         at=new.sent_at,
         kind=f"message_{new.direction}",
-        text=(f"{verb}: {message.get_kind_display()} from {who}"
+        text=(f"{verb}: {MessageKind(message.kind).label} from {who}"
               + (f". {new.untrusted_reason}" if new.untrusted_reason else ""))[:1000],
         data={"message": message.pk},
     )
