@@ -8,7 +8,7 @@ from inbox_support import user_make
 from reports_support import ticket_at
 
 from helpdesk.complaints.models import ComplaintCategory, ComplaintSource, TicketComplaint
-from helpdesk.db import row_new, rows_insert, rows_upsert
+from helpdesk.db import row_new, rows_insert, rows_update, rows_upsert
 from helpdesk.tickets.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +57,18 @@ def test_a_value_of_no_plain_type_is_prepared_by_its_field():
     rows_insert(events)
     assert sorted(TimelineEvent.objects.filter(kind="note").values_list("text", flat=True)) == [
         "Ticket opened", "plain"]
+
+
+def test_an_update_writes_each_rows_own_values_however_they_are_typed():
+    ticket = ticket_at(AT)
+    events = [row_new(TimelineEvent, ticket=ticket, at=AT, kind="note", text=f"line {n}")
+              for n in range(3)]
+    rows_insert(events)
+    later = datetime(2026, 5, 5, 11, 30, tzinfo=UTC)
+    events[0].text, events[0].at = "first, edited", later
+    events[1].text = gettext_lazy("Ticket opened")  # no plain type: its field prepares it
+    rows_update(events[:2], ["text", "at"])
+    stored = {e.pk: (e.text, e.at) for e in TimelineEvent.objects.filter(kind="note")}
+    assert stored == {events[0].pk: ("first, edited", later),
+                      events[1].pk: ("Ticket opened", AT),
+                      events[2].pk: ("line 2", AT)}
