@@ -267,7 +267,7 @@ def test_recompute_uses_a_fixed_number_of_queries(django_assert_max_num_queries)
 # would then load a second time.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    connection.vendor == "sqlite",
     reason="SQLite serialises writers; two sweeps at once are a PostgreSQL question",
 )
 def test_two_sweeps_at_once_record_each_breach_once():
