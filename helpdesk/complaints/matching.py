@@ -25,13 +25,15 @@ class Keyword:
     category_id: int
     text: str  # as written, without the *
 
-    def matches(self, words: list[tuple[str, int, int]], at: int, text: str) -> bool:
+    def matches(self, words: list[str], gaps: list[str], at: int) -> bool:
+        """Whether it is found from ``words[at]`` on; ``gaps[n]`` is what stands between
+        ``words[n - 1]`` and ``words[n]``."""
         if at + len(self.words) > len(words):
             return False
         last = len(self.words) - 1
         for n, wanted in enumerate(self.words):
-            word, start, _end = words[at + n]
-            if n and not text[words[at + n - 1][2] : start].isspace():
+            word = words[at + n]
+            if n and not gaps[at + n].isspace():
                 return False
             if word != wanted and not (n == last and self.open_end and word.startswith(wanted)):
                 return False
@@ -108,9 +110,9 @@ def keywords_find(
 ) -> None:
     """Count the keywords of ``language`` (and of every language) in ``text``."""
     text = text.lower().replace("\u2019", "'")
-    tokens = _WORD.findall(text)
-    distinct = set(tokens)
-    words: list[tuple[str, int, int]] | None = None  # with their places, once one may match
+    words = _WORD.findall(text)
+    distinct = set(words)
+    gaps: list[str] | None = None  # what stands between the words, once one may match
     for lang in dict.fromkeys([language.lower(), ANY_LANGUAGE]):
         index = indexes.get(lang)
         if index is None:
@@ -120,14 +122,14 @@ def keywords_find(
         starting = {word for word in distinct if index.candidates(word)}
         if not starting:
             continue
-        if words is None:
-            words = [(m[0], m.start(), m.end()) for m in _WORD.finditer(text)]
+        if gaps is None:
+            gaps = _WORD.split(text)
         after = 0  # the word after the last keyword found: the scan goes on from there
-        for at in [n for n, word in enumerate(tokens) if word in starting]:
+        for at in [n for n, word in enumerate(words) if word in starting]:
             if at < after:
                 continue
-            for keyword in index.candidates(tokens[at]):
-                if keyword.matches(words, at, text):
+            for keyword in index.candidates(words[at]):
+                if keyword.matches(words, gaps, at):
                     hits[keyword.category_id] += 1
                     found[keyword.category_id].append(keyword.text)
                     after = at + len(keyword.words)
