@@ -139,8 +139,8 @@ def rows_upsert(objs: list[Model], *, unique: list[str], update: list[str]) -> N
 def _inserts(
     cursor: Any, objs: list[Model], fields: list[Field], tail: str
 ) -> Iterator[list[Model]]:
-    """Insert ``objs`` with multi-row VALUES, as few statements as the parameter limit
-    allows; yields each statement's objects after it ran (its rows are on the cursor)."""
+    """Insert ``objs`` in as few statements as the database allows; yields each statement's
+    objects after it ran (its rows are on the cursor, in the order given)."""
     ops = connection.ops
     prepare = [_preparer(field) for field in fields]
     stamped = [
@@ -153,15 +153,25 @@ def _inserts(
         for field in relations:
             _related_pk_take(obj, field)
     rows = _rows_prepared(objs, fields, prepare)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    head = "INSERT INTO {} ({}) VALUES ".format(
+    head = "INSERT INTO {} ({}) ".format(
         ops.quote_name(objs[0]._meta.db_table), ", ".join(ops.quote_name(f.column) for f in fields)
     )
+    if connection.vendor == "postgresql" and len(rows) > 1:
+        # One array per column, as Django's own bulk_create does on PostgreSQL: the
+        # statement stays short whatever the number of rows. Thousands of placeholders
+        # cost more to bind, on the client, than the insert itself.
+        arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        cursor.execute(f"{head}SELECT * FROM UNNEST({arrays}){tail}", columns)
+        yield objs
+        return
+    # Elsewhere multi-row VALUES, as many rows a statement as its parameter limit allows.
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     per = max(1, _MAX_PARAMS // len(fields))
     for start in range(0, len(rows), per):
         chunk = rows[start : start + per]
         cursor.execute(
-            head + ", ".join([row_sql] * len(chunk)) + tail,
+            head + "VALUES " + ", ".join([row_sql] * len(chunk)) + tail,
             list(chain.from_iterable(chunk)),
         )
         yield objs[start : start + per]

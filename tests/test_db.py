@@ -1,6 +1,7 @@
 """The bulk row helpers the ingest writes with (helpdesk/db.py)."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils.translation import gettext_lazy
@@ -72,3 +73,22 @@ def test_an_update_writes_each_rows_own_values_however_they_are_typed():
     assert stored == {events[0].pk: ("first, edited", later),
                       events[1].pk: ("Ticket opened", AT),
                       events[2].pk: ("line 2", AT)}
+
+
+def test_rows_of_every_kind_of_value_are_inserted_as_they_were_given():
+    # On PostgreSQL one array per column: a column of nothing but NULLs, JSON of every shape,
+    # times in other zones, text with quotes, braces and commas (an array literal's syntax).
+    ticket = ticket_at(AT)
+    values = [
+        ({"message": 7}, AT, 'a "quoted", {braced} line'),
+        ([1, "two", None], datetime(2026, 5, 4, 11, 0, tzinfo=ZoneInfo("Europe/Berlin")), "NULL"),
+        ("plain", AT, "back\\slash, é, 日本"),
+        ({"nested": {"yes": [True, False]}}, AT, ""),
+    ]
+    events = [row_new(TimelineEvent, ticket=ticket, at=at, kind="note", text=text, data=data)
+              for data, at, text in values]
+    rows_insert(events)
+    stored = {e.pk: (e.data, e.at, e.text, e.actor_id)
+              for e in TimelineEvent.objects.filter(kind="note")}
+    assert stored == {event.pk: (data, at, text, None)
+                      for event, (data, at, text) in zip(events, values, strict=True)}
