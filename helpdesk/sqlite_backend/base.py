@@ -2,9 +2,9 @@
 
 Django writes ``%s`` and SQLite reads ``?``: the backend converts every statement with a
 regular expression (``(?<!%)%s``, so that ``%%s`` stays a literal). Scanning character by
-character, it was 5 % of the batch ingest's work, whose multi-row inserts carry up to 30,000
-placeholders. A statement with no ``%%`` in it converts the same with a plain replace, eight
-times faster; any other goes Django's way."""
+character, it took 6 % of the batch ingest's storing, whose multi-row inserts carry up to
+30,000 placeholders. A statement with no ``%%`` in it converts the same with a plain
+replace, eight times faster; any other goes Django's way."""
 
 from django.db.backends.sqlite3 import base
 
