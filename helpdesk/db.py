@@ -1,6 +1,7 @@
 """Database helpers shared by the apps."""
 
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from itertools import chain
@@ -72,6 +73,16 @@ def rows_update(objs: list[Model], fields: list[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def rows_update_changed(changes: Iterable[tuple[Model, Iterable[str]]]) -> None:
+    """Write each row's own changed fields (``(row, field names)``), one ``rows_update`` per
+    set of fields: the fields it did not change are left to whoever is editing them."""
+    by_fields: dict[frozenset[str], list[Model]] = defaultdict(list)
+    for obj, fields in changes:
+        by_fields[frozenset(fields)].append(obj)
+    for fields, objs in by_fields.items():
+        rows_update(objs, sorted(fields))
 
 
 # Fields whose Python value is already what the driver takes, for the plain types below.

@@ -9,8 +9,8 @@ from inbox_support import user_make
 from reports_support import ticket_at
 
 from helpdesk.complaints.models import ComplaintCategory, ComplaintSource, TicketComplaint
-from helpdesk.db import row_new, rows_insert, rows_update, rows_upsert
-from helpdesk.tickets.models import TimelineEvent
+from helpdesk.db import row_new, rows_insert, rows_update, rows_update_changed, rows_upsert
+from helpdesk.tickets.models import Ticket, TicketKind, TicketStatus, TimelineEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,15 @@ def test_rows_of_every_kind_of_value_are_inserted_as_they_were_given():
               for e in TimelineEvent.objects.filter(kind="note")}
     assert stored == {event.pk: (data, at, text, None)
                       for event, (data, at, text) in zip(events, values, strict=True)}
+
+
+def test_each_row_gets_only_its_own_changed_fields_and_an_agents_edit_stays():
+    first, second = ticket_at(AT), ticket_at(AT, words="Where is my parcel?")
+    # An agent resolves the first ticket while its row is held in memory here.
+    Ticket.objects.filter(pk=first.pk).update(status=TicketStatus.RESOLVED)
+    first.kind, second.status = TicketKind.RETURN_REQUEST, TicketStatus.WAITING
+    second.subject = "Where is my parcel? (2)"
+    rows_update_changed([(first, ["kind"]), (second, {"status", "subject"})])
+    stored = {t.pk: (t.kind, t.status, t.subject) for t in Ticket.objects.all()}
+    assert stored[first.pk] == (TicketKind.RETURN_REQUEST, TicketStatus.RESOLVED, first.subject)
+    assert stored[second.pk] == (second.kind, TicketStatus.WAITING, "Where is my parcel? (2)")

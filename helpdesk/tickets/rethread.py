@@ -21,7 +21,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from helpdesk.db import row_new
+from helpdesk.db import row_new, rows_update_changed
 from helpdesk.marketplaces.models import Buyer, Channel, Order
 
 from .lookup import MemoryLookup
@@ -232,14 +232,18 @@ def _write(
             target[key] = tickets[ticket_id]
     changed: set[int] = set()
     moves: dict[int, list[int]] = defaultdict(list)  # ticket id → message pks moving in
+    derived: list[tuple[Ticket, list[str]]] = []
     for key, thread in threads.items():
         ticket = target[key]
         for mail in members[key]:
             if mail.ticket_id != ticket.pk:
                 moves[ticket.pk].append(mail.pk)
                 changed |= {mail.ticket_id, ticket.pk}
-        if _derive(ticket, thread, members[key]):
+        updates = _derive(ticket, thread, members[key])
+        if updates:
+            derived.append((ticket, updates))
             changed.add(ticket.pk)
+    rows_update_changed(derived)
     for ticket_id, pks in moves.items():
         Message.objects.filter(pk__in=pks).update(ticket_id=ticket_id)
         _events_follow(pks, ticket_id)
@@ -254,18 +258,16 @@ def _write(
     return changed | left
 
 
-def _derive(ticket: Ticket, thread: Ticket, mails: list[ThreadMail]) -> bool:
-    """Give ``ticket`` the fields its replayed ``thread`` derived; whether any changed.
-    An agent's "resolved" stands unless the buyer wrote last and that mail arrived after
-    the agent resolved the ticket."""
+def _derive(ticket: Ticket, thread: Ticket, mails: list[ThreadMail]) -> list[str]:
+    """Give ``ticket`` the fields its replayed ``thread`` derived; those that changed (not
+    saved). An agent's "resolved" stands unless the buyer wrote last and that mail arrived
+    after the agent resolved the ticket."""
     if ticket.status == TicketStatus.RESOLVED and not _asks_since_resolved(ticket, thread, mails):
         thread.status = TicketStatus.RESOLVED
     updates = [f for f in DERIVED if getattr(ticket, _attname(f)) != getattr(thread, _attname(f))]
     for field in updates:
         setattr(ticket, _attname(field), getattr(thread, _attname(field)))
-    if updates:
-        ticket.save(update_fields=updates)
-    return bool(updates)
+    return updates
 
 
 def _asks_since_resolved(ticket: Ticket, thread: Ticket, mails: list[ThreadMail]) -> bool:

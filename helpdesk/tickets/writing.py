@@ -3,12 +3,11 @@ product sent, one at a time) collects its rows here and inserts them with a few 
 What a ticket's messages derive (clocks, complaint category) is the caller's to refresh,
 with ``helpdesk.derived.tickets_derived_refresh``, once for all it wrote."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from helpdesk.db import rows_insert, rows_update
+from helpdesk.db import rows_insert, rows_update_changed
 from helpdesk.marketplaces.models import Buyer, Order
 
 from .models import Attachment, Message, MessageReference, Ticket, TimelineEvent
@@ -67,12 +66,8 @@ class MessageRows:
         rows_insert(
             [e if isinstance(e, TimelineEvent) else message_event(*e) for e in self.timeline]
         )
-        # Only the changed fields, grouped: an agent may be editing the others meanwhile.
-        by_fields: dict[frozenset[str], list[Ticket]] = defaultdict(list)
-        for ticket, fields in self.changed.values():
-            by_fields[frozenset(fields)].append(ticket)
-        for fields, tickets in by_fields.items():
-            rows_update(tickets, sorted(fields))
+        # Only the changed fields: an agent may be editing the others meanwhile.
+        rows_update_changed(self.changed.values())
         if self.messages:
             messages_stored.send(sender=MessageRows, tickets=self.tickets,
                                  messages=self.messages)
