@@ -68,7 +68,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["ENGINE"] = "helpdesk.sqlite_backend"  # Django's, converting faster
+    DATABASES["default"]["ENGINE"] = "helpdesk.backends.sqlite3"  # Django's, converting faster
     # WAL lets the web app read while an ingest writes; IMMEDIATE avoids upgrade deadlocks.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

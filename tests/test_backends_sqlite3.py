@@ -8,7 +8,7 @@ from django.db.backends.sqlite3.base import SQLiteCursorWrapper as DjangoCursor
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from helpdesk.sqlite_backend.base import SQLiteCursorWrapper
+from helpdesk.backends.sqlite3.base import SQLiteCursorWrapper
 
 # Statements made of the characters that matter: percent signs, the s after them, quotes.
 statements = st.text(alphabet="%s?' a(),", max_size=60)
