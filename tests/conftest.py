@@ -25,6 +25,16 @@ def _isolated(settings, tmp_path_factory) -> Iterator[None]:
     matcher_forget()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _admin_discovered() -> None:
+    """Every app's admin registered, as in the web process, where the URLconf imports them
+    before any admin page runs (helpdesk.admin_apps): a test may reach a ModelAdmin
+    through ``admin.site`` without requesting a page first."""
+    from django.contrib import admin
+
+    admin.autodiscover()
+
+
 @pytest.fixture(autouse=True)
 def _api_rate_counters() -> None:
     """The API's rate-limit counters start at zero in each test: user ids repeat between
