@@ -14,6 +14,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
+from .charsets import charset_decode
 from .text import html_strip, html_to_text, html_too_costly
 
 
@@ -100,11 +101,23 @@ def decode(value: object) -> str:
     if _HAS_RAW_BYTES.search(raw):
         raw = _raw_bytes_text(raw)
     try:
-        text = str(make_header(decode_header(raw)))
+        text = str(make_header(_words_read(decode_header(raw))))
     except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
             email.errors.MessageError):  # e.g. HeaderParseError: an encoded word not base64
         text = raw
     return storable(" ".join(text.split()))
+
+
+def _words_read(
+    words: list[tuple[bytes | str, str | None]],
+) -> list[tuple[bytes | str, str | None]]:
+    """Encoded words re-read by ``charset_decode`` (their charset as mail programs mean it,
+    ``x-sjis`` and Shift_JIS's ① included), handed on as UTF-8 for ``make_header`` to join."""
+    return [
+        (charset_decode(chunk, charset).encode("utf-8"), "utf-8")
+        if charset and isinstance(chunk, bytes) else (chunk, charset)
+        for chunk, charset in words
+    ]
 
 
 def _message_ids(value: str) -> list[str]:
@@ -133,13 +146,7 @@ def _part_text(part: Message) -> str:
     if payload is None:
         payload = part.get_payload()
         return payload if isinstance(payload, str) else ""
-    charset = part.get_content_charset() or "utf-8"
-    for candidate in (charset, "utf-8", "cp1252"):
-        try:
-            return payload.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return payload.decode("utf-8", errors="replace")
+    return charset_decode(payload, part.get_content_charset())
 
 
 def _filename(part: Message) -> str:
