@@ -211,3 +211,28 @@ def test_poison_html_mails_through_the_worker_hold_back_none_of_the_mail_behind_
     assert RawMail.objects.filter(status=RawMailStatus.STORED).count() == len(POISON) + 20
     assert Message.objects.filter(attachments__filename="message.html").count() == len(POISON)
     print(f"\n{len(POISON)} poison mails and 20 behind them filed in {took:.1f} s")
+
+
+# -- NUL bytes ------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_a_buyer_mail_with_stray_nul_bytes_in_its_text_reaches_the_inbox():
+    """A broken mailer's NUL in the body (not the header block) is dropped, not taken for a
+    binary file: the buyer's words are filed, and PostgreSQL takes them."""
+    body = amazon_body(WORDS, order_id=ORDER).replace("Please", "Please\x00").encode()
+    html = f"<p>{WORDS}\x00</p>".encode()
+    raw = raw_mail(buyer_headers(90), b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                   + body + b"\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html
+                   + b"\r\n--b--\r\n", 'multipart/alternative; boundary="b"')
+    assert raw.index(b"\x00") < 4096
+    result = mail_ingest(raw=raw, source="test")
+    assert result.outcome == "stored", RawMail.objects.get(pk=result.raw_mail_id).quarantine_reason
+    message = Message.objects.get(pk=result.message_pk)
+    assert WORDS in message.buyer_text and "\x00" not in message.buyer_text + message.body_html
+
+
+@pytest.mark.django_db
+def test_a_nul_in_the_header_block_is_still_taken_for_binary():
+    result = mail_ingest(raw=b"From: a@b.example\r\nSubject: x\x00y\r\n\r\nhello", source="test")
+    assert result.outcome == "quarantined"
+    assert "binary" in RawMail.objects.get(pk=result.raw_mail_id).quarantine_reason

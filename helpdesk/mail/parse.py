@@ -65,6 +65,7 @@ KEPT_HEADERS = (
 # Control characters are no part of an id; NUL would also be refused by PostgreSQL in the
 # dedup key, and the mail would then have no row at all.
 _MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
 # How the parser keeps a header byte above 0x7f: a lone surrogate U+DC80..U+DCFF.
 _HAS_RAW_BYTES = re.compile("[\udc80-\udcff]")
@@ -214,7 +215,10 @@ def _walk(msg: Message, mail: "ParsedMail") -> None:
 def parse_mail(raw: bytes) -> ParsedMail:
     if not raw.strip():
         raise ParseError("empty: the file holds no mail")
-    head = raw[:4096]
+    # Binary files (an Outlook .msg) hold NUL within their first bytes; a mail may hold a
+    # stray one in its text (a broken mailer, a UTF-16 part sent unencoded), which loses
+    # nothing when dropped: only NUL before the first blank line makes the bytes no mail.
+    head = _BLANK_LINE.split(raw[:4096], maxsplit=1)[0]
     if b"\x00" in head:
         raise ParseError("binary data, not an RFC 822 mail (e.g. an Outlook .msg file)")
     if not _HEADER_LINE.match(raw.lstrip()[:200]):
