@@ -11,6 +11,7 @@ from mails import FIXTURE_MAIL
 
 from helpdesk.mail.charsets import charset_decode
 from helpdesk.mail.parse import parse_mail
+from helpdesk.mail.recognise import Ruleset, recognise
 from helpdesk.mail.services import Outcome, mail_ingest
 from helpdesk.marketplaces.models import Channel
 from helpdesk.tickets.models import Message
@@ -102,3 +103,16 @@ def test_iso_2022_jp_without_a_label_is_still_read_as_japanese():
 ])
 def test_charset_labels_are_read_as_mail_programs_mean_them(label, data, text):
     assert charset_decode(data, label) == text
+
+
+def test_a_french_mail_in_utf8_labelled_latin1_is_read_and_recognised_as_utf8(db):
+    """The commonest lie: UTF-8 labelled iso-8859-1. Read as labelled, "Début du message"
+    became "DÃ©but du message" and the buyer's words were not found between the markers."""
+    raw = (FIXTURE_MAIL / "amazon-fr" / "question_produit.eml").read_bytes()
+    lying = raw.replace(b"charset=UTF-8", b"charset=iso-8859-1")
+    assert lying != raw
+    rules = Ruleset()
+    honest, lied = (recognise(parse_mail(r), rules) for r in (raw, lying))
+    assert lied.buyer_text == honest.buyer_text
+    assert lied.buyer_text.startswith("Bonjour, est-ce que la gourde")
+    assert lied.language == "fr" and lied.order_id == "171-3348820-6651907"

@@ -15,6 +15,7 @@ _JAPANESE_SJIS = ("cp932", "shift_jis_2004")
 _JAPANESE_EUC = ("euc_jp", "euc_jis_2004")
 # ``_jis_as_cp932`` is tried after these when the bytes are ISO-2022-JP (CP50220's extensions).
 _JAPANESE_JIS = ("iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2004")
+_WESTERN = ("cp1252", "iso8859_1")
 _FAMILIES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis",
                      "windows-31j", "cp932", "ms932", "x-ms-cp932", "x-mac-japanese"),
@@ -25,7 +26,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
                      "iso-2022-jp-3"), _JAPANESE_JIS),
     **dict.fromkeys(("iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii",
                      "ascii", "ansi_x3.4-1968", "cp819", "ibm819", "windows-1252"),
-                    ("cp1252", "iso8859_1")),
+                    _WESTERN),
     **dict.fromkeys(("gb2312", "x-gbk", "gbk", "euc-cn", "x-gb2312", "chinese"),
                     ("gb18030",)),
     **dict.fromkeys(("ks_c_5601-1987", "ks_c_5601", "euc-kr", "x-windows-949",
@@ -50,7 +51,12 @@ def codecs_for(label: str | None) -> tuple[str, ...]:
 def charset_decode(data: bytes, label: str | None) -> str:
     """``data`` as text: the label's codecs, then UTF-8, then cp1252; never raises (a byte
     nothing reads becomes U+FFFD)."""
-    readers = [lambda codec=codec: data.decode(codec) for codec in codecs_for(label)]
+    codecs = codecs_for(label)
+    if codecs == _WESTERN and not data.isascii():
+        # UTF-8 labelled Latin-1 (web forms, old scripts) is the common lie. Text really in
+        # cp1252 is almost never also valid UTF-8 ("Ã©" for é), so valid UTF-8 wins.
+        codecs = ("utf-8", *codecs)
+    readers = [lambda codec=codec: data.decode(codec) for codec in codecs]
     if _JIS_ESCAPE.search(data):
         readers[:0] = [lambda codec=codec: data.decode(codec) for codec in _JAPANESE_JIS]
         readers.insert(len(_JAPANESE_JIS), lambda: _jis_as_cp932(data))
