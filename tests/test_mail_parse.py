@@ -236,3 +236,30 @@ def test_a_nul_in_the_header_block_is_still_taken_for_binary():
     result = mail_ingest(raw=b"From: a@b.example\r\nSubject: x\x00y\r\n\r\nhello", source="test")
     assert result.outcome == "quarantined"
     assert "binary" in RawMail.objects.get(pk=result.raw_mail_id).quarantine_reason
+
+
+# -- Bidirectional controls in headers --------------------------------------------------------
+
+@pytest.mark.django_db
+def test_a_right_to_left_override_cannot_disguise_an_attachment_or_run_into_the_inbox(
+    client, agent
+):
+    """"invoice\\u202efdp.exe" shows as "invoiceexe.pdf": the file name, the subject and the
+    sender's name are kept without bidirectional controls; Arabic letters stay as written."""
+    raw = raw_mail(
+        buyer_headers(91, From='"\u202eEve علي - Amazon Marketplace" <eve91@marketplace.amazon.de>',
+                      Subject=f"Re\u202egnp.exe {ORDER}"),
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        + amazon_body(WORDS, order_id=ORDER).encode()
+        + "\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: "
+          "attachment; filename=\"invoice\u202efdp.exe\"\r\n\r\nMZ\r\n--b--\r\n".encode(),
+        'multipart/mixed; boundary="b"')
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    [attachment] = message.attachments.all()
+    assert attachment.filename == "invoicefdp.exe"
+    assert message.subject == f"Regnp.exe {ORDER}"
+    assert message.ticket.buyer.name == "Eve علي"
+    inbox, ticket_page = (client.get(url).content.decode()
+                          for url in ("/inbox/", f"/inbox/tickets/{message.ticket_id}/"))
+    assert "Regnp.exe" in inbox and "invoicefdp.exe" in ticket_page
+    assert "\u202e" not in inbox + ticket_page

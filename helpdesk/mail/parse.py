@@ -94,8 +94,16 @@ def _raw_bytes_text(raw: str) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+# Explicit bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069).
+# In a one-line header they serve only to disguise: "invoice\u202efdp.exe" shows as
+# "invoiceexe.pdf", and an override in a subject runs on into the inbox row beside it.
+# Right-to-left names need none of them (the implicit direction of their letters does).
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
 def decode(value: object) -> str:
-    """A header value as text, surviving bad encodings and unknown charsets."""
+    """A header value as text, surviving bad encodings and unknown charsets, without
+    bidirectional controls."""
     if value is None:
         return ""
     raw = str(value)
@@ -106,7 +114,7 @@ def decode(value: object) -> str:
     except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
             email.errors.MessageError):  # e.g. HeaderParseError: an encoded word not base64
         text = raw
-    return storable(" ".join(text.split()))
+    return storable(" ".join(text.translate(_BIDI_CONTROLS).split()))
 
 
 def _words_read(
