@@ -263,3 +263,22 @@ def test_a_right_to_left_override_cannot_disguise_an_attachment_or_run_into_the_
                           for url in ("/inbox/", f"/inbox/tickets/{message.ticket_id}/"))
     assert "Regnp.exe" in inbox and "invoicefdp.exe" in ticket_page
     assert "\u202e" not in inbox + ticket_page
+
+
+# -- Attachment file names ---------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_an_attachment_name_is_a_name_and_a_long_one_keeps_its_type():
+    """A path ("../../etc/passwd", Outlook's "C:\\...\\photo.jpg") is its last part; a
+    10,000-character name is shortened in the middle, keeping ".pdf" for the download."""
+    names = ["../../etc/passwd", "C:\\Users\\anna\\photo.jpg", "x" * 10_000 + ".pdf"]
+    parts = b"".join(
+        b"\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; "
+        + f'filename="{name}"'.encode() + b"\r\n\r\ndata" for name in names)
+    raw = raw_mail(buyer_headers(92), b"--b\r\nContent-Type: text/plain\r\n\r\n"
+                   + amazon_body(WORDS, order_id=ORDER).encode() + parts + b"\r\n--b--\r\n",
+                   'multipart/mixed; boundary="b"')
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    kept = sorted(message.attachments.values_list("filename", flat=True), key=len)
+    assert kept[:2] == ["passwd", "photo.jpg"]
+    assert len(kept[2]) == 255 and kept[2].endswith("x….pdf")

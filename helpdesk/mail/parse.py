@@ -165,7 +165,23 @@ def _filename(part: Message) -> str:
             name = _filename_raw(part) or name
     except (LookupError, UnicodeError, ValueError, TypeError):
         name = None
-    return decode(name) if name else ""
+    return _file_name(decode(name)) if name else ""
+
+
+# What the attachment table keeps of a name.
+FILE_NAME_MAX = 255
+
+
+def _file_name(name: str) -> str:
+    """A file name, not a path: "../../etc/passwd" is "passwd" (the raw mail keeps what was
+    written). A name too long to keep is shortened in the middle, so that its type (".pdf")
+    stays at the end for the agent and the program that opens the download."""
+    name = name.replace("\\", "/").rpartition("/")[2].strip() or "attachment"
+    if len(name) <= FILE_NAME_MAX:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    suffix = dot + suffix if stem and len(suffix) <= 16 else ""
+    return name[:FILE_NAME_MAX - len(suffix) - 1] + "…" + suffix
 
 
 def _filename_raw(part: Message) -> str | None:
