@@ -359,7 +359,9 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
     buyer_text, quoted_text, marker_language = _buyer_words(ruleset, platform, mail.text,
                                                                  skipped)
     relay = mail.to_addresses[0] if from_seller and mail.to_addresses else mail.from_address
-    buyer_alias = relay if channel.is_relay_alias(relay) else ""
+    # Longer than 254 characters is no address a reply can reach (RFC 5321's limit), nor one
+    # a buyer row can hold: on PostgreSQL the mail was quarantined for it.
+    buyer_alias = relay if channel.is_relay_alias(relay) and len(relay) <= 254 else ""
     buyer_name = _first(ruleset, "buyer_name", platform, fields, skipped) if not from_seller else ""
     if not buyer_name and (kind == MessageKind.REPLY_CONFIRMATION or from_seller):
         buyer_name = _first(ruleset, "buyer_name", platform, {"subject": mail.subject},
