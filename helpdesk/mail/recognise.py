@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from helpdesk.marketplaces.models import Channel
+from helpdesk.marketplaces.models import Channel, Order, OrderItem
 from helpdesk.patterns import (
     Match,
     Pattern,
@@ -231,6 +231,15 @@ def _is_auto(mail: ParsedMail) -> bool:
     return h.get("precedence", "").lower() in {"auto_reply", "auto-reply"}
 
 
+# An order ID or ASIN longer than its column is none (a seller's pattern that took a whole
+# line): cut, it would name another order; kept, PostgreSQL refused the mail, which was then
+# quarantined. The next pattern is tried, as if this one had not matched.
+_VALUE_MAX = {
+    "order_id": Order._meta.get_field("order_id").max_length,
+    "asin": OrderItem._meta.get_field("asin").max_length,
+}
+
+
 def _first(ruleset: Ruleset, what: str, platform: str, fields: dict[str, str],
            skipped: _Skipped) -> str:
     for pattern in ruleset.patterns.get(what, []):
@@ -238,7 +247,9 @@ def _first(ruleset: Ruleset, what: str, platform: str, fields: dict[str, str],
             continue
         match = ruleset.search(pattern, pattern.regex, fields.get(pattern.field, ""), skipped)
         if match:
-            return " ".join(match.group("value").split())
+            value = " ".join(match.group("value").split())
+            if len(value) <= _VALUE_MAX.get(what, len(value)):
+                return value
     return ""
 
 
