@@ -167,11 +167,12 @@ def test_a_wrong_assignee_or_case_id_is_named_not_read_as_nobody(client, agent):
         assert response.status_code == 200 and message in response.content.decode()
 
 
-@pytest.mark.parametrize("zone", ["/etc/localtime", "../../etc/passwd", "Europe/Berlin\x00"])
+# (A NUL, which SQLite would keep, PostgreSQL refuses to store at all.)
+@pytest.mark.parametrize("zone", ["/etc/localtime", "../../etc/passwd"])
 def test_a_zone_written_around_validation_shows_the_pages_in_utc_not_an_error(
     client, agent, zone
 ):
-    """A path or a NUL in the agent's or the marketplace's zone (written by a queryset
+    """A path as the agent's or the marketplace's zone (written by a queryset
     update: the forms refuse it) made every page of that agent, or every ticket of that
     marketplace, answer 500."""
     ticket = ticket_make(subject="Zoned")
