@@ -88,11 +88,18 @@ def pattern_finditer(pattern: Pattern, text: str, *,
 
 
 def pattern_problem(source: str, flags: int = 0) -> str | None:
-    """Why ``source`` cannot be saved as a rule (invalid, or slow on a hostile text), or None."""
+    """Why ``source`` cannot be saved as a rule (invalid, matching every text, or slow on a
+    hostile text), or None."""
     try:
         compiled = pattern_compile(source, flags)
     except PatternError as exc:
         return str(exc)
+    # A pattern that matches no text at all matches at the start of every text: a stray |
+    # (``Claim received|``) or a * for a + would make every mail that rule's kind, or block
+    # every reply. No rule is meant that way.
+    if pattern_search(compiled, "", timeout=_PROBE_TIMEOUT_SECONDS) is not None:
+        return ("This pattern matches an empty text, so it matches every text (a stray | at "
+                "either end, or * or ? where + was meant?).")
     for probe in _PROBES:
         try:
             pattern_search(compiled, probe, timeout=_PROBE_TIMEOUT_SECONDS)

@@ -17,3 +17,18 @@ def test_a_typed_language_is_refused_and_every_installed_rule_passes(admin_clien
     assert page.status_code == 302
     for rule in ComplaintRule.objects.all():
         rule.full_clean()
+
+
+@pytest.mark.parametrize(("keywords", "reason"), [
+    ("kaputt\n*", "holds no word to find"),
+    ("???", "holds no word to find"),
+    ("a*", "would find every word starting with"),
+])
+def test_a_keyword_line_that_finds_nothing_or_everything_is_refused_on_the_field(
+    admin_client, keywords, reason
+):
+    category = ComplaintCategory.objects.first()
+    page = admin_client.post("/admin/complaints/complaintrule/add/", {
+        "category": category.pk, "keywords": keywords, "language": "de", "is_active": "on"})
+    assert page.status_code == 200 and reason in page.content.decode()
+    assert not ComplaintRule.objects.filter(keywords=keywords).exists()

@@ -70,3 +70,10 @@ def test_a_text_without_a_keyword_start_finds_nothing_and_a_phrase_needs_its_spa
     keywords_find(index, "Il marche bien, merci", "fr", hits, found)
     keywords_find(index, "ne marche-pas; DÉFECTUEUX et ne  marche\npas", "fr", hits, found)
     assert hits == Counter({1: 1, 2: 1}) and found == {2: ["défect"], 1: ["ne marche pas"]}
+
+
+def test_a_keyword_saved_around_the_form_that_would_find_every_word_is_left_out():
+    index = keywords_index([("en", "a*", 1), ("en", "*", 1), ("en", "broken", 2)])
+    hits: Counter = Counter()
+    keywords_find(index, "A mug arrived broken and angry", "en", hits, defaultdict(list))
+    assert hits == Counter({2: 1})

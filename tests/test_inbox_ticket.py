@@ -9,6 +9,7 @@ from django.utils import timezone
 from inbox_support import page, ticket_make, user_make
 
 from helpdesk.mail.raw_store import blob_put
+from helpdesk.marketplaces.models import Channel
 from helpdesk.tickets.actions import ticket_escalate
 from helpdesk.tickets.models import AgentProfile, Attachment, Escalation, TimelineEvent
 
@@ -164,3 +165,19 @@ def test_a_wrong_assignee_or_case_id_is_named_not_read_as_nobody(client, agent):
                            ("9" * 30, "Case: Ensure this value is less than or equal to")):
         response = client.post(url + "follow_up_done/", {"escalation": value}, follow=True)
         assert response.status_code == 200 and message in response.content.decode()
+
+
+# (A NUL, which SQLite would keep, PostgreSQL refuses to store at all.)
+@pytest.mark.parametrize("zone", ["/etc/localtime", "../../etc/passwd"])
+def test_a_zone_written_around_validation_shows_the_pages_in_utc_not_an_error(
+    client, agent, zone
+):
+    """A path as the agent's or the marketplace's zone (written by a queryset
+    update: the forms refuse it) made every page of that agent, or every ticket of that
+    marketplace, answer 500."""
+    ticket = ticket_make(subject="Zoned")
+    AgentProfile.objects.create(user=agent, time_zone="UTC")
+    AgentProfile.objects.filter(user=agent).update(time_zone=zone)
+    Channel.objects.filter(pk=ticket.channel_id).update(time_zone=zone)
+    assert client.get("/inbox/").status_code == 200
+    assert "UTC" in page(client, ticket)

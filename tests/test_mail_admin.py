@@ -36,6 +36,7 @@ def _errors(page) -> str:
     ({"platform": "amazn"}, "Select a valid choice"),
     ({"pattern": "(unclosed"}, "Not a valid regular expression"),
     ({"pattern": "(a|aa)+:"}, "exponential time"),
+    ({"pattern": "Claim received|"}, "matches an empty text"),
     ({"language": "deutsch"}, "Select a valid choice"),
 ])
 def test_a_recognition_rule_typo_is_refused_on_its_field(admin_client, typo, message):
@@ -99,6 +100,19 @@ def test_bad_rows_written_around_the_form_are_skipped_shown_and_the_mail_is_file
     page = admin_client.get("/admin/mail/recognitionrule/").content.decode()
     assert "row(s) are skipped when mail is read" in page
     assert f"#{rule.pk}: Not a valid regular expression" in page
+
+
+def test_a_rule_matching_every_mail_written_around_the_form_does_not_turn_mail_into_claims(
+    ingest_file
+):
+    """A trailing | (a typo the form refuses) in a rule written by a queryset update: the
+    rule is skipped and noted, and a buyer's question stays a buyer message."""
+    rule = RecognitionRule.objects.create(name="Claims", field="subject", message_kind="claim",
+                                          pattern="^Claim received", priority=1)
+    RecognitionRule.objects.filter(pk=rule.pk).update(pattern="^Claim received|")
+    ingest_file(LIEFERUNG)
+    assert Ticket.objects.get().kind == MessageKind.BUYER_MESSAGE
+    assert "matches an empty text" in RecognitionRule.objects.get(pk=rule.pk).last_error
 
 
 def test_a_backtracking_rule_costs_a_mail_its_budget_and_no_more(ingest_file):

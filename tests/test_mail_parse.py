@@ -211,3 +211,74 @@ def test_poison_html_mails_through_the_worker_hold_back_none_of_the_mail_behind_
     assert RawMail.objects.filter(status=RawMailStatus.STORED).count() == len(POISON) + 20
     assert Message.objects.filter(attachments__filename="message.html").count() == len(POISON)
     print(f"\n{len(POISON)} poison mails and 20 behind them filed in {took:.1f} s")
+
+
+# -- NUL bytes ------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_a_buyer_mail_with_stray_nul_bytes_in_its_text_reaches_the_inbox():
+    """A broken mailer's NUL in the body (not the header block) is dropped, not taken for a
+    binary file: the buyer's words are filed, and PostgreSQL takes them."""
+    body = amazon_body(WORDS, order_id=ORDER).replace("Please", "Please\x00").encode()
+    html = f"<p>{WORDS}\x00</p>".encode()
+    raw = raw_mail(buyer_headers(90), b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                   + body + b"\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html
+                   + b"\r\n--b--\r\n", 'multipart/alternative; boundary="b"')
+    assert raw.index(b"\x00") < 4096
+    result = mail_ingest(raw=raw, source="test")
+    assert result.outcome == "stored", RawMail.objects.get(pk=result.raw_mail_id).quarantine_reason
+    message = Message.objects.get(pk=result.message_pk)
+    assert WORDS in message.buyer_text and "\x00" not in message.buyer_text + message.body_html
+
+
+@pytest.mark.django_db
+def test_a_nul_in_the_header_block_is_still_taken_for_binary():
+    result = mail_ingest(raw=b"From: a@b.example\r\nSubject: x\x00y\r\n\r\nhello", source="test")
+    assert result.outcome == "quarantined"
+    assert "binary" in RawMail.objects.get(pk=result.raw_mail_id).quarantine_reason
+
+
+# -- Bidirectional controls in headers --------------------------------------------------------
+
+@pytest.mark.django_db
+def test_a_right_to_left_override_cannot_disguise_an_attachment_or_run_into_the_inbox(
+    client, agent
+):
+    """"invoice\\u202efdp.exe" shows as "invoiceexe.pdf": the file name, the subject and the
+    sender's name are kept without bidirectional controls; Arabic letters stay as written."""
+    raw = raw_mail(
+        buyer_headers(91, From='"\u202eEve علي - Amazon Marketplace" <eve91@marketplace.amazon.de>',
+                      Subject=f"Re\u202egnp.exe {ORDER}"),
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        + amazon_body(WORDS, order_id=ORDER).encode()
+        + "\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: "
+          "attachment; filename=\"invoice\u202efdp.exe\"\r\n\r\nMZ\r\n--b--\r\n".encode(),
+        'multipart/mixed; boundary="b"')
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    [attachment] = message.attachments.all()
+    assert attachment.filename == "invoicefdp.exe"
+    assert message.subject == f"Regnp.exe {ORDER}"
+    assert message.ticket.buyer.name == "Eve علي"
+    inbox, ticket_page = (client.get(url).content.decode()
+                          for url in ("/inbox/", f"/inbox/tickets/{message.ticket_id}/"))
+    assert "Regnp.exe" in inbox and "invoicefdp.exe" in ticket_page
+    assert "\u202e" not in inbox + ticket_page
+
+
+# -- Attachment file names ---------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_an_attachment_name_is_a_name_and_a_long_one_keeps_its_type():
+    """A path ("../../etc/passwd", Outlook's "C:\\...\\photo.jpg") is its last part; a
+    10,000-character name is shortened in the middle, keeping ".pdf" for the download."""
+    names = ["../../etc/passwd", "C:\\Users\\anna\\photo.jpg", "x" * 10_000 + ".pdf"]
+    parts = b"".join(
+        b"\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; "
+        + f'filename="{name}"'.encode() + b"\r\n\r\ndata" for name in names)
+    raw = raw_mail(buyer_headers(92), b"--b\r\nContent-Type: text/plain\r\n\r\n"
+                   + amazon_body(WORDS, order_id=ORDER).encode() + parts + b"\r\n--b--\r\n",
+                   'multipart/mixed; boundary="b"')
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    kept = sorted(message.attachments.values_list("filename", flat=True), key=len)
+    assert kept[:2] == ["passwd", "photo.jpg"]
+    assert len(kept[2]) == 255 and kept[2].endswith("x….pdf")

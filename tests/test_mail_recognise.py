@@ -5,8 +5,11 @@ import pytest
 from mails import amazon_body, build_mail
 
 from helpdesk.mail import recognise as recognising
+from helpdesk.mail.models import ExtractionPattern
 from helpdesk.mail.parse import parse_mail
 from helpdesk.mail.recognise import Ruleset, recognise
+from helpdesk.mail.services import Outcome, mail_ingest
+from helpdesk.tickets.models import Message
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +76,30 @@ def test_a_begin_line_longer_than_the_remembered_ones_is_still_found():
     rules = Ruleset()
     assert words_of(body, rules)[0] == "Hello there"
     assert long_begin not in rules.begins_memo
+
+
+def test_a_sender_address_too_long_to_be_one_still_files_the_mail_without_a_buyer(db):
+    """An alias of 300 characters on the relay's domain: no reply could reach it and no
+    buyer row can hold it (PostgreSQL quarantined the whole mail); the mail is filed and the
+    ticket has no buyer, as for any mail of unknown sender."""
+    raw = build_mail(message_id="<long-alias@x>", body=amazon_body("Where is my parcel?"),
+                     sender=f'"Jo" <{"a" * 300}@marketplace.amazon.com>')
+    result = mail_ingest(raw=raw, source="test")
+    assert result.outcome == Outcome.STORED
+    ticket = Message.objects.get(pk=result.message_pk).ticket
+    assert ticket.buyer is None and ticket.order.order_id == "111-7366207-0755439"
+
+
+def test_a_sellers_pattern_taking_a_value_too_long_for_an_order_id_leaves_the_mail_filed(db):
+    """A seller's own pattern takes 300 digits as the order ID (or 300 letters as the ASIN):
+    that is none, the next pattern is tried (here Amazon's, on the marker block), and the
+    mail is filed; PostgreSQL refused the value and the mail was quarantined."""
+    ExtractionPattern.objects.create(what="order_id", field="body", priority=1,
+                                     pattern=r"Auftrag:\s*(?P<value>\S+)")
+    ExtractionPattern.objects.create(what="asin", field="body", priority=1,
+                                     pattern=r"Artikel:\s*(?P<value>\S+)")
+    body = f"Auftrag: {'9' * 300}\nArtikel: {'B' * 300}\n" + amazon_body("Where is it?")
+    result = mail_ingest(raw=build_mail(message_id="<long-value@x>", body=body), source="test")
+    assert result.outcome == Outcome.STORED
+    ticket = Message.objects.get(pk=result.message_pk).ticket
+    assert ticket.order.order_id == "111-7366207-0755439" and ticket.asin == "B01FCAWEYM"

@@ -39,3 +39,16 @@ def test_a_slow_match_stops_at_its_budget():
 
 def test_too_long_pattern_is_refused():
     assert "at most" in pattern_problem("a" * 5000)
+
+
+@pytest.mark.parametrize("source", ["Claim received on order|", "|Return", r"\d*",
+                                    ".*", "x?", "(?:)", "^", "$", r"\B"])
+def test_a_pattern_that_matches_every_text_is_refused_with_the_likely_typo(source):
+    assert "matches an empty text" in pattern_problem(source)
+    with pytest.raises(ValidationError, match="stray |"):
+        PatternValidator()(source)
+
+
+def test_patterns_that_need_some_text_still_save():
+    for source in (r"\bclaim\b", r"Order: \d+", r"^(?:A-to-z|Claim)", r"x?y"):
+        assert pattern_problem(source) is None, source

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from helpdesk.replies.models import ComplianceRule
+from helpdesk.replies.models import ComplianceRule, ReplyTemplate
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/replies/compliancerule/add/"
@@ -21,6 +21,8 @@ def rule_post(name: str, patterns: list[str], language: str = "en") -> dict:
     (r"^(\w+\s?)+!", "repeats a group that itself repeats"),
     (r"(a|aa)+b", "exponential time"),
     ("(unclosed", "Not a valid regular expression"),
+    # A stray | would block every reply.
+    (r"\bbewert\w*|", "matches an empty text"),
 ])
 def test_a_pattern_that_cannot_run_safely_is_refused_on_the_field(admin_client, pattern, reason):
     page = admin_client.post(ADD, rule_post("Shouting", [pattern]))
@@ -50,3 +52,34 @@ def test_a_row_saved_around_the_form_shows_why_it_is_skipped(admin_client):
         name="Imported", kind="pattern", message="x", params={"patterns": ["(unclosed"]})])
     html = admin_client.get("/admin/replies/compliancerule/", {"q": "Imported"}).content.decode()
     assert "Imported" in html and "Not a valid regular expression" in html
+
+
+def template_post(*, default_language: str = "en", language: str = "ja") -> dict:
+    return {"name": "Lieferung", "default_language": default_language, "active": "on",
+            "variants-TOTAL_FORMS": "1", "variants-INITIAL_FORMS": "0",
+            "variants-MIN_NUM_FORMS": "1", "variants-MAX_NUM_FORMS": "1000",
+            "variants-0-language": language, "variants-0-subject": "ご注文について",
+            "variants-0-body": "{{ buyer.name }} 様"}
+
+
+@pytest.mark.parametrize(("fields", "reason"), [
+    # "jp" for Japanese: the Japanese buyer would have got the default variant instead.
+    ({"language": "jp"}, "“jp” is no ISO 639-1 language code"),
+    ({"language": "Japanese"}, "two-letter language code"),
+    ({"default_language": "english"}, "two-letter language code"),
+    ({"default_language": "dk"}, "“dk” is no ISO 639-1 language code"),
+])
+def test_a_template_language_that_is_no_language_is_refused_on_its_field(
+    admin_client, fields, reason
+):
+    page = admin_client.post("/admin/replies/replytemplate/add/", template_post(**fields))
+    assert page.status_code == 200 and reason in page.content.decode()
+    assert not ReplyTemplate.objects.filter(name="Lieferung").exists()
+    page = admin_client.post("/admin/replies/replytemplate/add/", template_post())
+    assert page.status_code == 302
+    assert ReplyTemplate.objects.get(name="Lieferung").variants.get().language == "ja"
+
+
+def test_a_compliance_rule_in_no_language_is_refused(admin_client):
+    page = admin_client.post(ADD, rule_post("Japanisch", [r"レビュー"], language="jp"))
+    assert page.status_code == 200 and "“jp” is no ISO 639-1" in page.content.decode()

@@ -621,3 +621,14 @@ def test_a_mail_client_reply_and_a_seller_central_reply_count_as_seller_messages
     ticket = Message.objects.get(pk=first.message_pk).ticket
     reply = reply_facts(ticket=ticket, subject="Re", body="Thanks.", now=NOW)
     assert reply.seller_messages == 2
+
+
+def test_a_rule_matching_every_reply_written_around_validation_blocks_nothing():
+    """A stray | written by a queryset update would block every reply: the rule is skipped
+    with a warning that names it, and an ordinary reply is not blocked."""
+    ComplianceRule.objects.bulk_create([ComplianceRule(
+        name="Stray bar", kind="pattern", language="", message="x",
+        params={"patterns": [r"\bcoupon\w*|"]})])
+    found = {f.rule: f for f in findings(facts("Your parcel left today.", language="en"))}
+    assert found["Stray bar"].severity == "warn"
+    assert "matches an empty text" in found["Stray bar"].message

@@ -13,6 +13,7 @@ from helpdesk.replies.errors import NO_VARIANT
 from helpdesk.replies.models import Outbox, ReplyTemplate, ReplyTemplateVariant
 from helpdesk.replies.rendering import (
     MISSING_HINTS,
+    WRITES_NOTHING,
     RenderError,
     date_format,
     locale_for,
@@ -275,3 +276,16 @@ def test_the_admin_shows_a_template_error_on_the_field(admin_client):
     html = page.content.decode()
     assert "buyer has no &#x27;frist_name&#x27;" in html and "Line 1:" in html
     assert not ReplyTemplate.objects.filter(name="Broken").exists()
+
+
+@pytest.mark.parametrize("body", ["{# to do #}", "{% if false %}Hello{% endif %}",
+                                  "{% for x in [] %}{{ x }}{% endfor %}\n  \n"])
+def test_a_template_that_writes_nothing_is_refused_on_save(body):
+    assert template_problems(body) == [WRITES_NOTHING]
+    assert template_problems("Hello {{ buyer.first_name }}") == []
+
+
+def test_a_template_that_writes_nothing_for_this_ticket_says_so_instead_of_an_empty_draft():
+    tpl = template(de=("Ihre Bestellung", "{% if ticket.id == 0 %}Hallo{% endif %}"))
+    with pytest.raises(RenderError, match="writes nothing for this ticket"):
+        reply_compose(ticket=made_ticket(), template=tpl, author=None)

@@ -17,6 +17,7 @@ from mails import amazon_body, build_mail
 from helpdesk import jobs
 from helpdesk.mail.recognise import ruleset_forget
 from helpdesk.mail.services import mail_ingest
+from helpdesk.marketplaces.models import Channel
 from helpdesk.sla.models import Heartbeat, Obligation, Violation
 from helpdesk.sla.services import clock_action_record, obligations_recompute
 from helpdesk.sla.sweep import sla_sweep
@@ -290,3 +291,19 @@ def test_two_sweeps_at_once_record_each_breach_once():
         thread.join()
     assert Violation.objects.count() == 30
     assert sum(r.breaches_recorded for r in results) == 30
+
+
+@pytest.mark.parametrize(("zone", "hours"), [
+    ("Mars/Olympus", {str(day): ["09:00", "17:00"] for day in range(5)}),
+    ("Europe/Berlin", {"0": "nine to five"}),
+    ("Europe/Berlin", {"9": ["09:00", "17:00"]}),
+])
+def test_business_hours_written_around_the_form_leave_the_mail_filed_on_calendar_hours(
+    zone, hours
+):
+    """A channel whose business hours or zone the admin's form would refuse: every mail of
+    it was quarantined ("could not be stored"). It is filed, and its clock counts calendar
+    hours (the stricter reading) until the channel is fixed."""
+    Channel.objects.filter(code="amazon-com").update(time_zone=zone, business_hours=hours)
+    message = buyer_mail()  # filed: not quarantined
+    assert Obligation.objects.get(message=message).due_at == T0 + timedelta(hours=24)

@@ -89,14 +89,28 @@ class KeywordIndex:
         return known
 
 
+def keyword_problem(written: str) -> str | None:
+    """Why a keyword line can find nothing useful, or None. A line of no word ("*", "???")
+    is never found; a one-letter stem ("a*") finds nearly every text, putting every ticket
+    in its category."""
+    text = written.strip().lower().replace("\u2019", "'")
+    words = _WORD.findall(text.rstrip("*"))
+    if not words:
+        return f"“{written.strip()}” holds no word to find."
+    if text.endswith("*") and len(words) == 1 and len(words[0]) < 2:
+        return f"“{written.strip()}” would find every word starting with “{words[0]}”."
+    return None
+
+
 def keywords_index(rows: list[tuple[str, str, int]]) -> dict[str, KeywordIndex]:
-    """(language, keyword as written, category id) rows → an index per language."""
+    """(language, keyword as written, category id) rows → an index per language. A line
+    ``keyword_problem`` objects to (saved around the admin's form) is left out."""
     indexes: dict[str, KeywordIndex] = defaultdict(KeywordIndex)
     for language, written, category_id in rows:
         text = written.strip().lower().replace("\u2019", "'")
         open_end = text.endswith("*")
         words = tuple(_WORD.findall(text.rstrip("*")))
-        if words:
+        if words and not keyword_problem(written):
             indexes[language.lower()].add(
                 Keyword(words, open_end, category_id, written.strip().rstrip("*"))
             )

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from helpdesk.marketplaces.models import LANGUAGE_CHOICES
@@ -44,6 +45,12 @@ class ComplaintRule(models.Model):
 
     def keyword_list(self) -> list[str]:
         return [line.strip() for line in self.keywords.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        from .matching import keyword_problem
+
+        if problems := [p for line in self.keyword_list() if (p := keyword_problem(line))]:
+            raise ValidationError({"keywords": problems})
 
 
 class ComplaintSource(models.TextChoices):

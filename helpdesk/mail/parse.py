@@ -14,6 +14,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
+from .charsets import charset_decode
 from .text import html_strip, html_to_text, html_too_costly
 
 
@@ -64,6 +65,7 @@ KEPT_HEADERS = (
 # Control characters are no part of an id; NUL would also be refused by PostgreSQL in the
 # dedup key, and the mail would then have no row at all.
 _MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
 # How the parser keeps a header byte above 0x7f: a lone surrogate U+DC80..U+DCFF.
 _HAS_RAW_BYTES = re.compile("[\udc80-\udcff]")
@@ -92,19 +94,39 @@ def _raw_bytes_text(raw: str) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+# Explicit bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069).
+# In a one-line header they serve only to disguise: "invoice\u202efdp.exe" shows as
+# "invoiceexe.pdf", and an override in a subject runs on into the inbox row beside it.
+# Right-to-left names need none of them (the implicit direction of their letters does).
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
 def decode(value: object) -> str:
-    """A header value as text, surviving bad encodings and unknown charsets."""
+    """A header value as text, surviving bad encodings and unknown charsets, without
+    bidirectional controls."""
     if value is None:
         return ""
     raw = str(value)
     if _HAS_RAW_BYTES.search(raw):
         raw = _raw_bytes_text(raw)
     try:
-        text = str(make_header(decode_header(raw)))
+        text = str(make_header(_words_read(decode_header(raw))))
     except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
             email.errors.MessageError):  # e.g. HeaderParseError: an encoded word not base64
         text = raw
-    return storable(" ".join(text.split()))
+    return storable(" ".join(text.translate(_BIDI_CONTROLS).split()))
+
+
+def _words_read(
+    words: list[tuple[bytes | str, str | None]],
+) -> list[tuple[bytes | str, str | None]]:
+    """Encoded words re-read by ``charset_decode`` (their charset as mail programs mean it,
+    ``x-sjis`` and Shift_JIS's ① included), handed on as UTF-8 for ``make_header`` to join."""
+    return [
+        (charset_decode(chunk, charset).encode("utf-8"), "utf-8")
+        if charset and isinstance(chunk, bytes) else (chunk, charset)
+        for chunk, charset in words
+    ]
 
 
 def _message_ids(value: str) -> list[str]:
@@ -133,13 +155,7 @@ def _part_text(part: Message) -> str:
     if payload is None:
         payload = part.get_payload()
         return payload if isinstance(payload, str) else ""
-    charset = part.get_content_charset() or "utf-8"
-    for candidate in (charset, "utf-8", "cp1252"):
-        try:
-            return payload.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return payload.decode("utf-8", errors="replace")
+    return charset_decode(payload, part.get_content_charset())
 
 
 def _filename(part: Message) -> str:
@@ -149,7 +165,23 @@ def _filename(part: Message) -> str:
             name = _filename_raw(part) or name
     except (LookupError, UnicodeError, ValueError, TypeError):
         name = None
-    return decode(name) if name else ""
+    return _file_name(decode(name)) if name else ""
+
+
+# What the attachment table keeps of a name.
+FILE_NAME_MAX = 255
+
+
+def _file_name(name: str) -> str:
+    """A file name, not a path: "../../etc/passwd" is "passwd" (the raw mail keeps what was
+    written). A name too long to keep is shortened in the middle, so that its type (".pdf")
+    stays at the end for the agent and the program that opens the download."""
+    name = name.replace("\\", "/").rpartition("/")[2].strip() or "attachment"
+    if len(name) <= FILE_NAME_MAX:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    suffix = dot + suffix if stem and len(suffix) <= 16 else ""
+    return name[:FILE_NAME_MAX - len(suffix) - 1] + "…" + suffix
 
 
 def _filename_raw(part: Message) -> str | None:
@@ -207,7 +239,10 @@ def _walk(msg: Message, mail: "ParsedMail") -> None:
 def parse_mail(raw: bytes) -> ParsedMail:
     if not raw.strip():
         raise ParseError("empty: the file holds no mail")
-    head = raw[:4096]
+    # Binary files (an Outlook .msg) hold NUL within their first bytes; a mail may hold a
+    # stray one in its text (a broken mailer, a UTF-16 part sent unencoded), which loses
+    # nothing when dropped: only NUL before the first blank line makes the bytes no mail.
+    head = _BLANK_LINE.split(raw[:4096], maxsplit=1)[0]
     if b"\x00" in head:
         raise ParseError("binary data, not an RFC 822 mail (e.g. an Outlook .msg file)")
     if not _HEADER_LINE.match(raw.lstrip()[:200]):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from helpdesk.marketplaces.models import Channel
+from helpdesk.marketplaces.models import Channel, Order, OrderItem
 from helpdesk.patterns import (
     Match,
     Pattern,
@@ -231,6 +231,15 @@ def _is_auto(mail: ParsedMail) -> bool:
     return h.get("precedence", "").lower() in {"auto_reply", "auto-reply"}
 
 
+# An order ID or ASIN longer than its column is none (a seller's pattern that took a whole
+# line): cut, it would name another order; kept, PostgreSQL refused the mail, which was then
+# quarantined. The next pattern is tried, as if this one had not matched.
+_VALUE_MAX = {
+    "order_id": Order._meta.get_field("order_id").max_length,
+    "asin": OrderItem._meta.get_field("asin").max_length,
+}
+
+
 def _first(ruleset: Ruleset, what: str, platform: str, fields: dict[str, str],
            skipped: _Skipped) -> str:
     for pattern in ruleset.patterns.get(what, []):
@@ -238,7 +247,9 @@ def _first(ruleset: Ruleset, what: str, platform: str, fields: dict[str, str],
             continue
         match = ruleset.search(pattern, pattern.regex, fields.get(pattern.field, ""), skipped)
         if match:
-            return " ".join(match.group("value").split())
+            value = " ".join(match.group("value").split())
+            if len(value) <= _VALUE_MAX.get(what, len(value)):
+                return value
     return ""
 
 
@@ -359,7 +370,9 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
     buyer_text, quoted_text, marker_language = _buyer_words(ruleset, platform, mail.text,
                                                                  skipped)
     relay = mail.to_addresses[0] if from_seller and mail.to_addresses else mail.from_address
-    buyer_alias = relay if channel.is_relay_alias(relay) else ""
+    # Longer than 254 characters is no address a reply can reach (RFC 5321's limit), nor one
+    # a buyer row can hold: on PostgreSQL the mail was quarantined for it.
+    buyer_alias = relay if channel.is_relay_alias(relay) and len(relay) <= 254 else ""
     buyer_name = _first(ruleset, "buyer_name", platform, fields, skipped) if not from_seller else ""
     if not buyer_name and (kind == MessageKind.REPLY_CONFIRMATION or from_seller):
         buyer_name = _first(ruleset, "buyer_name", platform, {"subject": mail.subject},

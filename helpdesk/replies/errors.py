@@ -11,6 +11,8 @@ NOTE_REQUIRED = ("Say in a few words what you answered in Seller Central: the no
 NOTE_TOO_LONG = "The note can be at most {n} characters."
 UNSENDABLE_ADDRESS = "The reply cannot be sent to {address}: {reason}."
 EMPTY_BODY = "The reply is empty."
+WRITES_NOTHING_HERE = ("The template '{template}' writes nothing for this ticket: write the "
+                       "reply yourself, or pick another template.")
 PLACEHOLDER_LEFT = "The reply still contains {placeholder}: fill it in before sending."
 NOT_A_MANAGER = "Only a manager may send a reply that the compliance check blocked."
 REASON_REQUIRED = "An override needs a reason: it is kept on the ticket's timeline."

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from helpdesk.marketplaces.models import Channel, Platform
+from helpdesk.marketplaces.models import LANGUAGE_CHOICES, Channel, Platform
 from helpdesk.tickets.models import Message, Ticket
 
 
@@ -32,6 +32,11 @@ class ReplyTemplate(models.Model):
 
     def fits(self, kind: str) -> bool:
         return not self.kinds or kind in self.kinds
+
+    def clean(self) -> None:
+        self.default_language = self.default_language.strip().lower()
+        if problem := language_problem(self.default_language):
+            raise ValidationError({"default_language": problem})
 
 
 class ReplyTemplateVariant(models.Model):
@@ -60,6 +65,8 @@ class ReplyTemplateVariant(models.Model):
             for field in ("subject", "body")
             if (problems := template_problems(getattr(self, field)))
         }
+        if problem := language_problem(self.language):
+            errors["language"] = [problem]
         if errors:
             raise ValidationError(errors)
 
@@ -98,6 +105,18 @@ class CheckKind(models.TextChoices):
 
 
 LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+# Two letters are not enough: "jp" for Japanese (it is "ja") or "dk" for Danish ("da") would
+# be saved, and a Japanese buyer then gets the English variant, or a rule never runs.
+LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+LANGUAGE_UNKNOWN = ("“{code}” is no ISO 639-1 language code (Japanese is ja, German de, "
+                    "Danish da).")
+
+
+def language_problem(code: str) -> str | None:
+    """Why ``code`` (stripped, lower case) is not a language a ticket can be in, or None."""
+    if not LANGUAGE_CODE.fullmatch(code):
+        return "Give a two-letter language code such as de."
+    return None if code in LANGUAGE_NAMES else LANGUAGE_UNKNOWN.format(code=code)
 
 
 class ComplianceRule(models.Model):
@@ -139,9 +158,8 @@ class ComplianceRule(models.Model):
 
         self.language = self.language.strip().lower()
         errors = {}
-        if self.language and not LANGUAGE_CODE.fullmatch(self.language):
-            errors["language"] = ("Give a two-letter language code such as de, or leave it "
-                                  "blank for a rule that checks every reply.")
+        if self.language and (problem := language_problem(self.language)):
+            errors["language"] = f"{problem} Leave it blank for a rule that checks every reply."
         if problems := params_problems(self.kind, self.params):
             errors["params"] = problems
         if errors:

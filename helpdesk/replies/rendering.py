@@ -96,6 +96,8 @@ TOO_MANY_LOOPS = (f"The template loops more than {MAX_LOOP_ITERATIONS:,} times; 
 TOO_BIG_NUMBER = "The template computes a number too large for a reply." + NOTHING_SENT
 TOO_BIG_ARGUMENT = (f"A filter was given a value over {MAX_ARGUMENT:,} (a width, length or "
                     "text); no reply needs that much." + NOTHING_SENT)
+WRITES_NOTHING = ("The template writes nothing, even for a ticket where every value is known; "
+                  "a reply needs text.")
 NO_CALLS = "Calling functions or methods is not available in replies; use a filter instead."
 
 
@@ -514,13 +516,16 @@ def _trial_problems(source: str) -> list[str]:
     template runs (a value too large to build, a loop without end). Other errors depend on
     the ticket and are the agent's to see."""
     try:
-        template_render(source, _trial_context(), locale=Locale.parse("en"))
+        text = template_render(source, _trial_context(), locale=Locale.parse("en"))
     except TemplateRefused as exc:
         return [str(exc).removesuffix(NOTHING_SENT)]
     except RenderError as exc:
         if isinstance(exc.__cause__, SecurityError):
             return [str(exc).removesuffix(NOTHING_SENT)]
-    return []
+        return []
+    # Nothing written even for a ticket that knows everything: nothing for any ticket either
+    # (a comment only, a condition never true); the agent would get an empty reply.
+    return [] if text else [WRITES_NOTHING]
 
 
 def _trial_context() -> dict:

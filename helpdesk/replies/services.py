@@ -18,6 +18,7 @@ from .errors import (
     NOT_A_MANAGER,
     PLACEHOLDER_LEFT,
     REASON_REQUIRED,
+    WRITES_NOTHING_HERE,
     ComplianceBlocked,
     ReplyError,
 )
@@ -97,6 +98,8 @@ def reply_compose(
     context = reply_context(ticket=ticket, author=author, locale=locale, now=now)
     subject = " ".join(template_render(variant.subject, context, locale=locale).split())
     body = template_render(variant.body, context, locale=locale)
+    if not body:  # e.g. all of it inside a condition this ticket does not meet
+        raise RenderError(WRITES_NOTHING_HERE.format(template=template.name))
     facts = reply_facts(ticket=ticket, subject=subject, body=body, now=now)
     return Draft(subject, body, variant.language, template,
                  compliance_check(facts=facts, channel=ticket.channel),

@@ -1,12 +1,15 @@
 """A channel's reply policy as the clock's ``Policy``."""
 
+import logging
 from datetime import time
 
 from django.core.exceptions import ValidationError
 
-from helpdesk.marketplaces.models import Channel
+from helpdesk.marketplaces.models import Channel, time_zone_validate
 
 from .clock import BusinessCalendar, Policy
+
+log = logging.getLogger(__name__)
 
 
 def business_hours_parse(value: dict) -> dict[int, tuple[time, time]]:
@@ -32,15 +35,24 @@ def business_hours_parse(value: dict) -> dict[int, tuple[time, time]]:
 
 
 def channel_policy(channel: Channel, holidays: frozenset | None = None) -> Policy:
+    """The channel's policy. Business hours or a time zone that the admin's form would refuse
+    (written around it: a script, a queryset update) are skipped and logged: the clocks then
+    count calendar hours, the stricter reading, rather than every mail of the channel failing
+    to be filed."""
     calendar = None
     if channel.business_hours:
         if holidays is None:
             holidays = frozenset(channel.holidays.values_list("day", flat=True))
-        calendar = BusinessCalendar(
-            time_zone=channel.time_zone,
-            hours=business_hours_parse(channel.business_hours),
-            holidays=holidays,
-        )
+        try:
+            time_zone_validate(channel.time_zone)  # the zone is otherwise read only when used
+            calendar = BusinessCalendar(
+                time_zone=channel.time_zone,
+                hours=business_hours_parse(channel.business_hours),
+                holidays=holidays,
+            )
+        except ValidationError as exc:
+            log.error("Channel %s: business hours skipped, calendar hours count: %s",
+                      channel.code, "; ".join(exc.messages))
     return Policy(
         buyer_reply_hours=channel.reply_limit_hours,
         return_hours=channel.return_limit_hours,

@@ -139,11 +139,11 @@ def users_assignable() -> QuerySet:
 
 def agent_zone(*, user: AbstractBaseUser | AnonymousUser) -> ZoneInfo | None:
     """The zone the user chose for their pages; None for none (settings.TIME_ZONE then), or a
-    zone removed from tzdata since it was chosen."""
+    zone removed from tzdata since it was chosen, or one written around validation."""
     if not user.is_authenticated:
         return None
     name = AgentProfile.objects.filter(user=user).values_list("time_zone", flat=True).first()
     try:
         return ZoneInfo(name) if name else None
-    except ZoneInfoNotFoundError:
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: a path ("/etc/localtime"), a NUL
         return None

@@ -27,7 +27,7 @@ def in_zone(value: datetime | None, zone: str) -> str:
         return ""
     try:
         local = value.astimezone(ZoneInfo(zone or "UTC"))
-    except ZoneInfoNotFoundError:
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: a path ("/etc/localtime"), a NUL
         local = value.astimezone(ZoneInfo("UTC"))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
