@@ -243,6 +243,22 @@ def test_split_by_hand_makes_a_ticket_that_later_mail_does_not_undo(agent):
     assert Ticket.objects.filter(pk=ticket.pk).exists()
 
 
+def test_a_late_mail_does_not_put_back_together_what_an_agent_split(agent):
+    file_in([[buyer_message(1, T0, alias="cy", order=ORDER, subject="Cup"),
+              buyer_message(2, T0 + timedelta(hours=1), alias="cy", order=ORDER, subject="Other")]])
+    first = Message.objects.get(message_id="<b1@amazon.test>")
+    old, new = message_split(message=first, actor=agent, reason="not about the cup")
+    # A mail the buyer wrote before both comes only now: the order and the buyer it names
+    # are the split message's too, and must not pull the rest back to it.
+    file_in([[buyer_message(3, T0 - timedelta(hours=2), alias="cy", order=ORDER, subject="Lid")]])
+    by_ticket = {}
+    for message_id, ticket_id in Message.objects.values_list("message_id", "ticket_id"):
+        by_ticket.setdefault(ticket_id, set()).add(message_id)
+    assert by_ticket[new.pk] == {"<b1@amazon.test>"}
+    assert "<b2@amazon.test>" not in by_ticket[new.pk]
+    assert Message.objects.get(message_id="<b2@amazon.test>").ticket_id == old.pk
+
+
 # -- bounded work -------------------------------------------------------------------------------
 
 def late_merge_queries(unrelated: int) -> int:
