@@ -13,10 +13,13 @@ from hypothesis import strategies as st
 from ingest_support import NOW, filed
 from mails import (
     FIXTURE_MAIL,
+    amazon_body,
+    build_mail,
     buyer_message,
     chargeback_notice,
     claim_notice,
     kaufland_message,
+    mail_date,
     return_request_notice,
     seller_central_copy,
     seller_reply,
@@ -311,6 +314,23 @@ def test_the_tickets_marketplace_is_the_buyers_whatever_mail_came_first():
     copy = seller_central_copy(2, T0 + timedelta(hours=2), order=ORDER, name="Gio")
     file_in([[copy], [question]])
     assert Ticket.objects.get().channel.code == "amazon-it"
+
+
+def test_the_product_counted_for_a_ticket_is_the_first_one_asked_about_whatever_came_first():
+    """Complaints are counted per product (the ticket's ASIN): a buyer asking about two items
+    of one order must not move the count to the second item because its mail came first."""
+    def question(n: int, t: datetime, asin: str) -> bytes:
+        return build_mail(
+            message_id=f"<b{n}@amazon.test>", date=mail_date(t), subject=f"Question (Order: {ORDER})",
+            sender='"Ivo - Amazon Marketplace" <ivo@marketplace.amazon.com>',
+            body=amazon_body("Is this the right lid?", order_id=ORDER, asin=asin),
+        )
+    first, second = question(1, T0, "B000000AAA"), question(2, T0 + timedelta(hours=1), "B000000BBB")
+    for runs in ([[first], [second]], [[second], [first]], [[second, first]]):
+        with transaction.atomic():
+            file_in(runs)
+            assert Ticket.objects.get().asin == "B000000AAA"
+            transaction.set_rollback(True)
 
 
 def test_mail_written_in_the_same_second_gives_the_same_tickets_in_any_order():

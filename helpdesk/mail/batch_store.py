@@ -196,7 +196,8 @@ def _mail_thread(
         source=mail.source[:300], received_at=new.received_at, source_trusted=mail.trusted,
     )
     raw_mail.status, raw_mail.quarantine_reason = RawMailStatus.STORED, ""
-    message = message_build(ticket, new, order=order, buyer=buyer, channel=found.channel)
+    message = message_build(ticket, new, order=order, buyer=buyer, channel=found.channel,
+                            asin=found.asin)
     message.raw = raw_mail
     rows.raw_mails.append(raw_mail)
     rows.message_added(message, new)
