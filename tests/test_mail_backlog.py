@@ -1,13 +1,16 @@
 """The backlog job: a mail that kills or stalls its run is found, set aside with the reason,
 and holds up none of the mail behind it."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
-from mails import amazon_body, build_mail
+from mails import amazon_body, build_mail, buyer_message, seller_reply
 
 from helpdesk.mail import backlog
 from helpdesk.mail.backlog import MAX_ATTEMPTS, backlog_process, mail_receive
 from helpdesk.mail.models import RawMail, RawMailStatus
-from helpdesk.tickets.models import Message
+from helpdesk.sla.models import Obligation
+from helpdesk.tickets.models import Message, Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +54,20 @@ def test_a_mail_that_killed_its_runs_too_often_is_quarantined_untouched():
     row = RawMail.objects.get()
     assert row.status == RawMailStatus.QUARANTINED and "killed or timed out" in row.quarantine_reason
     assert not Message.objects.exists()
+
+
+def test_a_reply_fetched_from_inbox_first_counts_once_the_sent_folder_gives_it():
+    """A seller who copies themselves has each reply in INBOX (which cannot vouch for it) and
+    in the Sent folder (which can); INBOX is usually fetched first."""
+    t = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    reply = seller_reply(2, t + timedelta(hours=2), alias="noor", refs="<b1@amazon.test>")
+    mail_receive(raw=buyer_message(1, t, alias="noor", order="114-1234567-1234567"),
+                 source="imap:INBOX")
+    mail_receive(raw=reply, source="imap:INBOX")
+    backlog_process()
+    assert Obligation.objects.get().state != "met"
+    assert mail_receive(raw=reply, source="imap:Sent", trusted=True).outcome == "duplicate"
+    clock = Obligation.objects.get()
+    assert clock.state == "met" and clock.satisfied_at == t + timedelta(hours=2)
+    assert Ticket.objects.get().status == TicketStatus.WAITING
+    assert Message.objects.get(message_id="<s2@seller.test>").untrusted_reason == ""
