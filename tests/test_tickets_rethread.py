@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ingest_support import NOW, filed
+from ingest_support import NOW, filed, shown_after
 from mails import (
     FIXTURE_MAIL,
     amazon_body,
@@ -25,6 +25,7 @@ from mails import (
     seller_reply,
 )
 
+from helpdesk.derived import tickets_derived_refresh
 from helpdesk.mail.parse import parse_mail
 from helpdesk.mail.services import mails_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
@@ -260,6 +261,39 @@ def test_a_late_mail_does_not_put_back_together_what_an_agent_split(agent):
     assert by_ticket[new.pk] == {"<b1@amazon.test>"}
     assert "<b2@amazon.test>" not in by_ticket[new.pk]
     assert Message.objects.get(message_id="<b2@amazon.test>").ticket_id == old.pk
+
+
+def test_mail_after_a_split_or_merge_by_hand_is_threaded_alike_in_any_order(agent):
+    """What an agent did by hand stays, and the mail that comes after it, in whatever order,
+    makes the same tickets: a Seller Central copy that could answer either half of a split
+    lands in the same one every time."""
+    before = [buyer_message(1, T0, alias="cy", order=ORDER, subject="Cup"),
+              buyer_message(2, T0 + timedelta(hours=1), alias="cy", order=ORDER, subject="Other"),
+              buyer_message(3, T0 + timedelta(minutes=10), alias="dan", order="", subject="Lid")]
+    after = [buyer_message(4, T0 - timedelta(hours=1), alias="cy", order=ORDER, subject="Cup"),
+             seller_reply(5, T0 + timedelta(hours=2), alias="cy", refs="<b2@amazon.test>"),
+             seller_central_copy(6, T0 + timedelta(minutes=30), order=ORDER, name="Cy"),
+             buyer_message(7, T0 + timedelta(hours=3), alias="cy", order=ORDER,
+                           subject="Re: Cup", refs="<b1@amazon.test>"),
+             buyer_message(8, T0 - timedelta(minutes=5), alias="dan", order="", subject="Lid")]
+
+    def by_hand() -> None:
+        file_in([before])
+        first = Message.objects.get(message_id="<b1@amazon.test>")
+        old, new = message_split(message=first, actor=agent, reason="a second question")
+        lid = Message.objects.get(message_id="<b3@amazon.test>").ticket
+        tickets_merge(survivor=new, merged=lid, reason="same household", actor=agent)
+        tickets_derived_refresh(ticket_ids={old.pk, new.pk})
+
+    seen = set()
+    for seed in range(6):
+        order = after[:]
+        random.Random(seed).shuffle(order)
+        shown_now = shown_after(lambda order=order: (by_hand(), file_in([[m] for m in order])))
+        together = [{m["message_id"] for m in t["messages"]} for t in shown_now["tickets"]]
+        assert not any({"<b1@amazon.test>", "<b2@amazon.test>"} <= t for t in together)
+        seen.add(repr(shown_now))
+    assert len(seen) == 1
 
 
 # -- bounded work -------------------------------------------------------------------------------

@@ -89,29 +89,20 @@ def threads_replay(
     ``tickets`` are the mails' current tickets (for the channel and, for pinned mail, the
     thread); ``orders`` and ``buyers`` the rows the mails name."""
     lookup = MemoryLookup()
-    free = MemoryLookup()  # the threads without mail an agent placed by hand
     channels = channels or {}
     pinned: dict[int, Ticket] = {}
-    by_hand: dict[int, int] = {}  # id(thread of pinned mail) → its ticket's pk
     thread_of: dict[int, Ticket] = {}
     for mail in sorted(mails, key=lambda m: (m.sent_at, m.message_id, m.pk)):
         order = orders.get(mail.order_id) if mail.order_id else None
         buyer = buyers.get(mail.buyer_id) if mail.buyer_id else None
         subject = thread_subject(mail.subject)
-        facts = {
-            "message_id": mail.message_id, "referenced_ids": list(mail.referenced_ids),
-            "kind": mail.kind, "order": order, "buyer": buyer, "thread_subject": subject,
-        }
         if mail.pinned:
             ticket = pinned.get(mail.ticket_id)
         else:
-            ticket = thread_resolve(lookup, **facts)
-            if ticket is not None and by_hand.get(id(ticket), mail.ticket_id) != mail.ticket_id:
-                # An agent settled that ticket's mail by hand: a replay moves no other
-                # message into it (the rest of a ticket a message was split from would
-                # otherwise follow the order or buyer back to it). Mail filed into it by the
-                # rules as it came stays; the rest threads among the other threads.
-                ticket = thread_resolve(free, **facts)
+            ticket = thread_resolve(
+                lookup, message_id=mail.message_id, referenced_ids=list(mail.referenced_ids),
+                kind=mail.kind, order=order, buyer=buyer, thread_subject=subject,
+            )
         if ticket is None:
             ticket = ticket_build(
                 kind=OPENS_TICKET_OF_KIND.get(mail.kind, TicketKind.OTHER),
@@ -122,7 +113,6 @@ def threads_replay(
             )
             if mail.pinned:
                 pinned[mail.ticket_id] = ticket
-                by_hand[id(ticket)] = mail.ticket_id
         else:
             ticket_fill(ticket, buyer, order, mail.asin)  # found by a new buyer or order too
         new = NewMessage(
@@ -132,9 +122,8 @@ def threads_replay(
             untrusted_reason=mail.untrusted_reason,
         )
         ticket_follow(ticket, new)
-        for known in (lookup, free) if id(ticket) not in by_hand else (lookup,):
-            known.ticket_added(ticket)
-            known.message_added(ticket, new)
+        lookup.ticket_added(ticket)
+        lookup.message_added(ticket, new)
         thread_of[mail.pk] = ticket
     return thread_of
 
@@ -378,6 +367,9 @@ def message_split(
     )
     new.save(force_insert=True)
     Message.objects.filter(pk=message.pk).update(ticket=new, thread_pinned=True)
+    # The agent judged the rest one conversation too: pinned, so that no later mail naming
+    # the order or the buyer of both pulls them back together in a replay.
+    Message.objects.filter(ticket=old).update(thread_pinned=True)
     _events_follow([message.pk], new.pk)
     now = timezone.now()
     why = f": {reason}" if reason else ""
