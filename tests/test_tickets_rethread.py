@@ -211,6 +211,20 @@ def test_a_clock_that_later_mail_no_longer_produces_is_withdrawn_and_its_breach_
     assert TimelineEvent.objects.filter(kind="clock_breach_withdrawn").exists()
 
 
+def test_a_copy_answers_the_same_ticket_whichever_of_two_mails_of_one_second_came_first():
+    """Amazon sends a return request and the buyer's message about it in the same second;
+    the Seller Central copy of the answer, an hour later, names only the order. Which ticket
+    it answers (and whose clock it stops) must not follow which of the two was fetched
+    first."""
+    question = buyer_message(1, T0, alias="uma", order=ORDER)
+    request = return_request_notice(2, T0, order=ORDER)
+    copy = seller_central_copy(3, T0 + timedelta(hours=1), order=ORDER, name="Uma")
+    expected = filed([[question, request, copy]])
+    for runs in ([[request], [question], [copy]], [[question], [request], [copy]],
+                 [[request, question], [copy]]):
+        assert filed(runs) == expected
+
+
 # -- agents correct threading by hand -----------------------------------------------------------
 
 @pytest.fixture
