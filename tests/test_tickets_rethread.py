@@ -129,6 +129,83 @@ def test_generated_threads_in_any_order_and_runs_show_what_date_order_shows(shap
     assert filed(shuffled_runs(mails, seed, min(runs, len(mails)))) == expected
 
 
+# -- odd but real mail ----------------------------------------------------------------------------
+
+def _relayed(n: int, date: str | None, *, alias: str = "eli", words: str = "Hello?",
+             refs: str = "") -> bytes:
+    """A buyer's relayed message with the Date header exactly as given (or none)."""
+    headers = {"In-Reply-To": refs.split()[-1], "References": refs} if refs else {}
+    return build_mail(
+        message_id=f"<b{n}@amazon.test>", date=date, subject=f"Question (Order: {ORDER})",
+        sender=f'"Buyer {alias} - Amazon Marketplace" <{alias}@marketplace.amazon.com>',
+        body=amazon_body(words, order_id=ORDER), headers=headers,
+    )
+
+
+def _odd_mail(case: str) -> list[bytes]:
+    hour = timedelta(hours=1)
+    other = "114-7654321-7654321"
+    match case:
+        case "references in a cycle":
+            return [buyer_message(1, T0, alias="eli", order=ORDER, refs="<b2@amazon.test>"),
+                    buyer_message(2, T0 + hour, alias="fay", order=other, refs="<b1@amazon.test>"),
+                    seller_reply(3, T0 + 2 * hour, alias="fay", refs="<b2@amazon.test>")]
+        case "a mail referencing itself":
+            return [buyer_message(1, T0, alias="eli", order=ORDER, refs="<b1@amazon.test>"),
+                    seller_reply(2, T0 + hour, alias="eli", refs="<b1@amazon.test>"),
+                    buyer_message(3, T0 + 30 * hour, alias="eli", order=ORDER,
+                                  subject="Re: Question", refs="<b3@amazon.test>")]
+        case "hundreds of references":
+            many = " ".join(f"<x{i}@amazon.test>" for i in range(300))
+            return [buyer_message(1, T0, alias="eli", order=ORDER),
+                    seller_reply(2, T0 + hour, alias="eli", refs=f"{many} <b1@amazon.test>"),
+                    buyer_message(3, T0 + 2 * hour, alias="fay", order=other,
+                                  refs="<x7@amazon.test>")]
+        case "a reply to another buyer's mail":
+            return [buyer_message(1, T0, alias="eli", order=ORDER),
+                    buyer_message(2, T0 + hour, alias="fay", order=other, refs="<b1@amazon.test>"),
+                    buyer_message(3, T0 + 2 * hour, alias="fay", order=other),
+                    seller_reply(4, T0 + 3 * hour, alias="fay", refs="<b3@amazon.test>")]
+        case "no Date, before 1970, without a zone":
+            return [_relayed(1, None), _relayed(2, "Mon, 05 Oct 1960 10:00:00 +0000"),
+                    _relayed(3, "Wed, 18 Nov 2026 09:00:00", alias="fay"),
+                    seller_reply(4, T0 + hour, alias="fay", refs="<b3@amazon.test>")]
+        case "a reply dated before its question":
+            return [buyer_message(1, T0, alias="eli", order=ORDER),
+                    seller_reply(2, T0 - timedelta(minutes=10), alias="eli",
+                                 refs="<b1@amazon.test>"),
+                    buyer_message(3, T0 + 30 * hour, alias="eli", order=ORDER,
+                                  subject="Re: Question", refs="<s2@seller.test>")]
+        case "an auto-reply first":
+            return [seller_reply(2, T0 + timedelta(minutes=1), alias="eli", auto=True,
+                                 refs="<b1@amazon.test>"),
+                    buyer_message(1, T0, alias="eli", order=ORDER),
+                    seller_central_copy(3, T0 + 30 * hour, order=ORDER, name="Buyer eli")]
+        case "a Kaufland follow-up naming only the order":
+            return [kaufland_message(1, T0, customer="k7", order="MK00007"),
+                    kaufland_message(2, T0 + 3 * hour, customer="k7", order="MK00007"),
+                    seller_reply(3, T0 + 60 * hour, alias="k7",
+                                 to="kunde-k7@kaufland-marktplatz.de",
+                                 refs="<k1@kaufland-marktplatz.de>", subject="Re: Bestellung")]
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize("case", [
+    "references in a cycle", "a mail referencing itself", "hundreds of references",
+    "a reply to another buyer's mail", "no Date, before 1970, without a zone",
+    "a reply dated before its question", "an auto-reply first",
+    "a Kaufland follow-up naming only the order",
+])
+def test_odd_mail_in_any_order_and_runs_shows_what_date_order_shows(case):
+    mails = _odd_mail(case)
+    expected = filed([date_order(mails)])
+    for seed in range(3):
+        order = mails[:]
+        random.Random(seed).shuffle(order)
+        assert filed([order]) == expected
+        assert filed([[mail] for mail in reversed(order)]) == expected
+
+
 # -- the four causes, each with its own mails ---------------------------------------------------
 
 T0 = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
