@@ -271,6 +271,19 @@ def test_two_replies_to_a_missing_parent_join_it_when_it_arrives():
     assert Obligation.objects.get().satisfied_at == T0 + timedelta(hours=1)
 
 
+def test_mail_answering_a_question_that_comes_last_joins_it_when_a_reply_is_dated_before_it():
+    """The seller's computer clock runs ten minutes slow, so its answer is dated before the
+    question; the seller also forwarded the question to the warehouse. When the question is
+    filed last, the forward (which names no buyer) still joins it, as in the order written."""
+    question = buyer_message(1, T0, alias="kai", order=ORDER)
+    skewed = seller_reply(2, T0 - timedelta(minutes=10), alias="kai", refs="<b1@amazon.test>")
+    forward = seller_reply(3, T0 + timedelta(hours=1), alias="kai", refs="<b1@amazon.test>",
+                           to="warehouse@example-seller.com", subject="Fwd: Question")
+    expected = filed([[question, skewed, forward]])
+    assert len(expected["tickets"]) == 1
+    assert filed([[skewed], [forward], [question]]) == expected
+
+
 def test_a_clock_that_later_mail_no_longer_produces_is_withdrawn_and_its_breach_kept():
     question = buyer_message(1, T0, alias="lea", order=ORDER)
     file_in([[question]])

@@ -24,6 +24,7 @@ class MemoryLookup:
     def __init__(self) -> None:
         self._with_message_id: dict[str, list[Ticket]] = defaultdict(list)
         self._first_reference: dict[str, Ticket] = {}
+        self._referencing: dict[str, list[Ticket]] = defaultdict(list)  # see reach()
         self._of_order: dict[int, list[Ticket]] = defaultdict(list)
         self._of_buyer: dict[int, list[Ticket]] = defaultdict(list)
         self._rank: dict[int, int] = {}  # id(ticket) → pk, or its place after them
@@ -73,6 +74,7 @@ class MemoryLookup:
             lookup._with_message_id[message_id].append(loaded[pk])
         for message_id, pk in references:
             lookup._first_reference.setdefault(message_id, loaded[pk])
+            lookup._referencing[message_id].append(loaded[pk])
         return lookup
 
     def ticket_added(self, ticket: Ticket) -> None:
@@ -93,6 +95,7 @@ class MemoryLookup:
             self._with_message_id[new.message_id].append(ticket)
         for ref in references_of(new):
             self._first_reference.setdefault(ref, ticket)
+            self._referencing[ref].append(ticket)
 
     def newest(self, ticket: Ticket) -> tuple[datetime, str]:
         """(sent time, Message-ID) of the message of ``ticket`` written last, in the order a
@@ -138,8 +141,10 @@ class MemoryLookup:
         them already holds later mail, this mail came out of order."""
         for ref in referenced_ids:
             yield from self._with_message_id.get(ref, ())
-        if message_id and (ticket := self._first_reference.get(message_id)):
-            yield ticket
+        if message_id:
+            # Every ticket that answers it, not only the one the rules would take: a later
+            # answer filed apart (it named no buyer) belongs with this mail once it is here.
+            yield from self._referencing.get(message_id, ())
         if order is not None:
             yield from self._of_order.get(order.pk, ())
         if buyer is not None:
