@@ -1,14 +1,18 @@
 """The ingest service: store, dedupe, quarantine, thread, sent time, sanitising."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from itertools import permutations
 
 import pytest
 from django.utils import timezone
-from mails import amazon_body, build_mail
+from ingest_support import filed, shown_after
+from mails import amazon_body, build_mail, buyer_message, seller_reply
 
+from helpdesk.mail.backlog import mail_receive
 from helpdesk.mail.models import RawMail, RawMailStatus
 from helpdesk.mail.raw_store import blob_get
-from helpdesk.mail.services import Outcome, mail_ingest, quarantine_retry
+from helpdesk.mail.records import raw_mail_quarantine
+from helpdesk.mail.services import Outcome, mail_ingest, mails_ingest, quarantine_retry
 from helpdesk.tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +217,31 @@ def test_unknown_mail_becomes_an_other_ticket():
     result = ingest(build_mail(sender="supplier@example.org", subject="Invoice 4711"))
     ticket = Message.objects.get(pk=result.message_pk).ticket
     assert ticket.kind == "other" and ticket.channel.is_default
+
+
+def test_a_question_retried_from_quarantine_after_its_replies_joins_them_as_if_it_came_first():
+    """The replies to a quarantined question each opened a ticket of their own; once the
+    question is filed again it links them: one ticket, the clock met by the first reply,
+    exactly what filing all of it in the order written shows."""
+    t = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    question = buyer_message(1, t, alias="ola", order="", subject="Mug")
+    replies = [
+        seller_reply(2, t + timedelta(hours=1), alias="ola", refs="<b1@amazon.test>",
+                     subject="Re: Mug"),
+        seller_reply(3, t + timedelta(hours=2), alias="ola", refs="<b1@amazon.test>",
+                     subject="Your parcel"),
+        buyer_message(4, t + timedelta(hours=3), alias="ola", order="", subject="Re: Mug",
+                      refs="<s3@seller.test>"),
+    ]
+    expected = filed([[question, *replies]])
+    assert len(expected["tickets"]) == 1
+
+    for rest in permutations(replies):
+        def file(rest=rest) -> None:
+            kept = mail_receive(raw=question, source="http")
+            raw_mail_quarantine(RawMail.objects.get(pk=kept.raw_mail_id), "no channel configured")
+            mails_ingest([("run0", rest[0])])
+            mails_ingest([("run1", raw) for raw in rest[1:]])
+            assert len(Ticket.objects.all()) > 1  # the replies alone do not know they belong
+            assert [r.outcome for r in quarantine_retry()] == [Outcome.STORED]
+        assert shown_after(file) == expected

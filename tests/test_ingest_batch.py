@@ -13,10 +13,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
-from mails import CORPORA, FIXTURE_MAIL, amazon_body, build_mail
+from ingest_support import filed, shown_after
+from mails import CORPORA, FIXTURE_MAIL, amazon_body, build_mail, buyer_message, seller_reply
 
 from helpdesk.mail import batch
 from helpdesk.mail import services as ingest_service
+from helpdesk.mail.backlog import backlog_process, mail_receive
 from helpdesk.mail.models import RawMail
 from helpdesk.mail.raw_store import RawStoreError
 from helpdesk.mail.services import IngestResult, Outcome, mail_ingest, mails_ingest
@@ -364,3 +366,22 @@ def test_a_notice_does_not_rename_a_buyer_who_has_a_name():
     mail_ingest(raw=opt_out_notice(2, "<t1@x>", "Megan Lowe", "111-7366207-0755439"),
                 source="file")
     assert Buyer.objects.get().name == "Meg L."
+
+
+def test_a_reply_the_webhook_brought_first_counts_once_the_operators_files_bring_it_too():
+    """Trust is the mail's, not its first copy's: the seller's reply, posted by the webhook
+    (which cannot vouch for it) before the seller's Sent-folder export is ingested, ends the
+    clock as it does when the export comes first."""
+    t = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    question = buyer_message(1, t, alias="noor", order="114-1234567-1234567")
+    reply = seller_reply(2, t + timedelta(hours=2), alias="noor", refs="<b1@amazon.test>")
+
+    def webhook_first() -> None:
+        for raw in (question, reply):
+            mail_receive(raw=raw, source="http")
+        backlog_process()
+        assert mails_ingest([("Sent.mbox", reply)])[0].outcome == Outcome.DUPLICATE
+
+    shown = shown_after(webhook_first)
+    assert shown == filed([[question, reply]])
+    assert [o["state"] for o in shown["tickets"][0]["obligations"]] == ["met"]

@@ -10,18 +10,22 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ingest_support import NOW, filed
+from ingest_support import NOW, filed, shown_after
 from mails import (
     FIXTURE_MAIL,
+    amazon_body,
+    build_mail,
     buyer_message,
     chargeback_notice,
     claim_notice,
     kaufland_message,
+    mail_date,
     return_request_notice,
     seller_central_copy,
     seller_reply,
 )
 
+from helpdesk.derived import tickets_derived_refresh
 from helpdesk.mail.parse import parse_mail
 from helpdesk.mail.services import mails_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
@@ -125,6 +129,83 @@ def test_generated_threads_in_any_order_and_runs_show_what_date_order_shows(shap
     assert filed(shuffled_runs(mails, seed, min(runs, len(mails)))) == expected
 
 
+# -- odd but real mail ----------------------------------------------------------------------------
+
+def _relayed(n: int, date: str | None, *, alias: str = "eli", words: str = "Hello?",
+             refs: str = "") -> bytes:
+    """A buyer's relayed message with the Date header exactly as given (or none)."""
+    headers = {"In-Reply-To": refs.split()[-1], "References": refs} if refs else {}
+    return build_mail(
+        message_id=f"<b{n}@amazon.test>", date=date, subject=f"Question (Order: {ORDER})",
+        sender=f'"Buyer {alias} - Amazon Marketplace" <{alias}@marketplace.amazon.com>',
+        body=amazon_body(words, order_id=ORDER), headers=headers,
+    )
+
+
+def _odd_mail(case: str) -> list[bytes]:
+    hour = timedelta(hours=1)
+    other = "114-7654321-7654321"
+    match case:
+        case "references in a cycle":
+            return [buyer_message(1, T0, alias="eli", order=ORDER, refs="<b2@amazon.test>"),
+                    buyer_message(2, T0 + hour, alias="fay", order=other, refs="<b1@amazon.test>"),
+                    seller_reply(3, T0 + 2 * hour, alias="fay", refs="<b2@amazon.test>")]
+        case "a mail referencing itself":
+            return [buyer_message(1, T0, alias="eli", order=ORDER, refs="<b1@amazon.test>"),
+                    seller_reply(2, T0 + hour, alias="eli", refs="<b1@amazon.test>"),
+                    buyer_message(3, T0 + 30 * hour, alias="eli", order=ORDER,
+                                  subject="Re: Question", refs="<b3@amazon.test>")]
+        case "hundreds of references":
+            many = " ".join(f"<x{i}@amazon.test>" for i in range(300))
+            return [buyer_message(1, T0, alias="eli", order=ORDER),
+                    seller_reply(2, T0 + hour, alias="eli", refs=f"{many} <b1@amazon.test>"),
+                    buyer_message(3, T0 + 2 * hour, alias="fay", order=other,
+                                  refs="<x7@amazon.test>")]
+        case "a reply to another buyer's mail":
+            return [buyer_message(1, T0, alias="eli", order=ORDER),
+                    buyer_message(2, T0 + hour, alias="fay", order=other, refs="<b1@amazon.test>"),
+                    buyer_message(3, T0 + 2 * hour, alias="fay", order=other),
+                    seller_reply(4, T0 + 3 * hour, alias="fay", refs="<b3@amazon.test>")]
+        case "no Date, before 1970, without a zone":
+            return [_relayed(1, None), _relayed(2, "Mon, 05 Oct 1960 10:00:00 +0000"),
+                    _relayed(3, "Wed, 18 Nov 2026 09:00:00", alias="fay"),
+                    seller_reply(4, T0 + hour, alias="fay", refs="<b3@amazon.test>")]
+        case "a reply dated before its question":
+            return [buyer_message(1, T0, alias="eli", order=ORDER),
+                    seller_reply(2, T0 - timedelta(minutes=10), alias="eli",
+                                 refs="<b1@amazon.test>"),
+                    buyer_message(3, T0 + 30 * hour, alias="eli", order=ORDER,
+                                  subject="Re: Question", refs="<s2@seller.test>")]
+        case "an auto-reply first":
+            return [seller_reply(2, T0 + timedelta(minutes=1), alias="eli", auto=True,
+                                 refs="<b1@amazon.test>"),
+                    buyer_message(1, T0, alias="eli", order=ORDER),
+                    seller_central_copy(3, T0 + 30 * hour, order=ORDER, name="Buyer eli")]
+        case "a Kaufland follow-up naming only the order":
+            return [kaufland_message(1, T0, customer="k7", order="MK00007"),
+                    kaufland_message(2, T0 + 3 * hour, customer="k7", order="MK00007"),
+                    seller_reply(3, T0 + 60 * hour, alias="k7",
+                                 to="kunde-k7@kaufland-marktplatz.de",
+                                 refs="<k1@kaufland-marktplatz.de>", subject="Re: Bestellung")]
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize("case", [
+    "references in a cycle", "a mail referencing itself", "hundreds of references",
+    "a reply to another buyer's mail", "no Date, before 1970, without a zone",
+    "a reply dated before its question", "an auto-reply first",
+    "a Kaufland follow-up naming only the order",
+])
+def test_odd_mail_in_any_order_and_runs_shows_what_date_order_shows(case):
+    mails = _odd_mail(case)
+    expected = filed([date_order(mails)])
+    for seed in range(3):
+        order = mails[:]
+        random.Random(seed).shuffle(order)
+        assert filed([order]) == expected
+        assert filed([[mail] for mail in reversed(order)]) == expected
+
+
 # -- the four causes, each with its own mails ---------------------------------------------------
 
 T0 = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
@@ -190,6 +271,19 @@ def test_two_replies_to_a_missing_parent_join_it_when_it_arrives():
     assert Obligation.objects.get().satisfied_at == T0 + timedelta(hours=1)
 
 
+def test_mail_answering_a_question_that_comes_last_joins_it_when_a_reply_is_dated_before_it():
+    """The seller's computer clock runs ten minutes slow, so its answer is dated before the
+    question; the seller also forwarded the question to the warehouse. When the question is
+    filed last, the forward (which names no buyer) still joins it, as in the order written."""
+    question = buyer_message(1, T0, alias="kai", order=ORDER)
+    skewed = seller_reply(2, T0 - timedelta(minutes=10), alias="kai", refs="<b1@amazon.test>")
+    forward = seller_reply(3, T0 + timedelta(hours=1), alias="kai", refs="<b1@amazon.test>",
+                           to="warehouse@example-seller.com", subject="Fwd: Question")
+    expected = filed([[question, skewed, forward]])
+    assert len(expected["tickets"]) == 1
+    assert filed([[skewed], [forward], [question]]) == expected
+
+
 def test_a_clock_that_later_mail_no_longer_produces_is_withdrawn_and_its_breach_kept():
     question = buyer_message(1, T0, alias="lea", order=ORDER)
     file_in([[question]])
@@ -205,6 +299,20 @@ def test_a_clock_that_later_mail_no_longer_produces_is_withdrawn_and_its_breach_
     assert "met in time" in violation.withdrawn_reason
     assert Obligation.objects.get().state == "met"
     assert TimelineEvent.objects.filter(kind="clock_breach_withdrawn").exists()
+
+
+def test_a_copy_answers_the_same_ticket_whichever_of_two_mails_of_one_second_came_first():
+    """Amazon sends a return request and the buyer's message about it in the same second;
+    the Seller Central copy of the answer, an hour later, names only the order. Which ticket
+    it answers (and whose clock it stops) must not follow which of the two was fetched
+    first."""
+    question = buyer_message(1, T0, alias="uma", order=ORDER)
+    request = return_request_notice(2, T0, order=ORDER)
+    copy = seller_central_copy(3, T0 + timedelta(hours=1), order=ORDER, name="Uma")
+    expected = filed([[question, request, copy]])
+    for runs in ([[request], [question], [copy]], [[question], [request], [copy]],
+                 [[request, question], [copy]]):
+        assert filed(runs) == expected
 
 
 # -- agents correct threading by hand -----------------------------------------------------------
@@ -241,6 +349,55 @@ def test_split_by_hand_makes_a_ticket_that_later_mail_does_not_undo(agent):
     file_in([[buyer_message(3, T0 - timedelta(hours=2), alias="cy", order=ORDER, subject="Cup")]])
     assert Message.objects.get(pk=moved.pk).ticket_id == new.pk
     assert Ticket.objects.filter(pk=ticket.pk).exists()
+
+
+def test_a_late_mail_does_not_put_back_together_what_an_agent_split(agent):
+    file_in([[buyer_message(1, T0, alias="cy", order=ORDER, subject="Cup"),
+              buyer_message(2, T0 + timedelta(hours=1), alias="cy", order=ORDER, subject="Other")]])
+    first = Message.objects.get(message_id="<b1@amazon.test>")
+    old, new = message_split(message=first, actor=agent, reason="not about the cup")
+    # A mail the buyer wrote before both comes only now: the order and the buyer it names
+    # are the split message's too, and must not pull the rest back to it.
+    file_in([[buyer_message(3, T0 - timedelta(hours=2), alias="cy", order=ORDER, subject="Lid")]])
+    by_ticket = {}
+    for message_id, ticket_id in Message.objects.values_list("message_id", "ticket_id"):
+        by_ticket.setdefault(ticket_id, set()).add(message_id)
+    assert by_ticket[new.pk] == {"<b1@amazon.test>"}
+    assert "<b2@amazon.test>" not in by_ticket[new.pk]
+    assert Message.objects.get(message_id="<b2@amazon.test>").ticket_id == old.pk
+
+
+def test_mail_after_a_split_or_merge_by_hand_is_threaded_alike_in_any_order(agent):
+    """What an agent did by hand stays, and the mail that comes after it, in whatever order,
+    makes the same tickets: a Seller Central copy that could answer either half of a split
+    lands in the same one every time."""
+    before = [buyer_message(1, T0, alias="cy", order=ORDER, subject="Cup"),
+              buyer_message(2, T0 + timedelta(hours=1), alias="cy", order=ORDER, subject="Other"),
+              buyer_message(3, T0 + timedelta(minutes=10), alias="dan", order="", subject="Lid")]
+    after = [buyer_message(4, T0 - timedelta(hours=1), alias="cy", order=ORDER, subject="Cup"),
+             seller_reply(5, T0 + timedelta(hours=2), alias="cy", refs="<b2@amazon.test>"),
+             seller_central_copy(6, T0 + timedelta(minutes=30), order=ORDER, name="Cy"),
+             buyer_message(7, T0 + timedelta(hours=3), alias="cy", order=ORDER,
+                           subject="Re: Cup", refs="<b1@amazon.test>"),
+             buyer_message(8, T0 - timedelta(minutes=5), alias="dan", order="", subject="Lid")]
+
+    def by_hand() -> None:
+        file_in([before])
+        first = Message.objects.get(message_id="<b1@amazon.test>")
+        old, new = message_split(message=first, actor=agent, reason="a second question")
+        lid = Message.objects.get(message_id="<b3@amazon.test>").ticket
+        tickets_merge(survivor=new, merged=lid, reason="same household", actor=agent)
+        tickets_derived_refresh(ticket_ids={old.pk, new.pk})
+
+    seen = set()
+    for seed in range(6):
+        order = after[:]
+        random.Random(seed).shuffle(order)
+        shown_now = shown_after(lambda order=order: (by_hand(), file_in([[m] for m in order])))
+        together = [{m["message_id"] for m in t["messages"]} for t in shown_now["tickets"]]
+        assert not any({"<b1@amazon.test>", "<b2@amazon.test>"} <= t for t in together)
+        seen.add(repr(shown_now))
+    assert len(seen) == 1
 
 
 # -- bounded work -------------------------------------------------------------------------------
@@ -295,6 +452,23 @@ def test_the_tickets_marketplace_is_the_buyers_whatever_mail_came_first():
     copy = seller_central_copy(2, T0 + timedelta(hours=2), order=ORDER, name="Gio")
     file_in([[copy], [question]])
     assert Ticket.objects.get().channel.code == "amazon-it"
+
+
+def test_the_product_counted_for_a_ticket_is_the_first_one_asked_about_whatever_came_first():
+    """Complaints are counted per product (the ticket's ASIN): a buyer asking about two items
+    of one order must not move the count to the second item because its mail came first."""
+    def question(n: int, t: datetime, asin: str) -> bytes:
+        return build_mail(
+            message_id=f"<b{n}@amazon.test>", date=mail_date(t), subject=f"Question (Order: {ORDER})",
+            sender='"Ivo - Amazon Marketplace" <ivo@marketplace.amazon.com>',
+            body=amazon_body("Is this the right lid?", order_id=ORDER, asin=asin),
+        )
+    first, second = question(1, T0, "B000000AAA"), question(2, T0 + timedelta(hours=1), "B000000BBB")
+    for runs in ([[first], [second]], [[second], [first]], [[second, first]]):
+        with transaction.atomic():
+            file_in(runs)
+            assert Ticket.objects.get().asin == "B000000AAA"
+            transaction.set_rollback(True)
 
 
 def test_mail_written_in_the_same_second_gives_the_same_tickets_in_any_order():

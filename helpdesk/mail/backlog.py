@@ -19,6 +19,7 @@ from helpdesk import jobs
 
 from .batch import kept_ingest
 from .batch_read import KeptMail, kept_read
+from .batch_store import mails_trusted
 from .models import RawMail, RawMailStatus
 from .raw_store import blob_get
 from .recognise import Ruleset, ruleset_get
@@ -51,6 +52,10 @@ def mail_receive(*, raw: bytes, source: str, trusted: bool = False) -> IngestRes
     result = raw_mail_keep(raw=raw, source=source, trusted=trusted)
     if result.outcome != "duplicate":
         backlog_enqueue()
+    elif trusted and result.raw_mail_id is not None:
+        # The Sent folder's copy of a mail INBOX gave first (the seller copies themselves).
+        with transaction.atomic():
+            mails_trusted(raw_mail_ids=[result.raw_mail_id])
     return result
 
 

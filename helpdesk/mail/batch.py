@@ -18,7 +18,7 @@ from django.utils import timezone
 from helpdesk.db import row_new
 
 from .batch_read import KeptMail
-from .batch_store import mails_store
+from .batch_store import mails_store, mails_trusted
 from .models import RawMail
 from .parse import storable
 from .raw_store import blob_get
@@ -34,11 +34,14 @@ def kept_ingest(kept: list[KeptMail]) -> list[IngestResult]:
         holders = _holders(kept)
         run: list[tuple[int, KeptMail]] = []
         duplicates: list[tuple[int, str]] = []
+        vouched: list[str] = []  # keys of mail a trusted source sent again
         for index, mail in enumerate(kept):
             if mail.raw_mail is None:
-                key = _key_free(mail, holders)
-                if key is None:
-                    duplicates.append((index, mail.keys[0]))
+                key, duplicate = _key_free(mail, holders)
+                if duplicate:
+                    duplicates.append((index, key))
+                    if mail.trusted:
+                        vouched.append(key)
                     continue
                 mail = replace(mail, keys=(key, ""))
                 holders[key] = mail.raw
@@ -50,6 +53,10 @@ def kept_ingest(kept: list[KeptMail]) -> list[IngestResult]:
             results[index] = result
         for index, key in duplicates:  # after the run: the first copy may be in it
             results[index] = _duplicate(key)
+        if vouched:
+            mails_trusted(raw_mail_ids=list(
+                RawMail.objects.filter(dedup_key__in=vouched).values_list("pk", flat=True)
+            ))
     return results  # type: ignore[return-value]
 
 
@@ -74,13 +81,15 @@ def _bytes(sha256: str) -> bytes | None:
         return None  # its bytes are gone from the store: a new mail is kept, not judged by it
 
 
-def _key_free(mail: KeptMail, holders: dict[str, bytes | None]) -> str | None:
-    """The key ``mail`` is kept under, or None when it is a duplicate."""
+def _key_free(mail: KeptMail, holders: dict[str, bytes | None]) -> tuple[str, bool]:
+    """(the key ``mail`` is kept under, False), or (the key of the mail it repeats, True)."""
     key, collision = mail.keys
     if key not in holders:
-        return key
+        return key, False
     other = key_choose(mail.keys, mail.raw, holders[key])
-    return other if other is not None and collision not in holders else None
+    if other is None:
+        return key, True
+    return other, other in holders
 
 
 def _duplicate(key: str) -> IngestResult:

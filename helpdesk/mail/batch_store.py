@@ -20,6 +20,7 @@ from helpdesk.tickets.lookup import MemoryLookup
 from helpdesk.tickets.models import (
     Message,
     Ticket,
+    TimelineEvent,
 )
 from helpdesk.tickets.rethread import tickets_rethread
 from helpdesk.tickets.services import (
@@ -74,6 +75,36 @@ def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
                      ticket_created=opened and message.ticket.pk not in gone)
         for raw_mail, message, opened in (outcomes[i] for i in range(len(mails)))
     ]
+
+
+def mails_trusted(*, raw_mail_ids: list[int]) -> None:
+    """These mails came again from a source that vouches for them (a Sent folder, an
+    operator's files) after a copy from one that does not (the webhook, INBOX) was kept:
+    trust is the mail's, whichever copy came first, so the kept copy now ends the clocks it
+    answers, as it would have had the trusted copy come first."""
+    doubted = list(RawMail.objects.filter(pk__in=raw_mail_ids, source_trusted=False)
+                   .values_list("pk", flat=True))
+    if not doubted:
+        return
+    # A copy still waiting for the backlog (or quarantined) is read as trusted when filed.
+    RawMail.objects.filter(pk__in=doubted).update(source_trusted=True)
+    messages = Message.objects.filter(raw_id__in=doubted).exclude(untrusted_reason="")
+    counted = list(messages.values_list("pk", "ticket_id"))
+    if not counted:
+        return
+    messages.update(untrusted_reason="")
+    now = timezone.now()
+    TimelineEvent.objects.bulk_create(
+        row_new(TimelineEvent, ticket_id=ticket_id, at=now, kind="message_trusted",
+                text="The same mail came from the seller's own mail: it counts as the reply.",
+                data={"message": pk})
+        for pk, ticket_id in counted
+    )
+    touched = {ticket_id for _, ticket_id in counted} | tickets_rethread(
+        message_ids=[pk for pk, _ in counted],
+        reason="a reply counted once its copy came from the seller's own mail",
+    )
+    tickets_derived_refresh(ticket_ids=touched)
 
 
 def _buyers_resolve(mails: list[Recognised]) -> dict[str, Buyer]:
@@ -196,7 +227,8 @@ def _mail_thread(
         source=mail.source[:300], received_at=new.received_at, source_trusted=mail.trusted,
     )
     raw_mail.status, raw_mail.quarantine_reason = RawMailStatus.STORED, ""
-    message = message_build(ticket, new, order=order, buyer=buyer, channel=found.channel)
+    message = message_build(ticket, new, order=order, buyer=buyer, channel=found.channel,
+                            asin=found.asin)
     message.raw = raw_mail
     rows.raw_mails.append(raw_mail)
     rows.message_added(message, new)

@@ -7,14 +7,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Min, Q
 
 from helpdesk.marketplaces.models import Buyer, Order
 
 from .models import Message, MessageReference, Ticket
 from .services import NewMessage, references_of
 
-# New tickets rank after every stored one, in the order they were opened (see NEWEST_FIRST).
+# New tickets rank after every stored one, in the order they were opened (see ``_age``).
 _NEW_RANK = 1 << 62
 
 
@@ -24,10 +24,12 @@ class MemoryLookup:
     def __init__(self) -> None:
         self._with_message_id: dict[str, list[Ticket]] = defaultdict(list)
         self._first_reference: dict[str, Ticket] = {}
+        self._referencing: dict[str, list[Ticket]] = defaultdict(list)  # see reach()
         self._of_order: dict[int, list[Ticket]] = defaultdict(list)
         self._of_buyer: dict[int, list[Ticket]] = defaultdict(list)
         self._rank: dict[int, int] = {}  # id(ticket) → pk, or its place after them
         self._newest: dict[int, tuple[datetime, str]] = {}  # id(ticket) → see newest()
+        self._first: dict[int, tuple[datetime, str]] = {}  # id(ticket) → see _age()
 
     @classmethod
     def prefetch(
@@ -51,17 +53,28 @@ class MemoryLookup:
         for ticket in loaded.values():
             lookup.ticket_added(ticket)
         # Of the messages written in a ticket's last second, the one a replay takes last.
-        for pk, newest in (
-            Message.objects.filter(ticket_id__in=loaded, sent_at=F("ticket__last_message_at"))
-            .order_by().values("ticket_id").annotate(newest=Max("message_id"))
-            .values_list("ticket_id", "newest")
-        ):
+        # And of those written in its first second, the one a replay takes first (``_age``):
+        # one query for both ends of every ticket (a few messages each).
+        for ticket in loaded.values():
+            lookup._first[id(ticket)] = (ticket.created_at, "")
+        ends = (
+            Message.objects.filter(ticket_id__in=loaded)
+            .filter(Q(sent_at=F("ticket__last_message_at")) | Q(sent_at=F("ticket__created_at")))
+            .order_by().values("ticket_id", "sent_at")
+            .annotate(newest=Max("message_id"), first=Min("message_id"))
+            .values_list("ticket_id", "sent_at", "newest", "first")
+        )
+        for pk, sent_at, newest, first in ends:
             ticket = loaded[pk]
-            lookup._newest[id(ticket)] = (ticket.last_message_at, newest)
+            if sent_at == ticket.last_message_at:
+                lookup._newest[id(ticket)] = (ticket.last_message_at, newest)
+            if sent_at == ticket.created_at:
+                lookup._first[id(ticket)] = (ticket.created_at, first)
         for message_id, pk in holders:
             lookup._with_message_id[message_id].append(loaded[pk])
         for message_id, pk in references:
             lookup._first_reference.setdefault(message_id, loaded[pk])
+            lookup._referencing[message_id].append(loaded[pk])
         return lookup
 
     def ticket_added(self, ticket: Ticket) -> None:
@@ -76,21 +89,33 @@ class MemoryLookup:
             self._of_buyer[ticket.buyer_id].append(ticket)
 
     def message_added(self, ticket: Ticket, new: NewMessage) -> None:
+        self._first.setdefault(id(ticket), (ticket.created_at, new.message_id))
         self._newest[id(ticket)] = max(self.newest(ticket), (new.sent_at, new.message_id))
         if new.message_id:
             self._with_message_id[new.message_id].append(ticket)
         for ref in references_of(new):
             self._first_reference.setdefault(ref, ticket)
+            self._referencing[ref].append(ticket)
 
     def newest(self, ticket: Ticket) -> tuple[datetime, str]:
         """(sent time, Message-ID) of the message of ``ticket`` written last, in the order a
         replay takes them: a mail before it came out of order."""
         return self._newest.get(id(ticket), (ticket.last_message_at, ""))
 
+    def _age(self, ticket: Ticket) -> tuple[datetime, str, int]:
+        """Older first: by the (sent time, Message-ID) of the message a ticket started with,
+        the order a replay opens them in, and only then by row. The row alone would follow
+        the order mail arrived in: a question and a return request of the same second would
+        take a later Seller Central copy by which of them came first."""
+        created_at, message_id = self._first.get(id(ticket), (ticket.created_at, ""))
+        return created_at, message_id, self._rank[id(ticket)]
+
     def _newest_of(self, tickets: Iterable[Ticket]) -> Ticket | None:
-        return max(
-            tickets, key=lambda t: (t.last_message_at, -self._rank[id(t)]), default=None
-        )
+        tickets = list(tickets)
+        if not tickets:
+            return None
+        newest = max(t.last_message_at for t in tickets)
+        return min((t for t in tickets if t.last_message_at == newest), key=self._age)
 
     def by_message_ids(self, message_ids: list[str]) -> Ticket | None:
         return self._newest_of(t for mid in message_ids for t in self._with_message_id.get(mid, ()))
@@ -116,8 +141,10 @@ class MemoryLookup:
         them already holds later mail, this mail came out of order."""
         for ref in referenced_ids:
             yield from self._with_message_id.get(ref, ())
-        if message_id and (ticket := self._first_reference.get(message_id)):
-            yield ticket
+        if message_id:
+            # Every ticket that answers it, not only the one the rules would take: a later
+            # answer filed apart (it named no buyer) belongs with this mail once it is here.
+            yield from self._referencing.get(message_id, ())
         if order is not None:
             yield from self._of_order.get(order.pk, ())
         if buyer is not None:

@@ -119,6 +119,10 @@ class Message(models.Model):
     buyer = models.ForeignKey(
         Buyer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    asin = models.CharField(
+        max_length=20, blank=True, default="",
+        help_text="The product the mail named: a replay gives the ticket its earliest one.",
+    )
     thread_pinned = models.BooleanField(
         default=False, help_text="Placed in its ticket by an agent: later mail never moves it."
     )

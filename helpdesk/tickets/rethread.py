@@ -52,7 +52,7 @@ REPLAY_MAX_TICKETS = 200
 # Fields of a ticket that the replay derives from its messages.
 DERIVED = [
     "channel", "kind", "status", "buyer", "order", "subject", "thread_subject", "language",
-    "created_at", "last_message_at", "search_text",
+    "created_at", "last_message_at", "search_text", "asin",
 ]
 
 
@@ -77,6 +77,7 @@ class ThreadMail:
     pinned: bool
     untrusted_reason: str = ""
     channel_id: int | None = None
+    asin: str = ""
 
 
 def threads_replay(
@@ -108,12 +109,12 @@ def threads_replay(
                 channel=channels.get(mail.channel_id) or tickets[mail.ticket_id].channel,
                 buyer=buyer, order=order,
                 subject=mail.subject, thread_subject=subject, language=mail.language,
-                at=mail.sent_at, asin=tickets[mail.ticket_id].asin,
+                at=mail.sent_at, asin=mail.asin,
             )
             if mail.pinned:
                 pinned[mail.ticket_id] = ticket
         else:
-            ticket_fill(ticket, buyer, order)  # found by a new buyer or order below too
+            ticket_fill(ticket, buyer, order, mail.asin)  # found by a new buyer or order too
         new = NewMessage(
             direction=mail.direction, kind=mail.kind, is_auto=mail.is_auto,
             sent_at=mail.sent_at, received_at=mail.received_at, message_id=mail.message_id,
@@ -188,13 +189,13 @@ def _thread_mails(ticket_ids: set[int]) -> list[ThreadMail]:
     rows = Message.objects.filter(ticket_id__in=ticket_ids).values_list(
         "pk", "ticket_id", "sent_at", "received_at", "message_id", "direction", "kind",
         "is_auto", "order_id", "buyer_id", "subject", "language", "buyer_text", "thread_pinned",
-        "untrusted_reason", "channel_id",
+        "untrusted_reason", "channel_id", "asin",
     )
     return [
         ThreadMail(pk, ticket_id, sent, received, mid, tuple(refs[pk]), direction, kind, auto,
-                   order_id, buyer_id, subject, language, text, pinned, doubt, channel_id)
+                   order_id, buyer_id, subject, language, text, pinned, doubt, channel_id, asin)
         for (pk, ticket_id, sent, received, mid, direction, kind, auto, order_id, buyer_id,
-             subject, language, text, pinned, doubt, channel_id) in rows
+             subject, language, text, pinned, doubt, channel_id, asin) in rows
     ]
 
 
@@ -362,10 +363,13 @@ def message_split(
         kind=OPENS_TICKET_OF_KIND.get(message.kind, TicketKind.OTHER), channel=old.channel,
         buyer=message.buyer, order=message.order, subject=message.subject,
         thread_subject=thread_subject(message.subject), language=message.language,
-        at=message.sent_at, asin=old.asin,
+        at=message.sent_at, asin=message.asin,
     )
     new.save(force_insert=True)
     Message.objects.filter(pk=message.pk).update(ticket=new, thread_pinned=True)
+    # The agent judged the rest one conversation too: pinned, so that no later mail naming
+    # the order or the buyer of both pulls them back together in a replay.
+    Message.objects.filter(ticket=old).update(thread_pinned=True)
     _events_follow([message.pk], new.pk)
     now = timezone.now()
     why = f": {reason}" if reason else ""

@@ -126,9 +126,10 @@ def ticket_open(
 def message_build(
     ticket: Ticket, new: NewMessage, raw_id: int | None = None, *,
     order: Order | None = None, buyer: Buyer | None = None, channel: Channel | None = None,
+    asin: str = "",
 ) -> Message:
-    """The message row, not yet saved; ``channel``, ``order`` and ``buyer`` are what the
-    mail named (the ticket's channel when it named none)."""
+    """The message row, not yet saved; ``channel``, ``order``, ``buyer`` and ``asin`` are
+    what the mail named (the ticket's channel when it named none)."""
     return row_new(
         Message,
         ticket=ticket,
@@ -136,6 +137,7 @@ def message_build(
         channel_id=channel.pk if channel is not None else ticket.channel_id,
         order=order,
         buyer=buyer,
+        asin=asin[:20],
         direction=new.direction,
         kind=new.kind,
         is_auto=new.is_auto,

@@ -35,7 +35,8 @@ _SUBJECT_PREFIX = re.compile(
     re.IGNORECASE,
 )
 
-# Among several candidates the most recently active ticket wins, then the oldest one.
+# Among several candidates the most recently active ticket wins, then the oldest one (the
+# one whose first message was written first: ``MemoryLookup._age``).
 NEWEST_FIRST = ("-last_message_at", "pk")
 
 
