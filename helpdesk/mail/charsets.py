@@ -15,6 +15,8 @@ _JAPANESE_SJIS = ("cp932", "shift_jis_2004")
 _JAPANESE_EUC = ("euc_jp", "euc_jis_2004")
 # ``_jis_as_cp932`` is tried after these when the bytes are ISO-2022-JP (CP50220's extensions).
 _JAPANESE_JIS = ("iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2004")
+# Not a codec Python has: ISO-2022-JP with Microsoft's extensions, read by ``_jis_as_cp932``.
+_CP50220 = "cp50220"
 _WESTERN = ("cp1252", "iso8859_1")
 _FAMILIES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis",
@@ -56,14 +58,11 @@ def charset_decode(data: bytes, label: str | None) -> str:
         # UTF-8 labelled Latin-1 (web forms, old scripts) is the common lie. Text really in
         # cp1252 is almost never also valid UTF-8 ("Ã©" for é), so valid UTF-8 wins.
         codecs = ("utf-8", *codecs)
-    readers = [lambda codec=codec: data.decode(codec) for codec in codecs]
-    if _JIS_ESCAPE.search(data):
-        readers[:0] = [lambda codec=codec: data.decode(codec) for codec in _JAPANESE_JIS]
-        readers.insert(len(_JAPANESE_JIS), lambda: _jis_as_cp932(data))
-    readers += [lambda: data.decode("utf-8"), lambda: data.decode("cp1252")]
-    for read in readers:
+    if b"\x1b" in data and _JIS_ESCAPE.search(data):
+        codecs = (*_JAPANESE_JIS, _CP50220, *codecs)
+    for codec in (*codecs, "utf-8", "cp1252"):
         try:
-            return read()
+            return _jis_as_cp932(data) if codec == _CP50220 else data.decode(codec)
         except (LookupError, UnicodeDecodeError):
             continue
     return data.decode("utf-8", errors="replace")

@@ -114,7 +114,9 @@ def decode(value: object) -> str:
     except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
             email.errors.MessageError):  # e.g. HeaderParseError: an encoded word not base64
         text = raw
-    return storable(" ".join(text.translate(_BIDI_CONTROLS).split()))
+    if not text.isascii():  # (a flag the string carries: most headers are ASCII)
+        text = text.translate(_BIDI_CONTROLS)
+    return storable(" ".join(text.split()))
 
 
 def _words_read(
@@ -242,8 +244,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
     # Binary files (an Outlook .msg) hold NUL within their first bytes; a mail may hold a
     # stray one in its text (a broken mailer, a UTF-16 part sent unencoded), which loses
     # nothing when dropped: only NUL before the first blank line makes the bytes no mail.
-    head = _BLANK_LINE.split(raw[:4096], maxsplit=1)[0]
-    if b"\x00" in head:
+    head = raw[:4096]
+    if b"\x00" in head and b"\x00" in _BLANK_LINE.split(head, maxsplit=1)[0]:
         raise ParseError("binary data, not an RFC 822 mail (e.g. an Outlook .msg file)")
     if not _HEADER_LINE.match(raw.lstrip()[:200]):
         raise ParseError("no header block: the data does not start with mail headers")
