@@ -95,6 +95,25 @@ def test_a_wrong_value_is_an_error_on_the_page(client, manager, url, query, mess
     assert _ticked(page) == "30"
 
 
+@pytest.mark.parametrize("since, until, field, message", [
+    ("9999-12-31", "9999-12-31", "until", "The last day is too far in the future."),
+    ("0001-01-01", "0001-01-02", "since", "The first day is too far in the past."),
+    ("0001-01-03", "0001-01-05", "since", "The first day is too far in the past."),
+])
+def test_a_date_at_the_end_of_the_calendar_is_an_error_not_a_server_error(
+    client, manager, since, until, field, message
+):
+    query = {"period": "custom", "since": since, "until": until}
+    for url in PAGES:
+        page = client.get(url, query)
+        assert page.status_code == 200, url
+        assert message in page.content.decode() and _ticked(page.content.decode()) == "30"
+    for table in ("overview", "days", "agents", "complaints"):
+        response = client.get(f"/reports/csv/{table}/", query)
+        assert response.status_code == 400, table
+        assert message in response.content.decode()
+
+
 def test_an_unknown_agent_on_the_violations_page_is_an_error(client, manager):
     for agent in ("abc", "99999999999999999999999", str(manager.pk + 1000)):
         page = client.get("/reports/violations/", {"agent": agent}).content.decode()

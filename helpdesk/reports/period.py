@@ -2,7 +2,7 @@
 time zone, stored and queried in UTC."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +55,20 @@ class PeriodError(ValueError):
         self.field = field
 
 
+def _representable(period: Period) -> None:
+    """Refuse dates at the ends of the calendar (year 1, year 9999): the period's end is the
+    midnight after its last day, the complaint trends read the period just before it, and
+    both are queried in UTC; a date typed there would otherwise be a server error."""
+    try:
+        period.until.astimezone(UTC)
+    except OverflowError:
+        raise PeriodError("until", _("The last day is too far in the future.")) from None
+    try:
+        period.previous().since.astimezone(UTC)
+    except OverflowError:
+        raise PeriodError("since", _("The first day is too far in the past.")) from None
+
+
 def period_default(*, zone: tzinfo, now: datetime) -> Period:
     return period_from(key=DEFAULT, zone=zone, now=now)
 
@@ -76,7 +90,9 @@ def period_from(
         if (until - since).days >= MAX_DAYS:
             raise PeriodError("until", _("A period may be at most %(n)d days long.")
                               % {"n": MAX_DAYS})
-        return Period("custom", since, until, zone)
+        period = Period("custom", since, until, zone)
+        _representable(period)
+        return period
     if key and key not in PRESETS:
         raise PeriodError("period", _("Pick a period from the list."))
     key = key or DEFAULT
