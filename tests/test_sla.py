@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from mails import amazon_body, build_mail
 
@@ -233,6 +233,12 @@ def test_sla_report_counts_obligations_started_in_the_period():
     call_command("sla_report", "--since", "2026-10-05T10:00:01", "--until", "2026-10-06",
                  "--json", stdout=empty)
     assert json.loads(empty.getvalue())["buyer_reply"]["obligations"] == 0
+
+
+@pytest.mark.parametrize("since", ["2026-02-30", "2026-10-05T25:00", "last monday"])
+def test_sla_report_names_an_impossible_date_instead_of_a_traceback(since):
+    with pytest.raises(CommandError, match="--since must be an ISO date or time"):
+        call_command("sla_report", "--since", since, "--until", "2026-10-07", stdout=StringIO())
 
 
 def test_sla_status_lists_the_most_overdue():

@@ -16,7 +16,10 @@ COLUMNS = [
 
 
 def parse_instant(value: str, option: str):
-    parsed = parse_datetime(value) or parse_datetime(f"{value}T00:00:00")
+    try:
+        parsed = parse_datetime(value) or parse_datetime(f"{value}T00:00:00")
+    except ValueError:  # well formed but no such day or time, e.g. 2026-02-30
+        parsed = None
     if parsed is None:
         raise CommandError(f"{option} must be an ISO date or time, not {value!r}")
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
