@@ -210,3 +210,49 @@ def test_the_page_reads_a_fixed_number_of_queries_whatever_the_clocks(
         response = client.get("/reports/" + PERIOD)
     assert response.context["buyer"]["obligations"] == BUYER_REPLY["obligations"] + 4
     assert {row["agent"] for row in response.context["agents"]} >= {"carol", "dave"}
+
+
+@pytest.mark.parametrize("zone, day, firsts", [
+    # Berlin falls back on 25 Oct 2026: the day is 25 h long, 02:30 happens twice.
+    ("Europe/Berlin", "2026-10-25", [
+        datetime(2026, 10, 24, 22, 0, tzinfo=UTC),  # 00:00 CEST, the day's first instant
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # 02:30 CEST
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # 02:30 CET, an hour later
+        datetime(2026, 10, 25, 22, 59, tzinfo=UTC),  # 23:59 CET, the day's last minute
+    ]),
+    # Los Angeles springs forward on 8 Mar 2026: the day is 23 h long, 02:30 never happens.
+    ("America/Los_Angeles", "2026-03-08", [
+        datetime(2026, 3, 8, 8, 0, tzinfo=UTC),  # 00:00 PST
+        datetime(2026, 3, 8, 9, 59, tzinfo=UTC),  # 01:59 PST
+        datetime(2026, 3, 8, 10, 0, tzinfo=UTC),  # 03:00 PDT, one minute later
+        datetime(2026, 3, 9, 6, 59, tzinfo=UTC),  # 23:59 PDT
+    ]),
+])
+def test_a_day_when_the_clocks_change_counts_each_message_once(client, zone, day, firsts):
+    """Days and weeks chosen in the manager's zone around a DST change: every message falls
+    in exactly one day, and the week's total is the sum of its days and of the two weeks'
+    halves (nothing counted twice at the changed hour, nothing lost)."""
+    from datetime import date as date_
+
+    the_day = date_.fromisoformat(day)
+    before = datetime.combine(the_day, datetime.min.time(), tzinfo=UTC) - timedelta(days=2)
+    for at in [before, *firsts, firsts[-1] + timedelta(minutes=1)]:  # the last is the next day
+        ticket_at(at)
+    client.force_login(manager_make(zone=zone))
+    now = firsts[-1] + timedelta(days=5)
+
+    def days(since: date_, until: date_) -> dict[str, int]:
+        with time_machine.travel(now, tick=False):
+            response = client.get("/reports/csv/days/", {
+                "period": "custom", "since": since.isoformat(), "until": until.isoformat()})
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        return {row[0]: int(row[1]) for row in rows[1:]}
+
+    one = timedelta(days=1)
+    assert days(the_day, the_day) == {day: 4}
+    week = days(the_day - 3 * one, the_day + 3 * one)
+    assert week[day] == 4 and week[(the_day + one).isoformat()] == 1
+    assert sum(week.values()) == 6  # the message two days before is in the week too
+    halves = days(the_day - 3 * one, the_day), days(the_day + one, the_day + 3 * one)
+    assert sum(halves[0].values()) + sum(halves[1].values()) == 6
