@@ -9,7 +9,7 @@ from io import StringIO
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from inbox_support import user_make
 from reports_support import agent_replies, buyer_says, manager_make, ticket_at
 
@@ -161,6 +161,28 @@ def test_page_csv_and_command_agree(client, period_data):
     assert "1.0 h / 26.0 h / 7.4 h" in html
     line = next(row for row in table.getvalue().splitlines() if row.startswith("buyer_reply"))
     assert all(cell in line for cell in ("60.0%", "1.0 h", "26.0 h", "7.4 h"))
+
+
+def test_the_command_given_the_managers_zone_counts_the_days_the_page_shows(client, period_data):
+    """The page's 5–6 October are Berlin days; ``sla_report`` with the same dates and the
+    manager's zone prints the same figures, where UTC days would miss the clock that started
+    at 00:00 Berlin time on the 5th and count one from the 7th."""
+    page = report_page(client)
+
+    def command(*zone: str) -> dict:
+        out = StringIO()
+        with time_machine.travel(NOW, tick=False):
+            call_command("sla_report", "--since", "2026-10-05", "--until", "2026-10-07",
+                         *zone, "--json", stdout=out)
+        return json.loads(out.getvalue())["buyer_reply"]
+
+    berlin = command("--time-zone", "Europe/Berlin")
+    assert {k: berlin[k] for k in BUYER_REPLY} == BUYER_REPLY
+    assert berlin["obligations"] == page.context["buyer"]["obligations"]
+    utc = command()  # the server's UTC days: 00:00 Berlin on the 5th out, 00:00 on the 7th in
+    assert (utc["answered_on_time"], utc["unanswered_overdue"]) == (2, 2)
+    with pytest.raises(CommandError, match="--time-zone must be an IANA zone"):
+        command("--time-zone", "Mars/Olympus")
 
 
 def test_violations_link_to_their_tickets_and_export(client, period_data):

@@ -241,6 +241,12 @@ def test_sla_report_names_an_impossible_date_instead_of_a_traceback(since):
         call_command("sla_report", "--since", since, "--until", "2026-10-07", stdout=StringIO())
 
 
+def test_sla_report_names_a_date_at_the_end_of_the_calendar():
+    with pytest.raises(CommandError, match="--since is too close to the ends of the calendar"):
+        call_command("sla_report", "--since", "0001-01-01", "--until", "2026-10-07",
+                     "--time-zone", "Asia/Tokyo", stdout=StringIO())
+
+
 def test_sla_status_lists_the_most_overdue():
     buyer_mail(T0)
     out = StringIO()

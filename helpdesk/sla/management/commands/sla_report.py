@@ -1,4 +1,6 @@
 import json
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -15,14 +17,33 @@ COLUMNS = [
 ]
 
 
-def parse_instant(value: str, option: str):
+def parse_instant(value: str, option: str, zone: tzinfo | None = None) -> datetime:
+    """An ISO date or time; without an offset it is read in ``zone`` (default: the server's
+    TIME_ZONE), so a date is that zone's midnight."""
     try:
         parsed = parse_datetime(value) or parse_datetime(f"{value}T00:00:00")
     except ValueError:  # well formed but no such day or time, e.g. 2026-02-30
         parsed = None
     if parsed is None:
         raise CommandError(f"{option} must be an ISO date or time, not {value!r}")
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    instant = timezone.make_aware(parsed, zone) if timezone.is_naive(parsed) else parsed
+    try:
+        instant.astimezone(UTC)  # the database is asked in UTC
+    except OverflowError:
+        raise CommandError(
+            f"{option} is too close to the ends of the calendar: {value!r}"
+        ) from None
+    return instant
+
+
+def parse_zone(value: str | None) -> tzinfo | None:
+    if not value:
+        return None
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # ValueError: a path, a NUL
+        raise CommandError(f"--time-zone must be an IANA zone such as Europe/Berlin, "
+                           f"not {value!r}") from exc
 
 
 def _hours(seconds: int | None) -> str:
@@ -36,11 +57,17 @@ class Command(BaseCommand):
         parser.add_argument("--since", required=True, help="ISO date or time (inclusive)")
         parser.add_argument("--until", required=True, help="ISO date or time (exclusive)")
         parser.add_argument("--channel", help="channel code, e.g. amazon-de")
+        parser.add_argument(
+            "--time-zone",
+            help="zone of dates and times given without an offset, e.g. Europe/Berlin: the "
+            "manager's zone gives the days the reports page shows them (default: TIME_ZONE)",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options) -> None:
-        since = parse_instant(options["since"], "--since")
-        until = parse_instant(options["until"], "--until")
+        zone = parse_zone(options["time_zone"])
+        since = parse_instant(options["since"], "--since", zone)
+        until = parse_instant(options["until"], "--until", zone)
         if until <= since:
             raise CommandError("--until must be after --since")
         code = options["channel"]
