@@ -319,3 +319,47 @@ def test_business_hours_written_around_the_form_leave_the_mail_filed_on_calendar
     Channel.objects.filter(code="amazon-com").update(time_zone=zone, business_hours=hours)
     message = buyer_mail()  # filed: not quarantined
     assert Obligation.objects.get(message=message).due_at == T0 + timedelta(hours=24)
+
+
+def test_a_reply_in_the_deadlines_own_second_is_on_time_for_the_sweep_too():
+    message = buyer_mail()
+    due = T0 + timedelta(hours=24)
+    assert sla_sweep(now=due).breaches_recorded == 0  # at the deadline it is not yet late
+    assert message.ticket.obligations.get().state_at(due) == "at_risk"
+    seller_reply(due)
+    obligation = message.ticket.obligations.get()
+    assert obligation.state == "met" and not obligation.breached
+    assert sla_sweep(now=due + timedelta(seconds=1)).breaches_recorded == 0
+    assert not Violation.objects.exists()
+
+
+def test_a_reply_one_second_after_the_deadline_is_late_and_recorded_once_however_often_swept():
+    message = buyer_mail()
+    due = T0 + timedelta(hours=24)
+    seller_reply(due + timedelta(seconds=1))
+    obligation = message.ticket.obligations.get()
+    assert obligation.state == "met_late" and obligation.breached
+    results = [sla_sweep(now=due + timedelta(minutes=m)) for m in (1, 1, 2)]
+    assert [r.breaches_recorded for r in results] == [1, 0, 0]
+    assert Violation.objects.get().occurred_at == due
+
+
+def test_a_breach_withdrawn_by_a_late_copy_of_an_in_time_reply_stays_withdrawn_and_unalerted(
+    monkeypatch,
+):
+    """The Sent-folder copy of a reply written at 23 h arrives after the sweep recorded the
+    breach: the breach is withdrawn, and later sweeps neither record it again nor alert."""
+    message = buyer_mail()
+    due = T0 + timedelta(hours=24)
+    with monkeypatch.context() as away:
+        away.setattr(jobs, "queue_reachable", lambda: False)  # its alert has not gone yet
+        assert sla_sweep(now=due + timedelta(minutes=1)).breaches_recorded == 1
+    assert Violation.objects.get().alerted_at is None
+    seller_reply(T0 + timedelta(hours=23))  # its copy, fetched two hours late
+    violation = Violation.objects.get()
+    assert violation.withdrawn_at is not None and "met in time" in violation.withdrawn_reason
+    for minutes in (2, 3):
+        result = sla_sweep(now=due + timedelta(minutes=minutes))
+        assert (result.breaches_recorded, result.breach_alerts) == (0, 0)
+    assert Violation.objects.count() == 1 and Violation.objects.get().alerted_at is None
+    assert message.ticket.obligations.get().state == "met"
