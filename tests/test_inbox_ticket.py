@@ -2,9 +2,10 @@
 in test_inbox_composer.py)."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from inbox_support import page, ticket_make, user_make
 
@@ -181,3 +182,33 @@ def test_a_zone_written_around_validation_shows_the_pages_in_utc_not_an_error(
     Channel.objects.filter(pk=ticket.channel_id).update(time_zone=zone)
     assert client.get("/inbox/").status_code == 200
     assert "UTC" in page(client, ticket)
+
+
+@pytest.mark.parametrize("zone, received, now, due, left", [
+    # Berlin springs forward at 02:00 on 29 Mar: the clock is 24 elapsed hours, so it is due
+    # at 02:30 the next night although the wall clock moved 25 hours.
+    ("Europe/Berlin", datetime(2026, 3, 29, 0, 30, tzinfo=UTC),  # 01:30 CET
+     datetime(2026, 3, 29, 0, 45, tzinfo=UTC), "2026-03-30 02:30 CEST", "23 h 45 min left"),
+    # Berlin falls back at 03:00 on 25 Oct: 01:30 CEST is due at 00:30 CET the next night.
+    ("Europe/Berlin", datetime(2026, 10, 24, 23, 30, tzinfo=UTC),  # 01:30 CEST
+     datetime(2026, 10, 25, 2, 30, tzinfo=UTC), "2026-10-26 00:30 CET", "21 h 00 min left"),
+    # Los Angeles springs forward on 8 Mar: 01:30 PST is due at 02:30 PDT.
+    ("America/Los_Angeles", datetime(2026, 3, 8, 9, 30, tzinfo=UTC),  # 01:30 PST
+     datetime(2026, 3, 8, 9, 40, tzinfo=UTC), "2026-03-09 02:30 PDT", "23 h 50 min left"),
+    # Los Angeles falls back on 1 Nov: the second 01:30 (PST) is due at 01:30 PST.
+    ("America/Los_Angeles", datetime(2026, 11, 1, 9, 30, tzinfo=UTC),  # 01:30 PST
+     datetime(2026, 11, 2, 9, 0, tzinfo=UTC), "2026-11-02 01:30 PST", "30 min left"),
+    # Tokyo has no DST: the same night is an ordinary 24 hours.
+    ("Asia/Tokyo", datetime(2026, 3, 28, 16, 30, tzinfo=UTC),  # 01:30 JST
+     datetime(2026, 3, 29, 17, 0, tzinfo=UTC), "2026-03-30 01:30 JST", "30 min overdue"),
+])
+def test_a_message_at_01_30_on_a_dst_night_is_due_24_elapsed_hours_later_in_the_agents_zone(
+    client, agent, zone, received, now, due, left
+):
+    AgentProfile.objects.create(user=agent, time_zone=zone)
+    ticket = ticket_make(now=received, age=timedelta(0))
+    with time_machine.travel(now, tick=False):
+        html = page(client, ticket)
+    assert ticket.obligations.get().due_at == received + timedelta(hours=24)
+    assert f"due {due}" in html
+    assert left in html
