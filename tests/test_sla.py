@@ -266,6 +266,12 @@ def test_export_fills_the_obligations():
     assert obligation["due_at"] == "2026-10-06T10:00:00+00:00"
 
 
+@pytest.mark.parametrize("since", ["2026-02-30", "2026-10-05T24:30", "yesterday"])
+def test_export_names_an_impossible_since_instead_of_a_traceback(since):
+    with pytest.raises(CommandError, match="--since must be an ISO date or time"):
+        call_command("export_tickets", "--since", since, stdout=StringIO())
+
+
 def test_recompute_uses_a_fixed_number_of_queries(django_assert_max_num_queries):
     tickets = [buyer_mail(T0, n=n, sender=f"b{n}@marketplace.amazon.com").ticket_id
                for n in range(12)]

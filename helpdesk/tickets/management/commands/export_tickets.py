@@ -16,7 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, since: str | None, **options) -> None:
         since_at = None
         if since:
-            since_at = parse_datetime(since) or parse_datetime(f"{since}T00:00:00")
+            try:
+                since_at = parse_datetime(since) or parse_datetime(f"{since}T00:00:00")
+            except ValueError:  # well formed but no such day or time, e.g. 2026-02-30
+                since_at = None
             if since_at is None:
                 raise CommandError(f"--since must be an ISO date or time, not {since!r}")
             if is_naive(since_at):
