@@ -58,6 +58,29 @@ def test_our_figures_and_every_explained_difference_match_the_hand_count():
     assert de.ours == ContactFigures(1, 0, 0, 1, None)  # its one message is unanswered
 
 
+def test_no_response_required_marked_late_stays_out_of_amazons_reading():
+    """Our own figures count it late (the breach stands); Amazon leaves every "No response
+    needed" out, so beside Amazon's figures it is no contact, as one marked in time."""
+    from datetime import timedelta
+
+    from reports_support import ticket_at
+
+    from helpdesk.sla.models import Obligation
+    from helpdesk.tickets.actions import ticket_clock_end
+
+    reconciliation_world()
+    late = ticket_at(datetime(2026, 11, 10, 10, tzinfo=UTC), channel="amazon-com")
+    from django.contrib.auth.models import User
+
+    ticket_clock_end(ticket=late, actor=User.objects.get(username="recon"),
+                     now=datetime(2026, 11, 10, 10, tzinfo=UTC) + timedelta(hours=30))
+    assert Obligation.objects.get(ticket=late).breached
+    us = next(r for r in reconciliation(source=_import(), now=NOW)
+              if r.figure.marketplace_id == US)
+    assert us.ours == ContactFigures(contacts=5, within_24h=2, after_24h=1, no_response_24h=2,
+                                     average_response_hours=11.0)
+
+
 def test_marking_in_seller_central_takes_the_ticket_off_the_explanations():
     from helpdesk.performance.seller_central import nrr_mark_in_seller_central
     from helpdesk.sla.models import ClockAction

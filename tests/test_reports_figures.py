@@ -278,3 +278,28 @@ def test_a_day_when_the_clocks_change_counts_each_message_once(client, zone, day
     assert sum(week.values()) == 6  # the message two days before is in the week too
     halves = days(the_day - 3 * one, the_day), days(the_day + one, the_day + 3 * one)
     assert sum(halves[0].values()) + sum(halves[1].values()) == 6
+
+
+def test_a_message_marked_no_response_required_after_its_deadline_counts_as_late(client):
+    """Marking "no response required" after the deadline keeps the breach (DOMAIN.md): the
+    figures count it late like the violations list does, so an overdue message cannot be
+    taken out of the on-time share by marking it afterwards."""
+    agent = user_make("alice")
+    h = timedelta(hours=1)
+    late = ticket_at(SINCE + h, assignee=agent)
+    clock_action_record(ticket=late, kind="no_response_required", actor=agent, at=SINCE + 30 * h)
+    in_time = ticket_at(SINCE + 2 * h, words="Thanks!", assignee=agent)
+    clock_action_record(ticket=in_time, kind="no_response_required", actor=agent,
+                        at=SINCE + 3 * h)
+    violations_record(obligations=list(Obligation.objects.filter(breached=True)), now=NOW)
+    page = report_page(client)
+    buyer = page.context["buyer"]
+    assert (buyer["answered_late"], buyer["no_response_required"]) == (1, 1)
+    assert buyer["on_time_rate"] == 0.0
+    with time_machine.travel(NOW, tick=False):
+        violations = client.get("/reports/violations/" + PERIOD).context["page"]
+    assert len(violations.object_list) == buyer["answered_late"]
+    [alice] = page.context["agents"]
+    assert (alice["answered_late"], alice["no_response_required"]) == (1, 1)
+    [day] = [row for row in page.context["days"] if row["obligations"]]
+    assert (day["answered_late"], day["no_response_required"]) == (1, 1)

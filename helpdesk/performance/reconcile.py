@@ -22,7 +22,7 @@ from helpdesk.sla.models import (
     ObligationKind,
     ObligationState,
 )
-from helpdesk.sla.report import figure_aggregates, report_reads
+from helpdesk.sla.report import LATE_NO_RESPONSE_REQUIRED, figure_aggregates, report_reads
 from helpdesk.tickets.models import Direction, Message, MessageKind
 
 from .models import ContactResponseFigure, PerformanceImport
@@ -43,12 +43,14 @@ class ContactFigures:
 
 
 def amazon_figures(totals: dict) -> ContactFigures:
-    """Our clock counts read with Amazon's rules: "No response needed" is no contact."""
+    """Our clock counts read with Amazon's rules: "No response needed" is no contact, even
+    marked after the deadline (which our own figures count late: ``nrr_late`` of them)."""
     mean = totals["mean_response_s"]
+    nrr_late = totals.get("nrr_late", 0)
     return ContactFigures(
-        contacts=totals["obligations"] - totals["no_response_required"],
+        contacts=totals["obligations"] - totals["no_response_required"] - nrr_late,
         within_24h=totals["answered_on_time"],
-        after_24h=totals["answered_late"],
+        after_24h=totals["answered_late"] - nrr_late,
         no_response_24h=totals["unanswered_overdue"],
         average_response_hours=round(mean / 3600, 1) if mean is not None else None,
     )
@@ -187,6 +189,7 @@ def reconciliation(
                 .annotate(**_flags())
                 .values("channel_id")
                 .annotate(**figure_aggregates(min(until, now)),
+                          nrr_late=Count("pk", filter=LATE_NO_RESPONSE_REQUIRED),
                           **{k: Count("pk", filter=q) for k, q in _when(since).items()})
                 .order_by()
             )

@@ -102,8 +102,8 @@ _CREDITED = """
 _AGENT_COUNTS = """
     SELECT agent_id, COUNT(*) AS obligations,
            SUM(CASE WHEN state = %s THEN 1 ELSE 0 END) AS on_time,
-           SUM(CASE WHEN state = %s THEN 1 ELSE 0 END) AS late,
-           SUM(CASE WHEN state = %s THEN 1 ELSE 0 END) AS nrr,
+           SUM(CASE WHEN state = %s OR (state = %s AND breached) THEN 1 ELSE 0 END) AS late,
+           SUM(CASE WHEN state = %s AND NOT breached THEN 1 ELSE 0 END) AS nrr,
            SUM(CASE WHEN is_open AND due_at < %s THEN 1 ELSE 0 END) AS overdue,
            SUM(CASE WHEN is_open AND due_at >= %s THEN 1 ELSE 0 END) AS pending,
            AVG(response_seconds) AS mean,
@@ -161,6 +161,7 @@ def response_by_agent(
             "id",
             "ticket_id",
             "state",
+            "breached",
             "is_open",
             "due_at",
             "response_seconds",
@@ -178,6 +179,7 @@ def response_by_agent(
     params = [  # in the order of the placeholders in the text
         ObligationState.MET.value,
         ObligationState.MET_LATE.value,
+        ObligationState.NO_RESPONSE_REQUIRED.value,
         ObligationState.NO_RESPONSE_REQUIRED.value,
         when,
         when,

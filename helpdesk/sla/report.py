@@ -88,14 +88,23 @@ class PercentileDisc(Aggregate):
         return super().as_sql(compiler, connection, share=repr(float(self.share)), **extra_context)
 
 
+# "No response required" marked after the deadline keeps its breach: the figures count it
+# late, as the violations list does, or marking an overdue message would lift the on-time
+# share (docs/DECISIONS.md, "Reports").
+LATE_NO_RESPONSE_REQUIRED = Q(state=ObligationState.NO_RESPONSE_REQUIRED, breached=True)
+
+
 def figure_aggregates(now: datetime) -> dict:
     """The counts behind every figure, as aggregates: the same for one kind, a channel, an
     agent or a day (``reports`` groups by these)."""
+    late_nrr = LATE_NO_RESPONSE_REQUIRED
     return {
         "obligations": Count("pk"),
         "answered_on_time": Count("pk", filter=Q(state=ObligationState.MET)),
-        "answered_late": Count("pk", filter=Q(state=ObligationState.MET_LATE)),
-        "no_response_required": Count("pk", filter=Q(state=ObligationState.NO_RESPONSE_REQUIRED)),
+        "answered_late": Count("pk", filter=Q(state=ObligationState.MET_LATE) | late_nrr),
+        "no_response_required": Count(
+            "pk", filter=Q(state=ObligationState.NO_RESPONSE_REQUIRED, breached=False)
+        ),
         "unanswered_overdue": Count("pk", filter=Q(is_open=True, due_at__lt=now)),
         "pending": Count("pk", filter=Q(is_open=True, due_at__gte=now)),
         "mean_response_s": Avg("response_seconds"),
