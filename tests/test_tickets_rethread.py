@@ -301,6 +301,31 @@ def test_a_clock_that_later_mail_no_longer_produces_is_withdrawn_and_its_breach_
     assert TimelineEvent.objects.filter(kind="clock_breach_withdrawn").exists()
 
 
+def test_a_breach_withdrawn_then_missed_again_after_a_split_counts_once_more(agent):
+    """The late copy of a reply withdrew the breach; an agent then splits that reply off as
+    another conversation, so the question stands unanswered again: its breach must count."""
+    question = buyer_message(1, T0, alias="lea", order=ORDER)
+    file_in([[question]])
+    with time_machine.travel(T0 + timedelta(hours=30), tick=False):
+        sla_sweep()
+    file_in([[seller_central_copy(2, T0 + timedelta(hours=4), order=ORDER, name="Lea")]])
+    withdrawn = Violation.objects.get()
+    assert withdrawn.withdrawn_at is not None
+    reply = Message.objects.get(message_id="<c2@amazonses.test>")
+    with time_machine.travel(NOW, tick=False):
+        old, new = message_split(message=reply, actor=agent, reason="another order's answer")
+        tickets_derived_refresh(ticket_ids={old.pk, new.pk})
+        sla_sweep()
+    clock = Obligation.objects.get(message__message_id="<b1@amazon.test>")
+    assert clock.breached
+    standing = Violation.objects.get(withdrawn_at=None)
+    assert standing.ticket_id == clock.ticket_id and standing.due_at == clock.due_at
+    # The withdrawn record is kept as it was.
+    withdrawn.refresh_from_db()
+    assert withdrawn.withdrawn_at is not None and withdrawn.due_at == standing.due_at
+    assert Violation.objects.count() == 2
+
+
 def test_a_copy_answers_the_same_ticket_whichever_of_two_mails_of_one_second_came_first():
     """Amazon sends a return request and the buyer's message about it in the same second;
     the Seller Central copy of the answer, an hour later, names only the order. Which ticket

@@ -81,6 +81,7 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
     to_update += moved
     _violations_follow(to_update)
     _violations_withdraw(to_update, now=now)
+    _violations_reopen(to_update)
     # What no longer follows from the mail held (a claim clock its decision's late-arriving
     # claim now carries, a message now answered in its merged thread): withdrawn.
     _obligations_withdraw(list(existing.values()), now=now)
@@ -109,6 +110,24 @@ def _violations_withdraw(obligations: list[Obligation], *, now: datetime) -> Non
             if o.satisfied_at else "the clock no longer applies"
         )
         _withdraw(Violation.objects.filter(obligation=o), reason=reason, now=now)
+
+
+def _violations_reopen(obligations: list[Obligation]) -> None:
+    """A clock whose breach was withdrawn and that later mail or an agent's split leaves
+    missed again is a breach again. The withdrawn record stays as it was (a record is never
+    rewritten), let go of its clock, and the next sweep records the breach anew."""
+    again = [o for o in obligations if o.violation_recorded and o.breached]
+    if not again:
+        return
+    withdrawn = Violation.objects.filter(obligation__in=again).exclude(withdrawn_at=None)
+    reopened = set(withdrawn.values_list("obligation_id", flat=True))
+    if not reopened:
+        return
+    withdrawn.update(obligation=None)
+    Obligation.objects.filter(pk__in=reopened).update(violation_recorded=False)
+    for o in again:
+        if o.pk in reopened:
+            o.violation_recorded = False
 
 
 def _obligations_withdraw(obligations: list[Obligation], *, now: datetime) -> None:
