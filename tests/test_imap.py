@@ -452,3 +452,23 @@ def test_a_folder_not_marked_as_sent_is_not_trusted(account, mailbox, fetch):
     reply = Message.objects.get(message_id="<reply-1@example-seller.com>")
     assert "Sent" in reply.untrusted_reason
     assert reply.ticket.obligations.get().is_open
+
+
+def test_a_mail_over_the_size_limit_becomes_a_ticket_and_does_not_block_the_folder(
+    account, mailbox, fetch, settings
+):
+    settings.INGEST_MAX_BYTES = 20_000
+    photos = "Here are the photos of the broken case. " + "QUJD" * 10_000  # ~40 KB
+    account.append("INBOX", buyer_mail(1, photos), buyer_mail(2, "Any news?"))
+
+    summary = fetch()["shop"]
+
+    assert (summary["fetched"], summary["errors"]) == (2, 0), summary["error"]
+    big = Message.objects.get(message_id="<buyer-1@amazonses.example>")
+    # The ticket is there, from the buyer and with the order, and says where the mail is.
+    assert big.ticket.order.order_id == ORDER and big.from_address.endswith("amazon.co.uk")
+    assert "larger than" in big.buyer_text and "INBOX" in big.buyer_text
+    raw = blob_get(RawMail.objects.get(source="imap:shop/INBOX/1").sha256)
+    assert len(raw) < settings.INGEST_MAX_BYTES and b"QUJDQUJD" not in raw
+    assert Message.objects.filter(message_id="<buyer-2@amazonses.example>").exists()
+    assert last_uid(mailbox, "INBOX") == 2
