@@ -232,6 +232,7 @@ NEAR_MISSES = [
     ("es", "El punto es que su pedido llegará mañana."),
     ("it", "A che punto è la spedizione? Arriva domani."),
     ("en", "It arrived. It was packed well. At least the box was."),
+    ("en", "Your parcel goes out with D H L . C O M P L E T E tracking is attached."),
 ]
 # Evasions: (rule, language, text, the original words the finding must quote).
 EVASIONS = [
@@ -268,6 +269,9 @@ EVASIONS = [
     # Spaces around the dots, "www" with a spelled dot, the local names of "@", and a
     # Latin name written straight after Japanese words.
     (LINK, "en", "Spare lids on www . mugshop . com today.", "www . mugshop . com"),
+    (LINK, "en", "Spare lids on w w w . m u g s h o p . c o m today.",
+     "w w w . m u g s h o p . c o m"),
+    (LINK, "de", "Ersatzdeckel auf m u g s h o p . d e.", "m u g s h o p . d e"),
     (LINK, "de", "Ersatzdeckel auf mugshop . de im Shop.", "mugshop . de"),
     (LINK, "fr", "Couvercles sur www . boutique-tasses . fr !", "www . boutique-tasses . fr"),
     (LINK, "it", "Visiti www punto tazze punto it.", "www punto tazze punto it"),

@@ -187,6 +187,7 @@ _SPACED = regex.compile(rf"(?<![a-z0-9★])[a-z0-9★](?:{_SEP}[a-z0-9★](?![a-
 _TOKEN = regex.compile(r"[a-z0-9★]")
 # Words of one letter in the shipped languages: "leave a r e v i e w" is "a review".
 _ONE_LETTER_WORDS = set("aeioy")
+_HOST = regex.compile(rf"(?:[a-z0-9-]{{1,63}}\.)+{_TLD_NAMES}")
 
 
 def _joined(m: regex.Match) -> str:
@@ -196,6 +197,13 @@ def _joined(m: regex.Match) -> str:
         return run  # spaced digits are the phone check's business
     words = [t.group(0) for t in tokens]
     gaps = [run[a.end():b.start()] for a, b in zip(tokens, tokens[1:], strict=False)]
+    narrow = min(len(g) for g in gaps)
+    # "w w w . m u g s h o p . c o m": words ended by dots that spell a host name are one.
+    dotted = [words[0]]
+    for word, gap in zip(words[1:], gaps, strict=True):
+        dotted += ["" if len(gap) == narrow else "." if "." in gap else " ", word]
+    if _HOST.fullmatch("".join(dotted)):
+        return "".join(dotted)
     out: list[str] = []
     if words[0] in _ONE_LETTER_WORDS and len(words) > 3:
         out += [words.pop(0), " "]
