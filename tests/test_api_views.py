@@ -194,3 +194,25 @@ def test_a_signed_in_browser_reads_the_api_as_pages(client, agent):
     assert "Lid is leaking" in response.content.decode()
     other = ticket_make(channel="amazon-fr")
     assert client.get(f"/api/tickets/{other.pk}/", {"format": "api"}).status_code == 404
+
+
+ENDPOINTS = ["/api/tickets/", "/api/messages/", "/api/clocks/", "/api/violations/",
+             "/api/buyers/", "/api/orders/"]
+ODD_VALUES = ["abc", "-1", "99999999999999999999999", "1e5", "", "\x00", "１２", "' OR 1=1"]
+
+
+def test_odd_ids_and_query_values_are_a_400_or_404_never_a_server_error(world, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {"read": None, "act": None}}
+    api = world["api"]
+    answers = {}
+    for path in ENDPOINTS:
+        for name in ["page_size", "cursor", "ticket", "open", "state", "channel", "view",
+                     "assignee", "q", "buyer", "order"]:
+            for value in ODD_VALUES:
+                answers[path, name, value] = api.get(path, {name: value}).status_code
+        for pk in ["abc", "0", "1.0", "-1", "１", "9223372036854775808", "9" * 30]:
+            answers[f"{path}{pk}/", "", ""] = api.get(f"{path}{pk}/").status_code
+    assert {k: v for k, v in answers.items() if v not in (200, 400, 404)} == {}
+    # A huge page size is the largest page, not an error; a wrong one is the default page.
+    assert api.get("/api/tickets/", {"page_size": 10**30}).status_code == 200

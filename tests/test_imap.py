@@ -452,3 +452,62 @@ def test_a_folder_not_marked_as_sent_is_not_trusted(account, mailbox, fetch):
     reply = Message.objects.get(message_id="<reply-1@example-seller.com>")
     assert "Sent" in reply.untrusted_reason
     assert reply.ticket.obligations.get().is_open
+
+
+def test_a_mail_over_the_size_limit_becomes_a_ticket_and_does_not_block_the_folder(
+    account, mailbox, fetch, settings
+):
+    settings.INGEST_MAX_BYTES = 20_000
+    photos = "Here are the photos of the broken case. " + "QUJD" * 10_000  # ~40 KB
+    account.append("INBOX", buyer_mail(1, photos), buyer_mail(2, "Any news?"))
+
+    summary = fetch()["shop"]
+
+    assert (summary["fetched"], summary["errors"]) == (2, 0), summary["error"]
+    big = Message.objects.get(message_id="<buyer-1@amazonses.example>")
+    # The ticket is there, from the buyer and with the order, and says where the mail is.
+    assert big.ticket.order.order_id == ORDER and big.from_address.endswith("amazon.co.uk")
+    assert "larger than" in big.buyer_text and "INBOX" in big.buyer_text
+    raw = blob_get(RawMail.objects.get(source="imap:shop/INBOX/1").sha256)
+    assert len(raw) < settings.INGEST_MAX_BYTES and b"QUJDQUJD" not in raw
+    assert Message.objects.filter(message_id="<buyer-2@amazonses.example>").exists()
+    assert last_uid(mailbox, "INBOX") == 2
+
+
+@pytest.mark.parametrize("when", ["before its size is asked", "before it is fetched"])
+def test_a_mail_deleted_by_the_sellers_mail_program_during_the_poll_is_skipped_not_stuck(
+    account, mailbox, fetch, monkeypatch, when
+):
+    account.append("INBOX", buyer_mail(1), buyer_mail(2, "Hello?"), buyer_mail(3, "Hello!"))
+
+    def expunge_uid_2() -> None:
+        with account.session() as other:  # another client, as the seller's Outlook
+            other.select("INBOX")
+            other.uid("STORE", "2", "+FLAGS", "(\\Deleted)")
+            other.expunge()
+
+    real_sizes, real_fetch = imap._sizes, imap._fetch
+
+    def sizes_after_delete(conn, uids):
+        expunge_uid_2()
+        return real_sizes(conn, uids)
+
+    def fetch_after_delete(conn, uid):
+        if uid == 2:
+            expunge_uid_2()
+        return real_fetch(conn, uid)
+
+    if when == "before its size is asked":
+        monkeypatch.setattr(imap, "_sizes", sizes_after_delete)
+    else:
+        monkeypatch.setattr(imap, "_fetch", fetch_after_delete)
+    summary = fetch()["shop"]
+
+    assert summary["errors"] == 0, summary["error"]
+    assert last_uid(mailbox, "INBOX") == 3
+    kept = set(RawMail.objects.values_list("source", flat=True))
+    assert {"imap:shop/INBOX/1", "imap:shop/INBOX/3"} <= kept
+    # The next poll neither fetches anything again nor stops at the gap.
+    monkeypatch.setattr(imap, "_sizes", real_sizes)
+    monkeypatch.setattr(imap, "_fetch", real_fetch)
+    assert fetch()["shop"]["fetched"] == 0

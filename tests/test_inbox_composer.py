@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from faults_support import needs_postgresql
 from inbox_support import page, queue_make, smtp_sink, ticket_make, user_make
 
 from helpdesk.replies.models import Outbox, ReplyTemplate
@@ -284,3 +285,54 @@ def test_a_reply_of_unknown_delivery_is_confirmed_or_sent_again_from_the_ticket(
         assert len(server.mails) == 1
     second.refresh_from_db()
     assert second.state == "sent"
+
+
+@needs_postgresql
+@SENT_AT_ONCE
+def test_a_double_click_on_send_sends_one_reply(client, agent, settings, monkeypatch):
+    import contextlib
+    import threading
+
+    from django.db import connection
+    from replies_support import mailer_settings, smtp_server
+
+    from helpdesk.inbox import composer
+
+    settings.REDIS_URL = ""  # sent in the request, as without a job queue
+    ticket = ticket_make(order_id="111-1234567-1234567")
+    seen = re.search(r'name="seen" value="([^"]+)"', page(client, ticket)).group(1)
+    # The second click's request checks the thread before the first one's reply is saved.
+    both_checked = threading.Barrier(2)
+    real_newer = composer._newer
+
+    def newer_then_wait(*args):
+        found = real_newer(*args)
+        # Broken after 3 s when the other request waits for this one: as it should.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=3)
+        return found
+
+    monkeypatch.setattr(composer, "_newer", newer_then_wait)
+    statuses = []
+
+    def click() -> None:
+        browser = Client()
+        browser.force_login(agent)
+        try:
+            statuses.append(browser.post(f"/inbox/tickets/{ticket.pk}/reply/", {
+                "subject": "Your order", "body": "Hello Jane,\n\nit ships today.",
+                "seen": seen,
+            }).status_code)
+        finally:
+            connection.close()  # this thread's own
+
+    with smtp_server() as (server, port):
+        settings.MAILERS = mailer_settings(port)
+        clicks = [threading.Thread(target=click) for _ in range(2)]
+        for thread in clicks:
+            thread.start()
+        for thread in clicks:
+            thread.join(timeout=30)
+        assert sorted(statuses) == [302, 409]
+        assert len(server.mails) == 1
+    assert Outbox.objects.count() == 1

@@ -228,6 +228,11 @@ NEAR_MISSES = [
     ("ja", "高評価をいただいている人気の商品です。"),
     ("ja", "お荷物の追跡番号は1234-5678-9012です。"),
     ("ja", "注文履歴はhttps://www.amazon.co.jp/gp/css/order-historyでご確認いただけます。"),
+    ("fr", "Merci ! De rien, c'est un point important pour nous."),
+    ("es", "El punto es que su pedido llegará mañana."),
+    ("it", "A che punto è la spedizione? Arriva domani."),
+    ("en", "It arrived. It was packed well. At least the box was."),
+    ("en", "Your parcel goes out with D H L . C O M P L E T E tracking is attached."),
 ]
 # Evasions: (rule, language, text, the original words the finding must quote).
 EVASIONS = [
@@ -261,6 +266,24 @@ EVASIONS = [
     (MESSENGER, "en", "Write us on Whats\u0410pp.", "Whats\u0410pp"),  # Cyrillic A
     (PAY_SERVICE, "en", "Pay via P a y P a l.", "P a y P a l"),
     (PAY_SERVICE, "en", "Pay via Pay\u200bPal.", "Pay\u200bPal"),
+    # Spaces around the dots, "www" with a spelled dot, the local names of "@", and a
+    # Latin name written straight after Japanese words.
+    (LINK, "en", "Spare lids on www . mugshop . com today.", "www . mugshop . com"),
+    (LINK, "en", "Spare lids on w w w . m u g s h o p . c o m today.",
+     "w w w . m u g s h o p . c o m"),
+    (LINK, "de", "Ersatzdeckel auf m u g s h o p . d e.", "m u g s h o p . d e"),
+    (LINK, "de", "Ersatzdeckel auf mugshop . de im Shop.", "mugshop . de"),
+    (LINK, "fr", "Couvercles sur www . boutique-tasses . fr !", "www . boutique-tasses . fr"),
+    (LINK, "it", "Visiti www punto tazze punto it.", "www punto tazze punto it"),
+    (LINK, "es", "Visite www punto tazas punto es.", "www punto tazas punto es"),
+    (LINK, "ja", "詳しくはｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍをご覧ください。", "ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ"),
+    (LINK, "ja", "詳しくはmugshop.jpをご覧ください。", "mugshop.jp"),
+    (LINK, "ja", "詳しくはmugshop。jpへ。", "mugshop。jp"),
+    (EMAIL_RULE, "en", "Write to info @ mugshop . com.", "info @ mugshop . com"),
+    (EMAIL_RULE, "fr", "Écrivez à info arobase tasses.fr.", "info arobase tasses.fr"),
+    (EMAIL_RULE, "es", "Escriba a info arroba tazas punto es.", "info arroba tazas punto es"),
+    (EMAIL_RULE, "it", "Scriva a info chiocciola tazze punto it.", "info chiocciola tazze punto it"),
+    (EMAIL_RULE, "ja", "ｉｎｆｏ＠ｍｕｇｓｈｏｐ．ｊｐ へどうぞ。", "ｉｎｆｏ＠ｍｕｇｓｈｏｐ．ｊｐ"),
 ]
 
 

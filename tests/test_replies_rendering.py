@@ -289,3 +289,21 @@ def test_a_template_that_writes_nothing_for_this_ticket_says_so_instead_of_an_em
     tpl = template(de=("Ihre Bestellung", "{% if ticket.id == 0 %}Hallo{% endif %}"))
     with pytest.raises(RenderError, match="writes nothing for this ticket"):
         reply_compose(ticket=made_ticket(), template=tpl, author=None)
+
+
+def test_a_buyers_own_placeholder_text_quoted_in_the_reply_may_be_sent():
+    # A buyer who writes template syntax (a shop system's support question, a developer)
+    # would otherwise make every reply that quotes them "leftover placeholder".
+    words = "My label prints {{ order.id }} and {% if paid %} instead of the number."
+    ticket = buyer_ticket(words=words)
+    tpl = template(en=("Re: your label", 'You wrote: "{{ ticket.buyer_text }}"\n\nWe fix it.'))
+    draft = reply_compose(ticket=ticket, template=tpl, author=None)
+    assert words in draft.body
+    outbox = reply_send(ticket=ticket, author=None, subject=draft.subject, body=draft.body)
+    assert words in outbox.body
+    # One of the agent's own beside it is still refused.
+    from helpdesk.replies.errors import ReplyError
+
+    with pytest.raises(ReplyError, match=r"\{\{ buyer.first_name \}\}"):
+        reply_send(ticket=ticket, author=None, subject=draft.subject,
+                   body=f"Hi {{{{ buyer.first_name }}}},\n\n{draft.body}")

@@ -153,3 +153,54 @@ def test_an_address_that_cannot_be_written_is_refused_before_it_is_queued(agent,
     with pytest.raises(ReplyError, match="cannot be sent to"):
         send_about_order(ticket, agent)
     assert not Outbox.objects.exists()
+
+
+def buyer_ticket_in(language: str):
+    ticket = amazon_thread_ticket()
+    ticket.language = language
+    ticket.save(update_fields=["language"])
+    return ticket
+
+
+@pytest.mark.parametrize("language,subject,body", [
+    ("fr", "Re: Votre commande – délai « express »",
+     "Bonjour Élodie,\n\nVotre colis arrive jeudi. Ça vous convient ?\n\nCordialement"),
+    ("it", "Re: Il suo ordine è già in viaggio", "Gentile cliente,\n\nperché no? Però è così."),
+    ("es", "Re: Su pedido — ¿dónde está?", "Hola Íñigo,\n\n¡Su pedido llegará mañana!"),
+    # Longer than a header line and a body line may be, in bytes: folded and encoded.
+    ("ja", "Re: ご注文の商品について（お問い合わせ番号：１２３）配送状況のご案内と今後のお手続き",
+     "山田様\n\n" + "ご注文いただいた商品は明日発送いたします。" * 40 + "\n\nよろしくお願いいたします。"),
+])
+def test_a_reply_in_the_buyers_language_decodes_on_the_wire_to_what_the_agent_sent(
+    settings, agent, run_all, language, subject, body
+):
+    ticket = buyer_ticket_in(language)
+    with smtp_server() as (server, port):
+        settings.MAILERS = mailer_settings(port)
+        outbox = reply_send(ticket=ticket, author=agent, subject=subject, body=body)
+        run_all()
+        [received] = server.to(BUYER)
+    assert all(len(line) <= 998 for line in received.content.split(b"\r\n"))
+    message = received.message
+    assert str(message["Subject"]) == subject == outbox.subject
+    # Text in its canonical form has CRLF line ends (also inside base64).
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text.rstrip("\n") == body
+
+
+@pytest.mark.parametrize("subject", [
+    "Re: =?utf-8?b?U2llaGUgd3d3LmV4YW1wbGUuY29t?=",  # "Siehe www.example.com"
+    "Re: your order =?ISO-8859-1?Q?=4Dehr?= info",
+])
+def test_a_subject_that_looks_encoded_reaches_the_buyer_as_the_agent_wrote_it(
+    settings, agent, run_all, subject
+):
+    # A buyer's subject can carry such text (decoded once by the ingest); sent as it is, the
+    # buyer's mail program would decode it again and show what no one read or checked.
+    ticket = amazon_thread_ticket()
+    with smtp_server() as (server, port):
+        settings.MAILERS = mailer_settings(port)
+        reply_send(ticket=ticket, author=agent, subject=subject, body="Your parcel is near.")
+        run_all()
+        [received] = server.to(BUYER)
+    assert str(received.message["Subject"]) == subject

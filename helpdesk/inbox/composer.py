@@ -4,6 +4,7 @@ Sending is refused once, with the news shown, when the thread moved on after the
 was drawn (a buyer wrote again, or a colleague queued a reply): no blind double answer."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -129,18 +130,19 @@ def reply_send_view(request: HttpRequest, pk: int) -> HttpResponse:
         override_reason=post.get("override_reason", ""),
         replaces=replaces.pk if replaces else None,
     )
-    newer_messages, newer_replies = _newer(ticket, post.get("seen", ""))
-    if newer_messages or newer_replies:
-        # Shown with the news; the page carries the new version, so sending again goes.
-        composer.stale = newer_messages
-        composer.stale_replies = newer_replies
-        return _again(request, ticket, composer, status=409)
     try:
-        outbox = reply_send(
-            ticket=ticket, author=request.user, subject=composer.subject, body=composer.body,
-            template=template, override_reason=composer.override_reason.strip() or None,
-            language=composer.language, replaces=replaces,
-        )
+        with transaction.atomic():
+            # The check and the reply under the ticket's lock: a double click's second
+            # request waits here until the first one's reply is saved, then finds it newer
+            # than what its page saw, instead of both passing the check and both sending.
+            Ticket.objects.select_for_update().filter(pk=ticket.pk).exists()
+            newer_messages, newer_replies = _newer(ticket, post.get("seen", ""))
+            outbox = None if newer_messages or newer_replies else reply_send(
+                ticket=ticket, author=request.user, subject=composer.subject,
+                body=composer.body, template=template,
+                override_reason=composer.override_reason.strip() or None,
+                language=composer.language, replaces=replaces,
+            )
     except ComplianceBlocked as exc:
         composer.findings, composer.blocked = exc.findings, True
         composer.error = _("The compliance check blocked this reply.")
@@ -148,6 +150,11 @@ def reply_send_view(request: HttpRequest, pk: int) -> HttpResponse:
     except (ReplyError, RenderError) as exc:
         composer.error = str(exc)
         return _again(request, ticket, composer, status=422)
+    if outbox is None:
+        # Shown with the news; the page carries the new version, so sending again goes.
+        composer.stale = newer_messages
+        composer.stale_replies = newer_replies
+        return _again(request, ticket, composer, status=409)
     now = timezone.now()
     actions.ticket_mark_read(ticket=ticket, user=request.user, now=now)
     actions.presence_touch(ticket=ticket, user=request.user, composing=False, now=now)

@@ -144,8 +144,9 @@ EMAIL = regex.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]++@[a-z0-9-]++(?:\.[a-z0-
 URL = regex.compile(r"(?:(?<![a-z0-9])https?://|(?<![a-z0-9.-])www\.)[a-z0-9\-._~:/?#@!$&*+,;=%]++")
 TLDS = (r"com|net|org|info|shop|store|online|site|eu|io|biz|de|at|ch|co\.uk|uk|fr|it|es|nl|pl|"
         r"be|ca|jp|co\.jp|us")
+# ASCII neighbours only: Japanese writes a name straight after a word (詳しくはmugshop.jpへ).
 BARE_DOMAIN = regex.compile(
-    rf"(?<![\w@./-])(?:[a-z0-9-]++\.)+(?:{TLDS})(?![\w@-])", regex.IGNORECASE,
+    rf"(?<![a-z0-9_@./-])(?:[a-z0-9-]++\.)+(?:{TLDS})(?![a-z0-9_@-])", regex.IGNORECASE,
 )
 
 

@@ -6,7 +6,7 @@ Steps, in order (docs/DECISIONS.md, "Compliance check: languages and evasion"):
    accents taken off Latin, Greek and Cyrillic letters, Cyrillic and Greek look-alikes folded
    to the Latin letter they imitate, dashes to "-", star symbols to "★";
 2. obfuscated links and addresses written out: "hxxps://", "example dot com",
-   "name [at] mail";
+   "example . com", "www punto example", "name [at] mail", "name arobase mail";
 3. spaced or dotted letters joined: "r e v i e w" → "review", "5 - s t a r" → "5 star".
 Every step is a linear scan or a pattern without nested repetition.
 """
@@ -141,8 +141,9 @@ def _rewrite(traced: Traced, pattern: regex.Pattern,
     return Traced(traced.original, "".join(text), tuple(starts), tuple(ends))
 
 
-_TLD_ANY = (r"(?:com|net|org|info|biz|shop|store|online|site|io|eu|co\.uk|uk|de|at|ch|fr|it|"
-            r"es|nl|pl|be|ca|jp|co\.jp|us)(?![\w-])")
+_TLD_NAMES = (r"(?:com|net|org|info|biz|shop|store|online|site|io|eu|co\.uk|uk|de|at|ch|fr|it|"
+              r"es|nl|pl|be|ca|jp|co\.jp|us)")
+_TLD_ANY = rf"{_TLD_NAMES}(?![\w-])"
 _TLD_GENERIC = r"(?:com|net|org|info|biz|shop|store|online|site|io|eu)(?![\w-])"
 _DOT_WORDS = r"(?:dot|punkt|point|punto|ドット)"
 _BRACKETED_DOT = (rf"\[\s*(?:\.|{_DOT_WORDS})\s*\]|\(\s*(?:\.|{_DOT_WORDS})\s*\)"
@@ -158,6 +159,9 @@ _SCHEME = regex.compile(
 # amazon.de" would become an address).
 _AT_SPELLED = regex.compile(
     rf"(?<=[\w.+-])\s+at\s+(?=[\w-]{{1,63}}\s*(?:\s{_DOT_WORDS}\s|{_BRACKETED_DOT})\s*[a-z])"
+    # The French, Spanish and Italian names of "@" mean nothing else: a dot of any kind will do.
+    rf"|(?<=[\w.+-])\s+(?:arobase|arroba|chiocciola)\s+"
+    rf"(?=[\w-]{{1,63}}\s*(?:\s{_DOT_WORDS}\s|{_BRACKETED_DOT}|\.)\s*[a-z])"
 )
 _AT = regex.compile(rf"(?<=\w)\s*(?:{_BRACKETED_AT})\s*(?=\w)|(?<=\w)\s*@\s*(?=\w)")
 _DOT = regex.compile(
@@ -165,6 +169,17 @@ _DOT = regex.compile(
     rf"|(?<=[\w-])\s+(?:dot|punkt|ドット)\s+(?={_TLD_ANY})"
     # French "le point de vue", Spanish "el punto es": only before a generic ending
     rf"|(?<=[\w-])\s+(?:point|punto)\s+(?={_TLD_GENERIC})"
+    # ...or after "www." or "@name" (rewritten by the steps before), where no sentence is
+    rf"|(?<=(?:@|\bwww\.)[\w-]{{1,63}})\s+(?:point|punto)\s+(?={_TLD_ANY})"
+    # "mugshop . com": a space before a full stop is no sentence's end
+    rf"|(?<=[\w-])[^\S\n]+\.[^\S\n]*(?={_TLD_ANY})"
+    # Japanese writes "mugshop。jp" with its own full stop
+    rf"|(?<=[a-z0-9-])[^\S\n]*。[^\S\n]*(?={_TLD_NAMES}(?![a-z0-9_-]))"
+)
+# "www . mugshop", "www punto tazze", "www[.]mugshop": "www" names nothing but a host.
+_WWW = regex.compile(
+    rf"(?<![a-z0-9_.])www(?:[^\S\n]*[.。][^\S\n]*|\s+{_DOT_WORDS}\s+|\s*(?:{_BRACKETED_DOT})\s*)"
+    rf"(?=[a-z0-9])"
 )
 # Single letters or digits with one to three separators between them, at least three.
 _SEP = r"(?:[^\S\n]{1,3}|[^\S\n]?[.\-_*·•|/+~,][^\S\n]?)"
@@ -172,6 +187,7 @@ _SPACED = regex.compile(rf"(?<![a-z0-9★])[a-z0-9★](?:{_SEP}[a-z0-9★](?![a-
 _TOKEN = regex.compile(r"[a-z0-9★]")
 # Words of one letter in the shipped languages: "leave a r e v i e w" is "a review".
 _ONE_LETTER_WORDS = set("aeioy")
+_HOST = regex.compile(rf"(?:[a-z0-9-]{{1,63}}\.)+{_TLD_NAMES}")
 
 
 def _joined(m: regex.Match) -> str:
@@ -181,6 +197,13 @@ def _joined(m: regex.Match) -> str:
         return run  # spaced digits are the phone check's business
     words = [t.group(0) for t in tokens]
     gaps = [run[a.end():b.start()] for a, b in zip(tokens, tokens[1:], strict=False)]
+    narrow = min(len(g) for g in gaps)
+    # "w w w . m u g s h o p . c o m": words ended by dots that spell a host name are one.
+    dotted = [words[0]]
+    for word, gap in zip(words[1:], gaps, strict=True):
+        dotted += ["" if len(gap) == narrow else "." if "." in gap else " ", word]
+    if _HOST.fullmatch("".join(dotted)):
+        return "".join(dotted)
     out: list[str] = []
     if words[0] in _ONE_LETTER_WORDS and len(words) > 3:
         out += [words.pop(0), " "]
@@ -203,6 +226,7 @@ def normalised(original: str) -> Traced:
     traced = _rewrite(traced, _SCHEME, _scheme)
     traced = _rewrite(traced, _AT_SPELLED, lambda m: "@")
     traced = _rewrite(traced, _AT, lambda m: "@")
+    traced = _rewrite(traced, _WWW, lambda m: "www.")
     traced = _rewrite(traced, _DOT, lambda m: ".")
     return _rewrite(traced, _SPACED, _joined)
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from helpdesk.tickets.models import Ticket, TimelineEvent
+from helpdesk.tickets.models import Direction, Ticket, TimelineEvent
 
 from .compliance import AttachmentFacts, Finding, compliance_check, reply_facts
 from .context import reply_context
@@ -122,6 +122,18 @@ def is_manager(user: AbstractBaseUser | None) -> bool:
     return user.is_superuser or user.groups.filter(name=MANAGER_GROUP).exists()
 
 
+def placeholder_left(*, ticket: Ticket, text: str) -> str:
+    """The first template tag in ``text`` that the agent left unfilled ("" if none). A tag
+    found word for word in what the buyer wrote is the buyer's, quoted: it goes out as
+    written, or no reply quoting that buyer could be sent."""
+    tags = PLACEHOLDER.findall(text)
+    if not tags:
+        return ""
+    written = [f"{subject}\n{words}" for subject, words in ticket.messages.filter(
+        direction=Direction.IN).values_list("subject", "buyer_text")]
+    return next((tag for tag in tags if not any(tag in w for w in written)), "")
+
+
 @transaction.atomic
 def reply_send(
     *, ticket: Ticket, author: AbstractBaseUser | None, subject: str, body: str,
@@ -136,8 +148,8 @@ def reply_send(
     subject, body = " ".join(subject.split()), body.strip()
     if not body:
         raise ReplyError(EMPTY_BODY)
-    if left := PLACEHOLDER.search(f"{subject}\n{body}"):
-        raise ReplyError(PLACEHOLDER_LEFT.format(placeholder=left.group(0)))
+    if left := placeholder_left(ticket=ticket, text=f"{subject}\n{body}"):
+        raise ReplyError(PLACEHOLDER_LEFT.format(placeholder=left))
     facts = reply_facts(
         ticket=ticket, subject=subject, body=body, now=now,
         attachments=tuple(AttachmentFacts(a.filename, a.content_type, len(a.data))

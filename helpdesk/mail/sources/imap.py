@@ -14,7 +14,9 @@ import re
 import ssl
 from collections.abc import Iterator
 from contextlib import suppress
+from itertools import batched
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -142,25 +144,43 @@ def _folder_fetch(
 ) -> None:
     uid_validity, uid_next = _examine(conn, folder)
     state = _folder_state(mailbox, folder, uid_validity)
-    for uid in _new_uids(conn, state.last_uid, uid_next):
+    limit = settings.INGEST_MAX_BYTES
+    for uids in batched(_new_uids(conn, state.last_uid, uid_next), SEARCH_WINDOW):
+        sizes = _sizes(conn, uids)
+        for uid in uids:
+            outcome = _fetch_one(conn, mailbox, folder, state, uid, sizes.get(uid), limit)
+            if outcome is not None:
+                counts["fetched"] += 1
+                counts[outcome] += 1
+
+
+def _fetch_one(
+    conn: imaplib.IMAP4, mailbox: Mailbox, folder: str, state: MailboxFolderState, uid: int,
+    size: int | None, limit: int,
+) -> str | None:
+    """Fetch and keep one mail; what ingest made of it (None: it was gone)."""
+    if size is not None and size > limit:
+        # Read whole, a mail this large could exhaust the poller's memory on every poll,
+        # and the folder would never get past it: its header becomes the ticket instead.
+        raw = _header_fetch(conn, uid, _too_large_note(mailbox, folder, size, limit))
+    else:
         raw = _fetch(conn, uid)
-        if raw is None:
-            # Expunged since the search: nothing to keep, and it will not come back.
+    if raw is None:
+        # Expunged since the search: nothing to keep, and it will not come back.
+        _advance(state, uid)
+        return None
+    try:
+        # The raw mail's record and the new position are committed together.
+        with transaction.atomic():
+            result = mail_ingest(
+                raw=raw, source=f"imap:{mailbox.name}/{folder}/{uid}", defer=True,
+                trusted=mailbox.is_sent_folder(folder),
+            )
             _advance(state, uid)
-            continue
-        try:
-            # The raw mail's record and the new position are committed together.
-            with transaction.atomic():
-                result = mail_ingest(
-                    raw=raw, source=f"imap:{mailbox.name}/{folder}/{uid}", defer=True,
-                    trusted=mailbox.is_sent_folder(folder),
-                )
-                _advance(state, uid)
-        except RawStoreError as exc:
-            # Not kept, so not marked fetched: the next poll starts again at this mail.
-            raise FolderError(f"UID {uid} could not be kept, stopped there: {exc}") from exc
-        counts["fetched"] += 1
-        counts[_COUNT_OF_OUTCOME[result.outcome]] += 1
+    except RawStoreError as exc:
+        # Not kept, so not marked fetched: the next poll starts again at this mail.
+        raise FolderError(f"UID {uid} could not be kept, stopped there: {exc}") from exc
+    return _COUNT_OF_OUTCOME[result.outcome]
 
 
 def _examine(conn: imaplib.IMAP4, folder: str) -> tuple[int, int | None]:
@@ -232,6 +252,50 @@ def _fetch(conn: imaplib.IMAP4, uid: int) -> bytes | None:
         if isinstance(item, tuple) and b"BODY[]" in item[0] and _is_uid(item[0], uid):
             return item[1]
     return None
+
+
+def _sizes(conn: imaplib.IMAP4, uids: tuple[int, ...]) -> dict[int, int]:
+    """RFC822.SIZE of ``uids`` (ascending), one command for all. A mail missing here is
+    fetched as before: ``_fetch`` finds out whether it is still there."""
+    typ, data = conn.uid("FETCH", f"{uids[0]}:{uids[-1]}", "(UID RFC822.SIZE)")
+    if typ != "OK":
+        raise FolderError(f"sizes of UIDs {uids[0]}:{uids[-1]} could not be read: {_text(data)}")
+    sizes = {}
+    for item in data:
+        line = item[0] if isinstance(item, tuple) else item
+        uid, size = re.search(rb"\bUID (\d+)", line or b""), re.search(
+            rb"\bRFC822\.SIZE (\d+)", line or b"")
+        if uid and size:
+            sizes[int(uid[1])] = int(size[1])
+    return sizes
+
+
+def _header_fetch(conn: imaplib.IMAP4, uid: int, note: str) -> bytes | None:
+    """The mail's header without its MIME structure, and ``note`` as a plain text body: a
+    mail the ingest files like any other (sender, subject, order, threading), telling the
+    agent where the whole mail is. None if it is no longer there."""
+    typ, data = conn.uid("FETCH", str(uid), f"(BODY.PEEK[HEADER.FIELDS.NOT ({_MIME_FIELDS})])")
+    if typ != "OK":
+        raise FolderError(f"UID {uid}: the header could not be fetched: {_text(data)}")
+    for item in data:
+        if isinstance(item, tuple) and b"BODY[HEADER" in item[0] and _is_uid(item[0], uid):
+            header = item[1].rstrip(b"\r\n")
+            return (header + b"\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; "
+                    b"charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                    + note.encode() + b"\r\n")
+    return None
+
+
+# The header fields that describe the body, left out when the body is replaced by a note.
+_MIME_FIELDS = "MIME-Version Content-Type Content-Transfer-Encoding Content-Disposition"
+
+
+def _too_large_note(mailbox: Mailbox, folder: str, size: int, limit: int) -> str:
+    return (
+        f"This mail is {size:,} bytes, larger than the {limit:,} bytes the helpdesk reads "
+        f"(INGEST_MAX_BYTES), so only its header was read. The whole mail is in mailbox "
+        f"{mailbox.name}, folder {folder}: read it in a mail program or in Seller Central."
+    )
 
 
 def _is_uid(head: bytes, uid: int) -> bool:
