@@ -2,15 +2,20 @@
 check, sending (the clock stops), and the warning before a reply written against an older
 state of the thread."""
 
+import contextlib
 import re
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from faults_support import needs_postgresql
 from inbox_support import page, queue_make, smtp_sink, ticket_make, user_make
+from replies_support import mailer_settings, smtp_server
 
+from helpdesk.inbox import composer
 from helpdesk.replies.models import Outbox, ReplyTemplate
 from helpdesk.tickets.services import NewMessage
 from helpdesk.tickets.writing import message_add
@@ -290,14 +295,6 @@ def test_a_reply_of_unknown_delivery_is_confirmed_or_sent_again_from_the_ticket(
 @needs_postgresql
 @SENT_AT_ONCE
 def test_a_double_click_on_send_sends_one_reply(client, agent, settings, monkeypatch):
-    import contextlib
-    import threading
-
-    from django.db import connection
-    from replies_support import mailer_settings, smtp_server
-
-    from helpdesk.inbox import composer
-
     settings.REDIS_URL = ""  # sent in the request, as without a job queue
     ticket = ticket_make(order_id="111-1234567-1234567")
     seen = re.search(r'name="seen" value="([^"]+)"', page(client, ticket)).group(1)
