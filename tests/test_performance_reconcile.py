@@ -3,9 +3,10 @@ figure, every kind of explained difference, and the page, CSV and command agreei
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from performance_support import (
     AMAZON_NOVEMBER,
@@ -17,9 +18,12 @@ from performance_support import (
     reconciliation_world,
     report,
 )
+from reports_support import ticket_at
 
 from helpdesk.performance.importing import performance_import
 from helpdesk.performance.reconcile import ContactFigures, reconciliation
+from helpdesk.sla.models import Obligation
+from helpdesk.tickets.actions import ticket_clock_end
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 10, tzinfo=UTC)
@@ -61,17 +65,8 @@ def test_our_figures_and_every_explained_difference_match_the_hand_count():
 def test_no_response_required_marked_late_stays_out_of_amazons_reading():
     """Our own figures count it late (the breach stands); Amazon leaves every "No response
     needed" out, so beside Amazon's figures it is no contact, as one marked in time."""
-    from datetime import timedelta
-
-    from reports_support import ticket_at
-
-    from helpdesk.sla.models import Obligation
-    from helpdesk.tickets.actions import ticket_clock_end
-
     reconciliation_world()
     late = ticket_at(datetime(2026, 11, 10, 10, tzinfo=UTC), channel="amazon-com")
-    from django.contrib.auth.models import User
-
     ticket_clock_end(ticket=late, actor=User.objects.get(username="recon"),
                      now=datetime(2026, 11, 10, 10, tzinfo=UTC) + timedelta(hours=30))
     assert Obligation.objects.get(ticket=late).breached
@@ -112,8 +107,6 @@ def test_the_reconciliation_reads_a_bounded_number_of_queries(django_assert_max_
 
 
 def test_page_csv_and_command_agree(client):
-    from django.contrib.auth.models import User
-
     t = reconciliation_world()
     source = _import()
     client.force_login(User.objects.get(username="recon"))  # a manager in Europe/Berlin
@@ -145,7 +138,6 @@ def test_page_csv_and_command_agree(client):
 
 @pytest.mark.parametrize("role", ["agent", None])
 def test_agents_and_users_without_a_role_may_not_see_amazons_figures(client, role):
-    from django.contrib.auth.models import User
     from inbox_support import user_make
 
     _import()

@@ -5,6 +5,8 @@ from django.db import models
 from helpdesk.marketplaces.models import LANGUAGE_CHOICES
 from helpdesk.tickets.models import Ticket
 
+from .matching import keyword_problem
+
 
 class ComplaintCategory(models.Model):
     """What a buyer complains about, counted per product (DOMAIN.md, "Complaint kinds")."""
@@ -47,7 +49,6 @@ class ComplaintRule(models.Model):
         return [line.strip() for line in self.keywords.splitlines() if line.strip()]
 
     def clean(self) -> None:
-        from .matching import keyword_problem
 
         if problems := [p for line in self.keyword_list() if (p := keyword_problem(line))]:
             raise ValidationError({"keywords": problems})
