@@ -1,11 +1,9 @@
 import json
-from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from helpdesk.commands import instant_parse, zone_parse
 from helpdesk.marketplaces.models import Channel
 from helpdesk.sla.report import sla_report
 
@@ -15,35 +13,6 @@ COLUMNS = [
     ("on_time_rate", "on-time %"), ("median_response_s", "median"), ("p90_response_s", "p90"),
     ("mean_response_s", "mean"),
 ]
-
-
-def parse_instant(value: str, option: str, zone: tzinfo | None = None) -> datetime:
-    """An ISO date or time; without an offset it is read in ``zone`` (default: the server's
-    TIME_ZONE), so a date is that zone's midnight."""
-    try:
-        parsed = parse_datetime(value) or parse_datetime(f"{value}T00:00:00")
-    except ValueError:  # well formed but no such day or time, e.g. 2026-02-30
-        parsed = None
-    if parsed is None:
-        raise CommandError(f"{option} must be an ISO date or time, not {value!r}")
-    instant = timezone.make_aware(parsed, zone) if timezone.is_naive(parsed) else parsed
-    try:
-        instant.astimezone(UTC)  # the database is asked in UTC
-    except OverflowError:
-        raise CommandError(
-            f"{option} is too close to the ends of the calendar: {value!r}"
-        ) from None
-    return instant
-
-
-def parse_zone(value: str | None) -> tzinfo | None:
-    if not value:
-        return None
-    try:
-        return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:  # ValueError: a path, a NUL
-        raise CommandError(f"--time-zone must be an IANA zone such as Europe/Berlin, "
-                           f"not {value!r}") from exc
 
 
 def _hours(seconds: int | None) -> str:
@@ -65,9 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options) -> None:
-        zone = parse_zone(options["time_zone"])
-        since = parse_instant(options["since"], "--since", zone)
-        until = parse_instant(options["until"], "--until", zone)
+        zone = zone_parse(options["time_zone"], option="--time-zone")
+        since = instant_parse(options["since"], option="--since", zone=zone)
+        until = instant_parse(options["until"], option="--until", zone=zone)
         if until <= since:
             raise CommandError("--until must be after --since")
         code = options["channel"]
