@@ -23,8 +23,8 @@ class MemoryLookup:
 
     def __init__(self) -> None:
         self._with_message_id: dict[str, list[Ticket]] = defaultdict(list)
-        self._first_reference: dict[str, Ticket] = {}
-        self._referencing: dict[str, list[Ticket]] = defaultdict(list)  # see reach()
+        # Message-ID → the tickets whose mail references it, in the order they were added.
+        self._referencing: dict[str, list[Ticket]] = defaultdict(list)
         self._of_order: dict[int, list[Ticket]] = defaultdict(list)
         self._of_buyer: dict[int, list[Ticket]] = defaultdict(list)
         self._rank: dict[int, int] = {}  # id(ticket) → pk, or its place after them
@@ -73,7 +73,6 @@ class MemoryLookup:
         for message_id, pk in holders:
             lookup._with_message_id[message_id].append(loaded[pk])
         for message_id, pk in references:
-            lookup._first_reference.setdefault(message_id, loaded[pk])
             lookup._referencing[message_id].append(loaded[pk])
         return lookup
 
@@ -94,7 +93,6 @@ class MemoryLookup:
         if new.message_id:
             self._with_message_id[new.message_id].append(ticket)
         for ref in references_of(new):
-            self._first_reference.setdefault(ref, ticket)
             self._referencing[ref].append(ticket)
 
     def newest(self, ticket: Ticket) -> tuple[datetime, str]:
@@ -111,6 +109,7 @@ class MemoryLookup:
         return created_at, message_id, self._rank[id(ticket)]
 
     def _newest_of(self, tickets: Iterable[Ticket]) -> Ticket | None:
+        """Among several candidates the most recently active ticket wins, then the oldest."""
         tickets = list(tickets)
         if not tickets:
             return None
@@ -121,7 +120,8 @@ class MemoryLookup:
         return self._newest_of(t for mid in message_ids for t in self._with_message_id.get(mid, ()))
 
     def by_reference_to(self, message_id: str) -> Ticket | None:
-        return self._first_reference.get(message_id)
+        referencing = self._referencing.get(message_id)
+        return referencing[0] if referencing else None
 
     def by_order(self, order: Order, buyer: Buyer | None, kinds: list[str]) -> Ticket | None:
         tickets = self._of_order.get(order.pk, ())

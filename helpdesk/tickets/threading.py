@@ -35,10 +35,6 @@ _SUBJECT_PREFIX = re.compile(
     re.IGNORECASE,
 )
 
-# Among several candidates the most recently active ticket wins, then the oldest one (the
-# one whose first message was written first: ``MemoryLookup._age``).
-NEWEST_FIRST = ("-last_message_at", "pk")
-
 
 class TicketLookup(Protocol):
     def by_message_ids(self, message_ids: list[str]) -> Ticket | None:
