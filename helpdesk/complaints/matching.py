@@ -107,13 +107,13 @@ def keywords_index(rows: list[tuple[str, str, int]]) -> dict[str, KeywordIndex]:
     ``keyword_problem`` objects to (saved around the admin's form) is left out."""
     indexes: dict[str, KeywordIndex] = defaultdict(KeywordIndex)
     for language, written, category_id in rows:
+        if keyword_problem(written):
+            continue
         text = written.strip().lower().replace("\u2019", "'")
-        open_end = text.endswith("*")
         words = tuple(_WORD.findall(text.rstrip("*")))
-        if words and not keyword_problem(written):
-            indexes[language.lower()].add(
-                Keyword(words, open_end, category_id, written.strip().rstrip("*"))
-            )
+        indexes[language.lower()].add(
+            Keyword(words, text.endswith("*"), category_id, written.strip().rstrip("*"))
+        )
     for index in indexes.values():
         index.ready()
     return dict(indexes)

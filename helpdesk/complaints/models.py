@@ -49,7 +49,6 @@ class ComplaintRule(models.Model):
         return [line.strip() for line in self.keywords.splitlines() if line.strip()]
 
     def clean(self) -> None:
-
         if problems := [p for line in self.keyword_list() if (p := keyword_problem(line))]:
             raise ValidationError({"keywords": problems})
 
