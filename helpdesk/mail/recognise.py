@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from helpdesk.marketplaces.models import Channel, Order, OrderItem
+from helpdesk.marketplaces.models import Buyer, Channel, Order, OrderItem
 from helpdesk.patterns import (
     Match,
     Pattern,
@@ -238,6 +238,7 @@ _VALUE_MAX = {
     "order_id": Order._meta.get_field("order_id").max_length,
     "asin": OrderItem._meta.get_field("asin").max_length,
 }
+_ALIAS_MAX = Buyer._meta.get_field("alias").max_length
 
 
 def _first(ruleset: Ruleset, what: str, platform: str, fields: dict[str, str],
@@ -370,9 +371,9 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
     buyer_text, quoted_text, marker_language = _buyer_words(ruleset, platform, mail.text,
                                                                  skipped)
     relay = mail.to_addresses[0] if from_seller and mail.to_addresses else mail.from_address
-    # Longer than 254 characters is no address a reply can reach (RFC 5321's limit), nor one
-    # a buyer row can hold: on PostgreSQL the mail was quarantined for it.
-    buyer_alias = relay if channel.is_relay_alias(relay) and len(relay) <= 254 else ""
+    # Longer than a buyer row holds (254: RFC 5321's limit) is no address a reply can reach:
+    # on PostgreSQL the mail was quarantined for it.
+    buyer_alias = relay if channel.is_relay_alias(relay) and len(relay) <= _ALIAS_MAX else ""
     buyer_name = _first(ruleset, "buyer_name", platform, fields, skipped) if not from_seller else ""
     if not buyer_name and (kind == MessageKind.REPLY_CONFIRMATION or from_seller):
         buyer_name = _first(ruleset, "buyer_name", platform, {"subject": mail.subject},
