@@ -97,11 +97,12 @@ LATE_NO_RESPONSE_REQUIRED = Q(state=ObligationState.NO_RESPONSE_REQUIRED, breach
 def figure_aggregates(now: datetime) -> dict:
     """The counts behind every figure, as aggregates: the same for one kind, a channel, an
     agent or a day (``reports`` groups by these)."""
-    late_nrr = LATE_NO_RESPONSE_REQUIRED
     return {
         "obligations": Count("pk"),
         "answered_on_time": Count("pk", filter=Q(state=ObligationState.MET)),
-        "answered_late": Count("pk", filter=Q(state=ObligationState.MET_LATE) | late_nrr),
+        "answered_late": Count(
+            "pk", filter=Q(state=ObligationState.MET_LATE) | LATE_NO_RESPONSE_REQUIRED
+        ),
         "no_response_required": Count(
             "pk", filter=Q(state=ObligationState.NO_RESPONSE_REQUIRED, breached=False)
         ),
