@@ -1,5 +1,6 @@
 """Database helpers shared by the apps."""
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -12,6 +13,25 @@ from django.db import connection, migrations
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
 from django.utils import timezone
+
+
+def lock_key(name: str) -> int:
+    """The number PostgreSQL's advisory locks know the lock ``name`` by."""
+    digest = hashlib.sha256(f"helpdesk {name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def transaction_lock(*, name: str) -> None:
+    """Wait until no other transaction holds the lock ``name``, then hold it until this one
+    ends (taking it again in the same transaction is free). PostgreSQL: a transaction-level
+    advisory lock, which every host sharing the database sees and a dead process drops. SQLite
+    needs none: its transactions begin IMMEDIATE (settings), holding the database's one write
+    lock from their first statement."""
+    if not connection.in_atomic_block:
+        raise RuntimeError(f"the lock {name!r} is a transaction's: take it inside one")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(name)])
 
 
 def row_new[M: Model](model: type[M], /, **values: Any) -> M:

@@ -3,6 +3,8 @@ after the other, with a bounded number of queries per batch."""
 
 import mailbox
 import random
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -10,10 +12,13 @@ from email.utils import format_datetime
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
-from ingest_support import filed, shown_after
+from faults_support import needs_postgresql
+from ingest_support import NOW as NOW_SHOWN
+from ingest_support import filed, shown, shown_after
 from mails import CORPORA, FIXTURE_MAIL, amazon_body, build_mail, buyer_message, seller_reply
 
 from helpdesk.mail import batch
@@ -275,8 +280,9 @@ def test_mails_threading_onto_each_other_in_one_batch_land_in_one_ticket():
 def test_a_batch_takes_a_bounded_number_of_queries(django_assert_max_num_queries):
     mails_ingest([(f"g{n}", raw) for n, raw in enumerate(generated_mails(30))])  # some to find
     mails = [(f"m{n}", raw) for n, raw in enumerate(generated_mails(230)[30:])]
-    # About 20 per batch however many mails it holds, where one at a time takes ~20 per mail.
-    with django_assert_max_num_queries(34):
+    # About 20 per batch however many mails it holds, where one at a time takes ~20 per mail
+    # (on PostgreSQL one of them waits for the threads' lock).
+    with django_assert_max_num_queries(35):
         results = mails_ingest(mails)
     assert {r.outcome for r in results} == {Outcome.STORED}
 
@@ -385,3 +391,58 @@ def test_a_reply_the_webhook_brought_first_counts_once_the_operators_files_bring
     shown = shown_after(webhook_first)
     assert shown == filed([[question, reply]])
     assert [o["state"] for o in shown["tickets"][0]["obligations"]] == ["met"]
+
+
+def _waiting_on_a_lock(timeout: float = 5.0) -> bool:
+    """Whether another connection of this database comes to wait for a lock within
+    ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                           " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("first", ["question", "reply"])
+def test_two_processes_filing_a_question_and_its_answer_at_once_file_one_conversation(first):
+    """Two workers (the webhook's backlog and an IMAP fetch) each file one mail of the same
+    conversation at the same moment: neither may thread its mail without seeing the other's,
+    or the answered question opens a clock of its own that never stops."""
+    t = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    earlier = buyer_message(1, t - timedelta(days=20), alias="noor", order="114-7654321-7654321")
+    mails = {"question": buyer_message(2, t, alias="noor", order="114-1234567-1234567"),
+             "reply": seller_reply(3, t + timedelta(hours=2), alias="noor", refs="<b2@amazon.test>")}
+    second = "reply" if first == "question" else "question"
+    expected = filed([[earlier, mails[first], mails[second]]])
+    mails_ingest([("earlier", earlier)])  # the buyer is known: no new row for both to wait on
+
+    filed_first, commit = threading.Event(), threading.Event()
+
+    def filing(name: str, *, hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                mails_ingest([(name, mails[name])])
+                if hold:  # the first worker's transaction is still open when the second files
+                    filed_first.set()
+                    commit.wait(timeout=30)
+        finally:
+            filed_first.set()
+            connection.close()  # this thread's own
+
+    workers = [threading.Thread(target=filing, args=(first,), kwargs={"hold": True})]
+    workers[0].start()
+    assert filed_first.wait(timeout=30)
+    workers.append(threading.Thread(target=filing, args=(second,), kwargs={"hold": False}))
+    workers[1].start()
+    _waiting_on_a_lock()  # the second waits for the first, or has filed already
+    commit.set()
+    for worker in workers:
+        worker.join(timeout=30)
+    with time_machine.travel(NOW_SHOWN, tick=False):
+        assert shown() == expected

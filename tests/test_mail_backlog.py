@@ -83,6 +83,28 @@ def test_a_reply_fetched_from_inbox_first_counts_once_the_sent_folder_gives_it()
     assert Message.objects.get(message_id="<s2@seller.test>").untrusted_reason == ""
 
 
+def test_a_reply_the_sent_folder_gives_while_a_run_reads_it_counts(monkeypatch):
+    """A run reads its mail before it files it, so that runs of several workers read side by
+    side; the Sent folder's copy of a reply can come in that moment, and is not lost."""
+    t = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    reply = seller_reply(2, t + timedelta(hours=2), alias="noor", refs="<b1@amazon.test>")
+    mail_receive(raw=buyer_message(1, t, alias="noor", order="114-1234567-1234567"),
+                 source="imap:INBOX")
+    mail_receive(raw=reply, source="imap:INBOX")
+    real_read = backlog._read
+
+    def read_then_sent_folder(rows, ruleset):
+        read = real_read(rows, ruleset)
+        assert mail_receive(raw=reply, source="imap:Sent", trusted=True).outcome == "duplicate"
+        return read
+
+    monkeypatch.setattr(backlog, "_read", read_then_sent_folder)
+    backlog_process()
+    clock = Obligation.objects.get()
+    assert clock.state == "met" and clock.satisfied_at == t + timedelta(hours=2)
+    assert Message.objects.get(message_id="<s2@seller.test>").untrusted_reason == ""
+
+
 def test_mail_from_the_webhook_and_files_in_any_order_shows_what_files_in_date_order_show():
     """Each mail comes by the webhook, by the operator's files, or both (the duplicate from
     either side first), in any order and batches: what the seller sees is that of the mail

@@ -4,11 +4,14 @@ A source keeps the bytes and a ``received`` row, then asks for ``backlog_process
 ``jobs.enqueue_once``: however many mails arrive while a run is waiting, one job takes them
 all, a batch at a time, through the batch ingest (a few queries per batch instead of some
 twenty per mail, and one job's start-up instead of one per mail). Two workers running it at
-once take different rows (``SKIP LOCKED``); a mail processed twice is still stored once (the
-message's unique link to its raw mail)."""
+once take different rows (``SKIP LOCKED``) and read them side by side, but file one batch at
+a time (``tickets.rethread.threads_lock``): a question and its answer in two workers' batches
+would otherwise each be threaded without the other. A mail processed twice is still stored
+once (the message's unique link to its raw mail)."""
 
 import logging
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 from django.db import transaction
@@ -16,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from helpdesk import jobs
+from helpdesk.tickets.rethread import threads_lock
 
 from .batch import kept_ingest
 from .batch_read import KeptMail, kept_read
@@ -77,12 +81,19 @@ def backlog_process(
         if not ids:
             return results  # none left (or only what this run could not move on)
         seen.update(ids)
+        # Read (parsed, recognised) before the transaction: runs of several workers read
+        # side by side, and only file one at a time (``kept_ingest`` takes the threads' lock).
+        read = _read(list(RawMail.objects.filter(pk__in=ids, status=RawMailStatus.RECEIVED)
+                          .order_by("pk")), ruleset)
         with transaction.atomic():
-            rows = list(
-                RawMail.objects.select_for_update(skip_locked=True)
-                .filter(pk__in=ids, status=RawMailStatus.RECEIVED).order_by("pk")
-            )
-            results += kept_ingest(_read(rows, ruleset))
+            threads_lock()  # before the rows, as every filing transaction takes the two
+            rows = (RawMail.objects.select_for_update(skip_locked=True)
+                    .filter(status=RawMailStatus.RECEIVED)
+                    .in_bulk([mail.raw_mail.pk for mail in read]))
+            results += kept_ingest([
+                _current(mail, rows[mail.raw_mail.pk], ruleset)
+                for mail in read if mail.raw_mail.pk in rows
+            ])
 
 
 def _take(batch: int, seen: set[int]) -> list[int]:
@@ -125,6 +136,14 @@ def _read(rows: list[RawMail], ruleset: Ruleset) -> list[KeptMail]:
             continue
         kept.append(kept_read(row, raw, ruleset))
     return kept
+
+
+def _current(mail: KeptMail, row: RawMail, ruleset: Ruleset) -> KeptMail:
+    """``mail`` as its row says now: read again if a trusted copy came meanwhile
+    (``mails_trusted``), which changes whether it ends a clock."""
+    if row.source_trusted != mail.trusted:
+        return kept_read(row, mail.raw, ruleset)
+    return replace(mail, raw_mail=row)
 
 
 def backlog_process_job() -> None:

@@ -16,6 +16,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.utils import timezone
 
 from helpdesk.db import row_new
+from helpdesk.tickets.rethread import threads_lock
 
 from .batch_read import KeptMail
 from .batch_store import mails_store, mails_trusted
@@ -31,6 +32,7 @@ def kept_ingest(kept: list[KeptMail]) -> list[IngestResult]:
     """File mails kept and read already, in one transaction; one result per mail, in order."""
     results: list[IngestResult | None] = [None] * len(kept)
     with transaction.atomic():
+        threads_lock()  # from here until the commit, no other process files mail
         holders = _holders(kept)
         run: list[tuple[int, KeptMail]] = []
         duplicates: list[tuple[int, str]] = []

@@ -22,7 +22,7 @@ from helpdesk.tickets.models import (
     Ticket,
     TimelineEvent,
 )
-from helpdesk.tickets.rethread import tickets_rethread
+from helpdesk.tickets.rethread import threads_lock, tickets_rethread
 from helpdesk.tickets.services import (
     message_build,
     references_of,
@@ -82,6 +82,7 @@ def mails_trusted(*, raw_mail_ids: list[int]) -> None:
     operator's files) after a copy from one that does not (the webhook, INBOX) was kept:
     trust is the mail's, whichever copy came first, so the kept copy now ends the clocks it
     answers, as it would have had the trusted copy come first."""
+    threads_lock()
     doubted = list(RawMail.objects.filter(pk__in=raw_mail_ids, source_trusted=False)
                    .values_list("pk", flat=True))
     if not doubted:

@@ -24,12 +24,9 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from helpdesk.db import lock_key
+
 from .models import Heartbeat
-
-
-def _lock_key(name: str) -> int:
-    digest = hashlib.sha256(f"helpdesk periodic {name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _lock_path(name: str) -> Path:
@@ -44,7 +41,7 @@ def _lock_path(name: str) -> Path:
 def periodic_lock(*, name: str) -> Iterator[bool]:
     """Yields True when this process holds the job's lock, False when another run has it."""
     if connection.vendor == "postgresql":
-        key = _lock_key(name)
+        key = lock_key(f"periodic {name}")
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
             held = cursor.fetchone()[0]

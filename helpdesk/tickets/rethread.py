@@ -10,6 +10,10 @@ replayed: every message of them, in the order written, through the same rules
 messages move, tickets that the evidence proves to be one conversation are merged (the older
 survives, ``tickets_merge``), and each ticket's kind, status, buyer and order are those the
 replay derived. A message an agent placed by hand (``thread_pinned``) stays where it is.
+
+Threads change one transaction at a time (``threads_lock``): two workers filing a question
+and its answer at the same moment would each look for the other's mail before it is
+committed, and file them apart.
 """
 
 from collections import defaultdict
@@ -21,7 +25,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from helpdesk.db import row_new, rows_update_changed
+from helpdesk.db import row_new, rows_update_changed, transaction_lock
 from helpdesk.marketplaces.models import Buyer, Channel, Order
 
 from .lookup import MemoryLookup
@@ -54,6 +58,13 @@ DERIVED = [
     "channel", "kind", "status", "buyer", "order", "subject", "thread_subject", "language",
     "created_at", "last_message_at", "search_text", "asin",
 ]
+
+
+def threads_lock() -> None:
+    """Hold, until the transaction ends, the right to change which ticket a message is in:
+    taken before a transaction looks up the threads of the mail it files, and by an agent's
+    merge and split. Whoever comes second waits, then sees the first one's rows."""
+    transaction_lock(name="threads")
 
 
 @dataclass(frozen=True)
@@ -307,6 +318,7 @@ def tickets_merge(
     The caller recomputes the clocks of ``survivor``."""
     if survivor.pk == merged.pk:
         raise ValueError("A ticket cannot be merged into itself.")
+    threads_lock()
     for relation in Ticket._meta.get_fields(include_hidden=True):
         if not (relation.is_relation and relation.auto_created and not relation.concrete):
             continue
@@ -356,6 +368,7 @@ def message_split(
 ) -> tuple[Ticket, Ticket]:
     """Move a message into a ticket of its own, by an agent's hand: later mail never pulls
     it back. (old ticket, new ticket); the caller recomputes both tickets' clocks."""
+    threads_lock()
     old = Ticket.objects.select_for_update().get(pk=message.ticket_id)
     if not Message.objects.filter(ticket=old).exclude(pk=message.pk).exists():
         raise ValueError("This is the ticket's only message: there is nothing to split off.")
