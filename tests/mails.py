@@ -113,6 +113,11 @@ def mail_date(t: datetime) -> str:
     return t.strftime("%a, %d %b %Y %H:%M:%S +0000")
 
 
+def received_by_seller(raw: bytes, t: datetime) -> bytes:
+    """``raw`` as the seller's own mail server took it in at ``t`` (its Received line on top)."""
+    return f"Received: from relay.amazon.test by mx1.example-seller.com; {mail_date(t)}\r\n".encode() + raw
+
+
 
 
 def chargeback_notice(n: int, t: datetime, *, order: str) -> bytes:

@@ -20,6 +20,7 @@ from mails import (
     claim_notice,
     kaufland_message,
     mail_date,
+    received_by_seller,
     return_request_notice,
     seller_central_copy,
     seller_reply,
@@ -204,6 +205,26 @@ def test_odd_mail_in_any_order_and_runs_shows_what_date_order_shows(case):
         random.Random(seed).shuffle(order)
         assert filed([order]) == expected
         assert filed([[mail] for mail in reversed(order)]) == expected
+
+
+def test_a_question_dated_in_the_future_is_answered_alike_whenever_it_is_filed():
+    """The buyer's mail carries a Date in 2099 (a sender's clock gone wrong); the seller's
+    server took it in at T0 and the seller answered two hours later. Fetched at once or
+    imported days later with the backlog, the answer meets the question's clock."""
+    question = received_by_seller(
+        _relayed(1, "Thu, 01 Jan 2099 00:00:00 +0000", alias="eli"), T0
+    )
+    reply = seller_reply(2, T0 + timedelta(hours=2), alias="eli", refs="<b1@amazon.test>")
+    clocks = []
+    for runs in ([(T0 + timedelta(minutes=1), [question]), (T0 + timedelta(hours=3), [reply])],
+                 [(T0 + timedelta(days=3), [reply, question])]):
+        with transaction.atomic():
+            for at, run in runs:
+                with time_machine.travel(at, tick=False):
+                    mails_ingest([("backlog", raw) for raw in run])
+            clocks.append(list(Obligation.objects.values_list("state", "starts_at")))
+            transaction.set_rollback(True)
+    assert clocks == [[("met", T0)], [("met", T0)]]
 
 
 # -- the four causes, each with its own mails ---------------------------------------------------

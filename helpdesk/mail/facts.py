@@ -15,11 +15,15 @@ from .text import sanitise_html
 
 
 def sent_at(parsed: ParsedMail, received_at: datetime) -> datetime:
-    """Date header → newest Received header → ingest time; never later than ingest time."""
-    when = parsed.date or (parsed.received_dates[0] if parsed.received_dates else None)
-    if when is None or when > received_at:
-        return received_at
-    return when
+    """Date header → newest Received header → ingest time; never later than the newest
+    Received header (the seller's own server took the mail then), else the ingest time.
+    A Date ahead (a sender's clock in 2099) is so read the same whenever the mail is
+    filed: clamped to the ingest time, a backlog imported days later started the clock
+    after the seller's answer."""
+    newest = parsed.received_dates[0] if parsed.received_dates else None
+    latest = newest if newest is not None and newest <= received_at else received_at
+    when = parsed.date or latest
+    return min(when, latest)
 
 
 def message_new(parsed: ParsedMail, found: Recognised, received_at: datetime) -> NewMessage:
