@@ -361,6 +361,20 @@ def test_a_copy_answers_the_same_ticket_whichever_of_two_mails_of_one_second_cam
         assert filed(runs) == expected
 
 
+def test_a_copy_answers_the_ticket_a_late_reply_made_the_most_recent_one():
+    """A buyer asks, then Amazon sends a return request for the order; the seller answers
+    the question from their mail client, and later a Seller Central copy (naming only the
+    order) answers too. When the Sent folder is fetched last, the copy had gone to the
+    return request (then the latest activity on the order) and stopped its clock; the reply
+    arriving proves the question's ticket was the latest, as in the order written."""
+    question = buyer_message(1, T0, alias="ida", order=ORDER)
+    request = return_request_notice(2, T0 + timedelta(hours=2), order=ORDER)
+    reply = seller_reply(3, T0 + timedelta(hours=4), alias="ida", refs="<b1@amazon.test>")
+    copy = seller_central_copy(4, T0 + timedelta(hours=6), order=ORDER, name="Ida")
+    expected = filed([[question, request, reply, copy]])
+    assert filed([[request, question], [copy], [reply]]) == expected
+
+
 # -- agents correct threading by hand -----------------------------------------------------------
 
 @pytest.fixture

@@ -211,6 +211,9 @@ def _mail_thread(
                               referenced_ids=facts["referenced_ids"], order=order, buyer=buyer)
     )
     ticket = thread_resolve(lookup, **facts)
+    late = late or ticket is not None and any(
+        lookup.newest(t) > (new.sent_at, new.message_id) for t in lookup.rivals(ticket)
+    )
     created = ticket is None
     if ticket is None:
         ticket = ticket_build(**ticket_facts(parsed, found, order, buyer, new.sent_at))

@@ -49,6 +49,12 @@ class MemoryLookup:
         )
         pks = {pk for _, pk in holders} | {pk for _, pk in references}
         loaded = {t.pk: t for t in Ticket.objects.filter(tickets | Q(pk__in=pks)).order_by()}
+        # The other tickets of the orders of tickets found by Message-ID: a late reply there
+        # may make its ticket the one a Seller Central copy of that order belongs to (``rivals``).
+        orders = {loaded[pk].order_id for pk in pks} - {None}
+        if orders:
+            for ticket in Ticket.objects.filter(order_id__in=orders).order_by():
+                loaded.setdefault(ticket.pk, ticket)
         lookup = cls()
         for ticket in loaded.values():
             lookup.ticket_added(ticket)
@@ -149,3 +155,12 @@ class MemoryLookup:
             yield from self._of_order.get(order.pk, ())
         if buyer is not None:
             yield from self._of_buyer.get(buyer.pk, ())
+
+    def rivals(self, ticket: Ticket) -> Iterable[Ticket]:
+        """The tickets of ``ticket``'s order and buyer: mail naming only the order (a Seller
+        Central copy) went to whichever of them was most recently active, so a mail that
+        makes ``ticket`` active later than what they already hold came out of order too."""
+        if ticket.order_id is not None:
+            yield from self._of_order.get(ticket.order_id, ())
+        if ticket.buyer_id is not None:
+            yield from self._of_buyer.get(ticket.buyer_id, ())
