@@ -143,6 +143,12 @@ def test_no_response_required_without_key_ends_only_what_is_open_at_that_moment(
     assert [got[k].state for k in "abc"] == ["met", "no_response_required", "pending"]
 
 
+def test_no_response_required_without_key_leaves_a_message_received_after_it():
+    msgs = [inbound("late", T0, received_at=T0 + 3 * H), inbound("seen", T0 + H)]
+    got = compute(msgs, [ClockAction("no_response_required", T0 + 2 * H)], now=T0 + 4 * H)
+    assert (got["late"].state, got["seen"].state) == ("pending", "no_response_required")
+
+
 def test_no_response_required_does_not_end_claims_or_returns():
     msgs = [inbound("c", T0, kind="claim"), inbound("r", T0, kind="return_request")]
     got = compute(msgs, [ClockAction("no_response_required", T0 + H)], now=T0 + 2 * H)

@@ -131,8 +131,23 @@ def test_no_response_required_after_the_deadline_keeps_the_breach():
     assert Violation.objects.get().obligation == obligation
 
 
+def test_no_response_required_leaves_open_a_question_that_came_in_after_it_was_marked():
+    """The buyer thanks the seller; an agent marks "No response required". A question the
+    buyer wrote before the thanks comes in only after that (held up on its way): the agent
+    never saw it, so it is still to be answered, in time or not."""
+    thanks = buyer_mail(T0 + timedelta(hours=1), n=2, words="Thanks, all good!")
+    act(thanks.ticket, "no_response_required", T0 + timedelta(hours=2))
+    with at(T0 + timedelta(hours=5)):
+        question = _buyer_mail(T0, 1, "Can you also send the lid?")
+    assert question.ticket_id == thanks.ticket_id
+    states = dict(thanks.ticket.obligations.values_list("message_id", "state"))
+    assert states == {thanks.pk: "no_response_required", question.pk: "pending"}
+
+
 def test_claim_clock_is_72_hours_and_responded_elsewhere_meets_it(ingest_file):
-    result = ingest_file("amazon-com/atoz_claim_received.eml")
+    # Filed minutes after Amazon sent it, before the agent answers it.
+    with at(datetime(2026, 9, 28, 14, 10, tzinfo=UTC)):
+        result = ingest_file("amazon-com/atoz_claim_received.eml")
     ticket = Message.objects.get(pk=result.message_pk).ticket
     obligation = ticket.obligations.get()
     assert obligation.kind == "claim"

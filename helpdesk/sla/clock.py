@@ -28,7 +28,11 @@ Ending (the earliest qualifying event at or after the start; on a tie a message 
   ``obligation_key``, or with None all then open. "no_response_required" ends only buyer_reply
   (*choice*: a return, claim or chargeback always needs a decision or response),
   "responded_elsewhere" only claim/chargeback, "return_decided" only return_request. An action
-  naming an obligation of another kind, or a later start, does nothing.
+  naming an obligation of another kind, or a later start, does nothing. *choice*: one naming
+  no obligation ends only those whose message had been received by ``action.at`` (when the
+  message's ``received_at`` is given): a question that came in after the agent marked the
+  thread, though written before (mail held up on its way, a backlog imported later), was
+  never seen by the agent and is still to be answered.
 
 Judging (due = start + limit elapsed hours in UTC, so DST never stretches it; with a
 ``BusinessCalendar`` only working time counts, for every limit of that policy)
@@ -83,9 +87,12 @@ class ClockMessage:
     is_auto: bool
     sent_at: datetime
     failed: bool = False
+    received_at: datetime | None = None  # when the seller got it; None: not known
 
     def __post_init__(self) -> None:
         _aware(self.sent_at, "sent_at")
+        if self.received_at is not None:
+            _aware(self.received_at, "received_at")
 
 
 @dataclass(frozen=True)
@@ -193,12 +200,14 @@ class _End:
     by: str  # message key or action kind
     action: ClockAction | None
 
-    def ends(self, key: str, kind: str, start: datetime) -> bool:
+    def ends(self, key: str, kind: str, start: datetime, received: datetime | None) -> bool:
         if self.at < start:
             return False
         if self.action is None:
             return kind in REPLY_ENDS
         target = self.action.obligation_key
+        if target is None and received is not None and received > self.at:
+            return False  # the agent acted before this message was there to see
         return kind in ACTION_ENDS[self.action.kind] and target in (None, key)
 
 
@@ -240,7 +249,9 @@ def obligations_compute(
             for o in result
         ):
             continue  # a follow-up of a case already clocked
-        end = next((e for e in ends if e.ends(message.key, kind, start)), None)
+        end = next(
+            (e for e in ends if e.ends(message.key, kind, start, message.received_at)), None
+        )
         result.append(_judge(message.key, kind, start, end, policy, now))
     return result
 

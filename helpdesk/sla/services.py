@@ -33,14 +33,17 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
     now = now or timezone.now()
     channel_of = dict(Ticket.objects.filter(pk__in=ids).values_list("pk", "channel_id"))
     messages = defaultdict(list)
-    for pk, ticket_id, direction, kind, is_auto, sent_at, doubt in Message.objects.filter(
-        ticket_id__in=ids
-    ).values_list("pk", "ticket_id", "direction", "kind", "is_auto", "sent_at",
-                  "untrusted_reason"):
-        # A reply from a source the seller's own mail does not come from ends no clock.
-        messages[ticket_id].append(
-            clock.ClockMessage(str(pk), direction, kind, is_auto, sent_at, failed=bool(doubt))
+    for pk, ticket_id, direction, kind, is_auto, sent_at, doubt, received_at in (
+        Message.objects.filter(ticket_id__in=ids).values_list(
+            "pk", "ticket_id", "direction", "kind", "is_auto", "sent_at", "untrusted_reason",
+            "received_at",
         )
+    ):
+        # A reply from a source the seller's own mail does not come from ends no clock.
+        messages[ticket_id].append(clock.ClockMessage(
+            str(pk), direction, kind, is_auto, sent_at, failed=bool(doubt),
+            received_at=received_at,
+        ))
     actions = defaultdict(list)
     for action in ClockAction.objects.filter(ticket_id__in=ids).select_related("obligation"):
         key = str(action.obligation.message_id) if action.obligation_id else None
