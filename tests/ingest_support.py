@@ -27,12 +27,13 @@ class _Undo(Exception):
     pass
 
 
-def shown_after(file: Callable[[], object]) -> dict:
-    """``shown()`` after ``file()`` files mail at ``NOW``; then everything is rolled back."""
+def shown_after(file: Callable[[], object], *, also: Callable[[], dict] | None = None) -> dict:
+    """``shown()`` after ``file()`` files mail at ``NOW`` (with what ``also`` reads then);
+    then everything is rolled back."""
     try:
         with time_machine.travel(NOW, tick=False), transaction.atomic():
             file()
-            raise _Undo(shown())
+            raise _Undo(shown() | (also() if also else {}))
     except _Undo as undo:
         return undo.args[0]
 

@@ -130,6 +130,55 @@ def test_generated_threads_in_any_order_and_runs_show_what_date_order_shows(shap
     assert filed(shuffled_runs(mails, seed, min(runs, len(mails)))) == expected
 
 
+def _swept(runs: list[tuple[datetime, list[bytes]]]) -> dict:
+    """What the seller sees after filing each run at its time with the SLA sweep after it,
+    then a last sweep at ``NOW``; with the breaches that stand (kind, start, due) and whether
+    they are exactly the breached clocks, each once. Rolled back."""
+    def file() -> None:
+        for at, run in runs:
+            with time_machine.travel(at, tick=False):
+                mails_ingest([("files", raw) for raw in run])
+                sla_sweep()
+        sla_sweep()
+
+    def breaches() -> dict:
+        standing = Violation.objects.filter(withdrawn_at=None)
+        breached = Obligation.objects.filter(breached=True)
+        return {
+            "breaches": sorted(standing.values_list("kind", "starts_at", "due_at")),
+            "one per breached clock": sorted(standing.values_list("obligation_id", flat=True))
+            == sorted(breached.values_list("pk", flat=True)),
+        }
+    return shown_after(file, also=breaches)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    shapes=st.lists(
+        st.lists(st.sampled_from(EVENTS), min_size=1, max_size=6).map(lambda s: ["buyer", *s]),
+        min_size=1, max_size=4,
+    ),
+    seed=st.integers(0, 10**6), runs=st.integers(1, 4),
+    waits=st.lists(st.sampled_from([1, 10, 30]), min_size=4, max_size=4),
+)
+def test_threads_filed_over_days_with_the_sweep_between_show_what_date_order_shows(
+    shapes, seed, runs, waits
+):
+    """Runs come hours or days apart and the sweep records breaches in between, some of
+    which the mail of a later run disproves: in the end the breaches that stand are those
+    of the clocks missed, once each, as if all mail had come at once in the order written."""
+    start = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+    mails = [m for n, shape in enumerate(shapes) for m in conversation(n + 1, start, shape)]
+    at, timed = start, []
+    for run, wait in zip(shuffled_runs(mails, seed, min(runs, len(mails))), waits, strict=False):
+        at = max(at, *(parse_mail(raw).date for raw in run)) + timedelta(hours=wait)
+        timed.append((min(at, NOW), run))
+    expected = _swept([(NOW, date_order(mails))])
+    assert expected["one per breached clock"]
+    assert _swept(timed) == expected
+
+
 # -- odd but real mail ----------------------------------------------------------------------------
 
 def _relayed(n: int, date: str | None, *, alias: str = "eli", words: str = "Hello?",
