@@ -58,6 +58,11 @@ def test_reply_in_the_same_second_counts_and_a_reply_before_does_not():
     assert compute([reply("a", T0 - S), inbound("q", T0)], now=T0)["q"].state == "pending"
 
 
+def test_a_reply_to_the_question_dated_before_it_counts_from_the_questions_time():
+    got = compute([inbound("q", T0), reply("a", T0 - 10 * 60 * S, answers="q")], now=T0 + H)
+    assert (got["q"].state, got["q"].satisfied_at) == ("met", T0)
+
+
 def test_reply_confirmation_from_seller_central_stops_the_clock():
     o = compute([inbound("q", T0), reply("c", T0 + H, kind="reply_confirmation")])["q"]
     assert (o.state, o.satisfied_by) == ("met", "c")

@@ -100,6 +100,17 @@ def test_a_late_reply_is_met_late_and_a_violation_is_recorded_once():
     assert Violation.objects.count() == 1
 
 
+def test_an_answer_dated_before_its_question_by_a_slow_computer_clock_meets_it():
+    """The seller's computer clock runs ten minutes slow: the answer to the question, sent
+    from their mail client a few minutes after it came in, is dated before it."""
+    question = buyer_mail(T0)
+    seller_reply(T0 - timedelta(minutes=10))
+    clock = question.ticket.obligations.get()
+    assert (clock.state, clock.satisfied_at) == ("met", T0)
+    sla_sweep(now=T0 + timedelta(hours=30))
+    assert not Violation.objects.exists()
+
+
 def test_an_auto_reply_does_not_stop_the_clock():
     message = buyer_mail()
     seller_reply(T0 + timedelta(minutes=1), headers={"Auto-Submitted": "auto-replied"})

@@ -19,7 +19,10 @@ Opening
 
 Ending (the earliest qualifying event at or after the start; on a tie a message wins)
 - A reply: outbound, not auto, not failed, kind seller_reply or reply_confirmation, with
-  sent_at >= start (*choice*: a reply in the same second counts). One reply ends every
+  sent_at >= start (*choice*: a reply in the same second counts). *choice*: a reply that
+  answers (``answers``, its In-Reply-To) a message dated after it counts from that message's
+  time: a seller's computer clock running slow cannot put the answer before its question.
+  One reply ends every
   buyer_reply and return_request that started at or before it. A claim or chargeback is
   answered to the marketplace in Seller Central, never by mail: no message ends it, not a mail
   to the notice's sender nor one to the buyer; only the "responded_elsewhere" action
@@ -88,6 +91,7 @@ class ClockMessage:
     sent_at: datetime
     failed: bool = False
     received_at: datetime | None = None  # when the seller got it; None: not known
+    answers: str | None = None  # the key of the message it replies to (In-Reply-To)
 
     def __post_init__(self) -> None:
         _aware(self.sent_at, "sent_at")
@@ -230,8 +234,9 @@ def obligations_compute(
     """Every obligation of one ticket as of ``now``, in start order (see the module rules)."""
     _aware(now, "now")
     ordered = sorted(messages, key=lambda m: (m.sent_at, m.key))
+    sent = {m.key: m.sent_at for m in ordered}
     ends = [
-        _End(m.sent_at.astimezone(UTC), m.key, None)
+        _End(max(m.sent_at, sent.get(m.answers, m.sent_at)).astimezone(UTC), m.key, None)
         for m in ordered
         if m.direction == "out" and not m.is_auto and not m.failed and m.kind in REPLY_KINDS
     ]

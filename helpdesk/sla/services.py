@@ -33,16 +33,18 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
     now = now or timezone.now()
     channel_of = dict(Ticket.objects.filter(pk__in=ids).values_list("pk", "channel_id"))
     messages = defaultdict(list)
-    for pk, ticket_id, direction, kind, is_auto, sent_at, doubt, received_at in (
-        Message.objects.filter(ticket_id__in=ids).values_list(
-            "pk", "ticket_id", "direction", "kind", "is_auto", "sent_at", "untrusted_reason",
-            "received_at",
-        )
-    ):
+    rows = list(Message.objects.filter(ticket_id__in=ids).order_by("pk").values_list(
+        "pk", "ticket_id", "direction", "kind", "is_auto", "sent_at", "untrusted_reason",
+        "received_at", "message_id", "in_reply_to",
+    ))
+    keys: dict[tuple[int, str], str] = {}  # (ticket, Message-ID) → the message's clock key
+    for pk, ticket_id, *_, message_id, _ in rows:
+        keys.setdefault((ticket_id, message_id), str(pk))
+    for pk, ticket_id, direction, kind, is_auto, sent_at, doubt, received_at, _, parent in rows:
         # A reply from a source the seller's own mail does not come from ends no clock.
         messages[ticket_id].append(clock.ClockMessage(
             str(pk), direction, kind, is_auto, sent_at, failed=bool(doubt),
-            received_at=received_at,
+            received_at=received_at, answers=keys.get((ticket_id, parent)) if parent else None,
         ))
     actions = defaultdict(list)
     for action in ClockAction.objects.filter(ticket_id__in=ids).select_related("obligation"):
