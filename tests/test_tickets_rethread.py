@@ -74,10 +74,11 @@ def test_fixture_mail_in_any_order_and_runs_shows_what_date_order_shows(seed, ru
 
 def conversation(n: int, start: datetime, shape: list[str]) -> list[bytes]:
     """One buyer's conversation about one order: the events of ``shape`` an hour or more
-    apart (``gap`` events make a late reply), each mail naming what real mail names."""
+    apart (``gap`` events make a late reply; ``skew`` a reply from a computer whose clock
+    runs slow, dated before the question it answers), each mail naming what real mail names."""
     alias, order = f"buyer{n:03d}", f"1{n:02d}-{n:07d}-{n:07d}"
     tld = MARKETPLACES[n % len(MARKETPLACES)]
-    mails, t, last_buyer = [], start, None
+    mails, t, last_buyer, asked = [], start, None, start
     for step, event in enumerate(shape):
         t += timedelta(hours=30 if event == "gap" else 1 + step)
         k = n * 100 + step
@@ -86,10 +87,13 @@ def conversation(n: int, start: datetime, shape: list[str]) -> list[bytes]:
             mails.append(buyer_message(k, t, alias=alias, order=order, refs=refs, tld=tld,
                                        subject="Re: Question" if event == "followup"
                                        else "Question"))
-            last_buyer = f"<b{k}@amazon.test>"
+            last_buyer, asked = f"<b{k}@amazon.test>", t
         elif event in ("reply", "auto") and last_buyer:
             mails.append(seller_reply(k, t, alias=alias, refs=last_buyer, auto=event == "auto",
                                       tld=tld))
+        elif event == "skew" and last_buyer:
+            mails.append(seller_reply(k, asked - timedelta(minutes=10), alias=alias,
+                                      refs=last_buyer, tld=tld))
         elif event == "copy":
             mails.append(seller_central_copy(k, t, order=order, name=f"Buyer {alias}"))
         elif event in ("claim", "decision"):
@@ -111,7 +115,7 @@ def conversation(n: int, start: datetime, shape: list[str]) -> list[bytes]:
 # Buyers of several Amazon marketplaces (each has its own clock policy and language).
 MARKETPLACES = ["com", "de", "fr", "it", "es", "co.jp", "co.uk", "ca"]
 EVENTS = ["buyer", "reply", "auto", "copy", "followup", "gap", "claim", "decision", "return",
-          "chargeback", "kaufland"]
+          "chargeback", "kaufland", "skew"]
 
 
 @settings(max_examples=80, deadline=None,
