@@ -30,6 +30,8 @@ from helpdesk.derived import tickets_derived_refresh
 from helpdesk.mail.parse import parse_mail
 from helpdesk.mail.services import mails_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
+from helpdesk.replies.outbox import outbox_create
+from helpdesk.replies.sending import outbox_mark_sent
 from helpdesk.sla.models import Obligation, Violation
 from helpdesk.sla.sweep import sla_sweep
 from helpdesk.tickets.actions import ticket_clock_end, ticket_resolve
@@ -511,6 +513,75 @@ def test_mail_after_a_split_or_merge_by_hand_is_threaded_alike_in_any_order(agen
         assert not any({"<b1@amazon.test>", "<b2@amazon.test>"} <= t for t in together)
         seen.add(repr(shown_now))
     assert len(seen) == 1
+
+
+def test_every_kind_of_thread_with_agents_acting_between_runs_ends_alike_in_any_order(agent):
+    """One order's buyer question (and the seller's auto-acknowledgement), return request and
+    A-to-z claim arrive over three fetches, in any order within each and split anyhow; an agent
+    answers from the product after the first, marks the buyer's "thanks" as needing no answer
+    after the second; the third brings a Seller Central copy and a question the buyer wrote
+    before everything, held up on its way. The sweep runs after every fetch."""
+    hour = timedelta(hours=1)
+    fetches = [
+        (T0 + 6 * hour, [buyer_message(1, T0, alias="eli", order=ORDER),
+                         seller_reply(2, T0 + timedelta(minutes=1), alias="eli",
+                                      refs="<b1@amazon.test>", auto=True),
+                         return_request_notice(3, T0 + hour, order=ORDER)]),
+        (T0 + 8 * hour, [buyer_message(4, T0 + 7 * hour, alias="eli", order=ORDER,
+                                       subject="Re: Question", words="Thanks!"),
+                         claim_notice(5, T0 + 2 * hour, order=ORDER)]),
+        (T0 + 30 * hour, [seller_central_copy(6, T0 + 3 * hour, order=ORDER, name="Buyer eli"),
+                          buyer_message(7, T0 - hour, alias="eli", order=ORDER,
+                                        words="Is it gift wrapped?")]),
+    ]
+
+    def fetch(at: datetime, mails: list[bytes], rng: random.Random) -> None:
+        mails = rng.sample(mails, len(mails))
+        cut = rng.randint(0, len(mails))
+        with time_machine.travel(at, tick=False):
+            for run in (mails[:cut], mails[cut:]):
+                mails_ingest([("files", raw) for raw in run])
+            sla_sweep()
+
+    def file(rng: random.Random) -> None:
+        fetch(*fetches[0], rng)
+        with time_machine.travel(T0 + 6 * hour + timedelta(minutes=5), tick=False):
+            ticket = Message.objects.get(message_id="<b1@amazon.test>").ticket
+            reply = outbox_create(ticket=ticket, author=agent, subject="Re: Question",
+                                  body="Hello Eli, it ships today.")
+            outbox_mark_sent(reply, at=T0 + 6 * hour + timedelta(minutes=5), raw=None)
+        fetch(*fetches[1], rng)
+        with time_machine.travel(T0 + 9 * hour, tick=False):
+            ticket = Message.objects.get(message_id="<b4@amazon.test>").ticket
+            ticket_clock_end(ticket=ticket, actor=agent, kind="no_response_required")
+        fetch(*fetches[2], rng)
+
+    def clocks() -> dict:
+        return {
+            "clocks": sorted(Obligation.objects.values_list(
+                "message__message_id", "kind", "state", "satisfied_at")),
+            "breaches": sorted(Violation.objects.filter(withdrawn_at=None).values_list(
+                "kind", "starts_at")),
+        }
+
+    seen = []
+    for seed in range(5):
+        shown_now = shown_after(lambda seed=seed: file(random.Random(seed)), also=clocks)
+        for ticket in shown_now["tickets"]:  # the product's reply has a Message-ID of its own
+            for message in ticket["messages"]:
+                if message["message_id"].endswith(".reply@example-seller.com>"):
+                    message["message_id"] = "<the product's reply>"
+        seen.append(shown_now)
+    assert all(shown_now == seen[0] for shown_now in seen)
+    replied, thanked = T0 + 6 * hour + timedelta(minutes=5), T0 + 9 * hour
+    assert seen[0]["clocks"] == [
+        ("<b1@amazon.test>", "buyer_reply", "met", replied),  # not by the auto-acknowledgement
+        ("<b4@amazon.test>", "buyer_reply", "no_response_required", thanked),
+        ("<b7@amazon.test>", "buyer_reply", "met", replied),  # written before the reply
+        ("<r3@amazonses.test>", "return_request", "met", T0 + 3 * hour),
+        ("<z5@amazonses.test>", "claim", "pending", None),
+    ]
+    assert seen[0]["breaches"] == []
 
 
 # -- bounded work -------------------------------------------------------------------------------
