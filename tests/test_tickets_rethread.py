@@ -282,6 +282,21 @@ def test_a_question_dated_in_the_future_is_answered_alike_whenever_it_is_filed()
     assert clocks == [[("met", T0)], [("met", T0)]]
 
 
+def test_a_question_dated_1970_by_a_dead_clock_is_answered_in_time():
+    """The buyer's device has lost its clock and dates the mail 1970; the seller's server
+    took it in at T0 and the seller answered an hour later: no breach, and the question
+    counts in the period it came in."""
+    question = received_by_seller(
+        _relayed(1, "Thu, 01 Jan 1970 00:00:00 +0000", alias="eli"), T0
+    )
+    reply = seller_reply(2, T0 + timedelta(hours=1), alias="eli", refs="<b1@amazon.test>")
+    file_in([[question], [reply]])
+    assert list(Obligation.objects.values_list("state", "starts_at")) == [("met", T0)]
+    with time_machine.travel(NOW, tick=False):
+        sla_sweep()
+    assert not Violation.objects.exists()
+
+
 # -- the four causes, each with its own mails ---------------------------------------------------
 
 T0 = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """What a recognised mail says about its message and its thread: the facts the ticket side
 is given (``NewMessage``, the arguments of threading and of a new ticket)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from helpdesk.marketplaces.models import Buyer, Order
 from helpdesk.tickets.models import Ticket, TicketKind
@@ -13,16 +13,23 @@ from .raw_store import blob_put
 from .recognise import Recognised
 from .text import sanitise_html
 
+# Longer than any mail waits in a queue (servers give up after 5 days): a Date further
+# before the seller's server took the mail is a sender's clock gone wrong (1970, 2000).
+TRANSIT_MAX = timedelta(days=7)
+
 
 def sent_at(parsed: ParsedMail, received_at: datetime) -> datetime:
     """Date header → newest Received header → ingest time; never later than the newest
     Received header (the seller's own server took the mail then), else the ingest time.
     A Date ahead (a sender's clock in 2099) is so read the same whenever the mail is
     filed: clamped to the ingest time, a backlog imported days later started the clock
-    after the seller's answer."""
+    after the seller's answer. A Date more than ``TRANSIT_MAX`` before the newest Received
+    header gives way to it: a question dated 1970 was overdue before it came in."""
     newest = parsed.received_dates[0] if parsed.received_dates else None
     latest = newest if newest is not None and newest <= received_at else received_at
     when = parsed.date or latest
+    if newest is not None and when < latest - TRANSIT_MAX:
+        return latest
     return min(when, latest)
 
 
