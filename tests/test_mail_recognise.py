@@ -103,3 +103,25 @@ def test_a_sellers_pattern_taking_a_value_too_long_for_an_order_id_leaves_the_ma
     assert result.outcome == Outcome.STORED
     ticket = Message.objects.get(pk=result.message_pk).ticket
     assert ticket.order.order_id == "111-7366207-0755439" and ticket.asin == "B01FCAWEYM"
+
+
+def test_a_japanese_buyers_full_width_order_id_and_name_are_read_as_amazon_writes_them(db):
+    """Amazon.co.jp and its buyers write the order ID in full-width digits and dashes and the
+    name with a full-width space: the ticket names the order (and so joins the order's
+    other mail) and the buyer as ASCII digits and an ordinary space."""
+    wide = "１１４－１２３４５６７－１２３４５６７"
+    raw = build_mail(
+        message_id="<jp-wide@x>", sender='"田中　太郎 - Amazon Marketplace" <t7q@marketplace.amazon.co.jp>',
+        subject=f"商品についてのお問い合わせ（注文番号：{wide}）",
+        body=(f"注文番号 {wide}:\n\n------------- メッセージはここから -------------\n\n"
+              "箱が潰れて届きました。\n\n------------- メッセージはここまで -------------\n"),
+    )
+    first = mail_ingest(raw=raw, source="test")
+    ticket = Message.objects.get(pk=first.message_pk).ticket
+    assert ticket.order.order_id == "114-1234567-1234567"
+    assert ticket.buyer.name == "田中 太郎" and ticket.language == "ja"
+    follow = mail_ingest(raw=build_mail(
+        message_id="<jp-ascii@x>", sender='"田中 太郎 - Amazon Marketplace" <t7q@marketplace.amazon.co.jp>',
+        subject="Re: 注文 114-1234567-1234567", body="まだですか？",
+        date="Mon, 05 Oct 2026 12:00:00 +0000"), source="test")
+    assert not follow.ticket_created
