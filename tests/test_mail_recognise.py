@@ -125,3 +125,42 @@ def test_a_japanese_buyers_full_width_order_id_and_name_are_read_as_amazon_write
         subject="Re: 注文 114-1234567-1234567", body="まだですか？",
         date="Mon, 05 Oct 2026 12:00:00 +0000"), source="test")
     assert not follow.ticket_created
+
+
+# A buyer answering from their mail program quotes the seller's reply under a header block in
+# their own language; Amazon's relay removes the addresses from it.
+QUOTED_REPLY = [
+    ("fr", "Début du message", "Fin du message", "Merci, je garde la tasse.",
+     "________________________________\nDe : MugShop GmbH - Amazon Marketplace "
+     "<[e-mail address removed]>\nEnvoyé : lundi 16 novembre 2026 10:00\n"
+     "À : Léa Martin\nObjet : RE: Demande\n\nBonjour Léa, nous vous remboursons."),
+    ("de", "Anfang der Nachricht", "Ende der Nachricht", "Danke, passt so.",
+     "Von: MugShop GmbH - Amazon Marketplace [mailto:[e-mail address removed]]\n"
+     "Gesendet: Montag, 16. November 2026 10:00\nBetreff: AW: Frage\n\n"
+     "Hallo Jonas, wir erstatten den Betrag."),
+    ("it", "Inizio messaggio", "Fine messaggio", "Grazie, va bene.",
+     "Da: MugShop GmbH <[e-mail address removed]>\nInviato: lunedì 16 novembre 2026 10:00\n"
+     "Oggetto: R: Domanda\n\nGentile Giulia, la rimborsiamo."),
+    ("es", "Iniciar mensaje", "Finalizar mensaje", "Gracias, perfecto.",
+     "De: MugShop GmbH <[e-mail address removed]>\nEnviado el: lunes, 16 de noviembre de 2026"
+     "\nAsunto: RE: Pregunta\n\nHola, Lucía: le devolvemos el importe."),
+    ("ja", "メッセージはここから", "メッセージはここまで", "ありがとうございます。了解しました。",
+     "差出人: Example Seller <[e-mail address removed]>\n送信日時: 2026年11月18日 10:00\n"
+     "件名: RE: 商品について\n\n田中 太郎 様　ご返金いたします。"),
+    ("ja", "メッセージはここから", "メッセージはここまで", "ありがとうございます。了解しました。",
+     "2026年11月18日(水) 10:00 Example Seller <[e-mail address removed]>:\n\n"
+     "田中 太郎 様　ご返金いたします。"),
+]
+
+
+@pytest.mark.parametrize(("language", "begin", "end", "own", "quoted"), QUOTED_REPLY)
+def test_the_sellers_reply_quoted_by_the_buyers_mail_program_is_not_their_words(
+    db, language, begin, end, own, quoted
+):
+    body = (f"Order ID 111-7366207-0755439\n\n------------- {begin} -------------\n\n"
+            f"{own}\n\n{quoted}\n\n------------- {end} -------------\n")
+    result = mail_ingest(raw=build_mail(message_id=f"<q-{language}@x>", body=body),
+                         source="test")
+    message = Message.objects.get(pk=result.message_pk)
+    assert message.buyer_text == own and message.language == language
+    assert quoted.splitlines()[-1] in message.quoted_text
