@@ -1,17 +1,26 @@
 """Reading the buyer's own words between Amazon's marker lines (helpdesk/mail/recognise.py),
 with the begin lines remembered per ruleset."""
 
+import importlib
+from datetime import UTC, datetime, timedelta
+
 import pytest
-from mails import amazon_body, build_mail
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from ingest_support import filed
+from mails import MAIL_SERVERS, amazon_body, build_mail, buyer_message, mail_date
 
 from helpdesk.mail import recognise as recognising
-from helpdesk.mail.models import ExtractionPattern
+from helpdesk.mail.models import ExtractionPattern, RecognitionRule
 from helpdesk.mail.parse import parse_mail
 from helpdesk.mail.recognise import Ruleset, recognise
 from helpdesk.mail.services import Outcome, mail_ingest
 from helpdesk.tickets.models import Message
 
 pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
+SHIPPED_BEFORE = importlib.import_module(
+    "helpdesk.mail.migrations.0008_reply_copy_and_auto_reply_subjects").SHIPPED_BEFORE
 
 GERMAN = (
     "Bestellnummer 302-1234567-7654321\n\n"
@@ -164,3 +173,57 @@ def test_the_sellers_reply_quoted_by_the_buyers_mail_program_is_not_their_words(
     message = Message.objects.get(pk=result.message_pk)
     assert message.buyer_text == own and message.language == language
     assert quoted.splitlines()[-1] in message.quoted_text
+
+
+@pytest.mark.parametrize(("tld", "subject"), [
+    ("com", "Your e-mail to Jonas Weber"),
+    ("de", "Ihre E-Mail an Jonas Weber"),
+    ("fr", "Votre e-mail à Jonas Weber"),
+    ("it", "La tua e-mail a Jonas Weber"),
+    ("es", "Tu correo electrónico a Jonas Weber"),
+])
+def test_a_seller_central_copy_without_amazons_type_header_still_answers_the_buyer(
+    db, tld, subject
+):
+    """Amazon's copy of a reply sent in Seller Central, in the marketplace's language, from a
+    mailbox (or an older template) that does not carry the notification type header: the
+    subject tells what it is, and the buyer's clock is met, not breached."""
+    order = "302-1234567-7654321"
+    copy = build_mail(
+        message_id="<copy@x>", date=mail_date(T0 + timedelta(hours=2)), subject=subject,
+        sender=f'"Amazon.{tld}" <donotreply@amazon.{tld}>',
+        body=amazon_body("Wir haben es heute verschickt.", order_id=order),
+        headers={"Authentication-Results": f"{MAIL_SERVERS[0]}; dkim=pass header.d=amazon.{tld}"},
+    )
+    ticket, = filed([[buyer_message(1, T0, alias="jw1", order=order, tld=tld), copy]])["tickets"]
+    assert [m["kind"] for m in ticket["messages"]] == ["buyer_message", "reply_confirmation"]
+    assert ticket["obligations"][0]["satisfied_at"] == "2026-10-05T12:00:00+00:00"
+
+
+def test_a_japanese_buyers_out_of_office_starts_no_clock(db):
+    auto = build_mail(
+        message_id="<ooo-ja@x>", date=mail_date(T0),
+        sender='"田中 太郎 - Amazon Marketplace" <t7q@marketplace.amazon.co.jp>',
+        subject="自動応答: Amazonのお客様 田中 太郎 様からの配送に関するお問い合わせ",
+        body="11月20日まで不在にしております。",
+        headers={"X-Space-Notification-Type": "BBC_MESSAGE_SENT_TO_MERCHANT"},
+    )
+    ticket, = filed([[auto]])["tickets"]
+    assert ticket["messages"][0]["auto"] and ticket["obligations"] == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_existing_install_learns_the_subjects_unless_an_admin_changed_the_rule():
+    before, after = [("mail", "0007_rawmail_claimed_until")], [
+        ("mail", "0008_reply_copy_and_auto_reply_subjects")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    rule = executor.loader.project_state(before).apps.get_model("mail", "RecognitionRule")
+    for name, pattern in SHIPPED_BEFORE.items():
+        rule.objects.filter(name=name).update(pattern=pattern)
+    rule.objects.filter(name="Auto-reply subject").update(pattern=r"^(urlaub|vacances)")
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    assert "correo electrónico" in RecognitionRule.objects.get(
+        name="Amazon: reply confirmation subject").pattern
+    assert RecognitionRule.objects.get(name="Auto-reply subject").pattern == r"^(urlaub|vacances)"
