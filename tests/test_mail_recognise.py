@@ -10,11 +10,14 @@ from django.db.migrations.executor import MigrationExecutor
 from ingest_support import filed
 from mails import MAIL_SERVERS, amazon_body, build_mail, buyer_message, mail_date
 
+from helpdesk.complaints.models import TicketComplaint
 from helpdesk.mail import recognise as recognising
 from helpdesk.mail.models import ExtractionPattern, RecognitionRule
 from helpdesk.mail.parse import parse_mail
 from helpdesk.mail.recognise import Ruleset, recognise
 from helpdesk.mail.services import Outcome, mail_ingest
+from helpdesk.replies.models import ReplyTemplate, ReplyTemplateVariant
+from helpdesk.replies.services import variant_choose
 from helpdesk.tickets.models import Message
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +230,28 @@ def test_an_existing_install_learns_the_subjects_unless_an_admin_changed_the_rul
     assert "correo electrónico" in RecognitionRule.objects.get(
         name="Amazon: reply confirmation subject").pattern
     assert RecognitionRule.objects.get(name="Auto-reply subject").pattern == r"^(urlaub|vacances)"
+
+
+@pytest.mark.parametrize(("words", "language", "category"), [
+    ("Hello, the mug arrived broken. I would like a refund.", "en", "damaged_in_transit"),
+    ("Bonjour, le colis est arrivé cassé, je voudrais un remboursement.", "fr",
+     "damaged_in_transit"),
+    ("Danke!", "de", "other"),  # too short to tell: the markers' language
+])
+def test_a_buyer_writing_their_own_language_between_german_markers_is_read_in_it(
+    db, words, language, category
+):
+    """Amazon.de's template is German whatever the buyer speaks: the buyer's own words tell
+    their language, which the complaint keywords and the reply's template follow."""
+    raw = build_mail(message_id="<own-language@x>", body=GERMAN.format(words=words),
+                     sender='"Sam Lee - Amazon Marketplace" <sl9@marketplace.amazon.de>',
+                     subject="Anfrage zur Lieferung von Amazon-Kunde Sam Lee "
+                             "(Bestellung: 302-1234567-7654321)")
+    ticket = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk).ticket
+    assert ticket.language == language
+    assert TicketComplaint.objects.get(ticket=ticket).category.code == category
+    template = ReplyTemplate.objects.create(name="Any", default_language="de")
+    for code in ("de", "en", "fr"):
+        ReplyTemplateVariant.objects.create(template=template, language=code, subject="x",
+                                            body="y")
+    assert variant_choose(ticket=ticket, template=template).language == language

@@ -20,6 +20,7 @@ from helpdesk.patterns import (
 )
 from helpdesk.tickets.models import Direction, MessageKind
 
+from .language import language_written
 from .models import RULE_FLAGS, BodyMarker, ExtractionPattern, RecognitionRule, SellerPattern
 from .parse import ParsedMail
 from .text import split_quoted
@@ -387,7 +388,10 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
         buyer_name = _first(ruleset, "buyer_name", platform, {"subject": mail.subject},
                             skipped)
     language = (
-        marker_language
+        # The buyer's own words first: the markers are in the marketplace template's language
+        # (an English-speaking buyer on amazon.de writes between German markers).
+        language_written(buyer_text[:BODY_SCAN_LIMIT])
+        or marker_language
         or _subject_language(ruleset, platform, mail.subject, skipped)
         or mail.headers.get("content-language", "").split(",")[0].split("-")[0].strip().lower()
         or channel.language
