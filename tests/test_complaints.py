@@ -63,6 +63,10 @@ def category_of(words: str, language: str = "en", channel: str = "amazon-com") -
         # As buyers type: capitals, accents left off, umlauts written out, one word alone.
         ("fr", "LE COLIS EST ARRIVE ENDOMMAGÉ", "damaged_in_transit"),
         ("fr", "Ou est mon colis ?", "late_missing_delivery"),
+        ("fr", "Merci pour votre retour rapide, la tasse est-elle compatible lave-vaisselle ?",
+         "other"),
+        ("fr", "Je souhaite retourner la tasse, pouvez-vous m'envoyer une étiquette de retour ?",
+         "return_refund"),
         ("de", "Der Becher ist beschaedigt.", "damaged_in_transit"),
         ("de", "Ich moechte eine Rueckerstattung.", "return_refund"),
         ("de", "Falsche GRÖSSE, bitte umtauschen.", "not_as_described"),
@@ -192,6 +196,8 @@ def test_an_existing_install_gets_the_japanese_rules_and_keeps_an_admins_edit():
                                  if k not in ("beschädigt", "endommagé*"))
         row.save()
     damaged.filter(language="fr").update(keywords="colis abîmé")  # an admin's edit
+    rule.objects.filter(category__code="return_refund", language="fr").update(
+        keywords="rembours*\nretour*\nrenvoyer\néchange*")  # as shipped before
 
     executor = MigrationExecutor(connection)
     executor.migrate([("complaints", "0004_japanese_rules_and_damaged")])
@@ -200,3 +206,5 @@ def test_an_existing_install_gets_the_japanese_rules_and_keeps_an_admins_edit():
         category__code="damaged_in_transit", language="de").keyword_list()
     assert ComplaintRule.objects.get(
         category__code="damaged_in_transit", language="fr").keywords == "colis abîmé"
+    assert "retour*" not in ComplaintRule.objects.get(
+        category__code="return_refund", language="fr").keyword_list()

@@ -124,7 +124,9 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "en": "refund* | return* | money back | send it back | send back | reimburse*",
         "de": "rückerstattung | erstattung | geld zurück | rücksendung* | zurückschicken"
         " | zurücksenden | retoure* | umtausch*",
-        "fr": "rembours* | retour* | renvoyer | échange*",
+        # Not "retour" alone: "merci pour votre retour" is French for "thanks for your reply".
+        "fr": "rembours* | retourner | retourné* | renvoyer | échange* | un retour"
+        " | faire un retour | demande de retour | étiquette de retour | bon de retour",
         "it": "rimborso | rimborsare | reso | restituire | restituzione | sostituzione",
         "es": "reembolso | devolución | devolver | reemplazo",
         "ja": "返金 | 返品 | 交換 | 払い戻し | 返送",
