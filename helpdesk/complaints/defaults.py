@@ -96,10 +96,12 @@ KEYWORDS: dict[str, dict[str, str]] = {
     "quality_defect": {
         "en": "leak* | broken | defect* | faulty | stopped working | doesn't work"
         " | does not work | not working | crack* | poor quality | bad quality"
-        " | fell apart | falls apart | rust*",
+        " | fell apart | falls apart | rust | rusty | rusted | rusting",
         "de": "undicht | läuft aus | ausgelaufen | tropft | defekt* | kaputt"
         " | funktioniert nicht | geht nicht | schlechte qualität | minderwertig"
-        " | gebrochen | riss | rissig | rost* | mangelhaft",
+        # Not "rost*": "rostfrei" (stainless) is in every question about a steel mug.
+        " | gebrochen | riss | rissig | rost | rostet | rostig* | verrostet | rostflecken"
+        " | mangelhaft",
         "fr": "fuit | fuite* | défectueu* | cassé | ne fonctionne pas | ne marche pas"
         " | mauvaise qualité | fissur*",
         "it": "perde | perdita | difettos* | rotto | rotta | non funziona | scarsa qualità"

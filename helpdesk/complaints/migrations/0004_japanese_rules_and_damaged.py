@@ -1,6 +1,6 @@
 """Japanese keywords for every category, "damaged" on its own (in each language) for damaged
-in transit, and French return words without "retour" alone ("merci pour votre retour" thanks
-for a reply). A rule an admin changed since it was shipped is left alone."""
+in transit, and keywords that found ordinary words replaced (see REPLACED). A rule an admin
+changed since it was shipped is left alone."""
 
 from django.db import migrations
 
@@ -8,7 +8,16 @@ from django.db import migrations
 ADDED = {"en": "damaged", "de": "beschädigt", "fr": "endommagé*", "it": "danneggiat*",
          "es": "dañad*"}
 
-RETURN_FR_BEFORE = "rembours*\nretour*\nrenvoyer\néchange*"
+# (category, language) → the keyword as shipped before, and what replaced it: "retour*"
+# found "merci pour votre retour", "rost*" and "rust*" found "rostfrei" and "rust-free".
+REPLACED = {
+    ("return_refund", "fr"): ("retour*", ["retourner", "retourné*", "un retour",
+                                          "faire un retour", "demande de retour",
+                                          "étiquette de retour", "bon de retour"]),
+    ("quality_defect", "de"): ("rost*", ["rost", "rostet", "rostig*", "verrostet",
+                                         "rostflecken"]),
+    ("quality_defect", "en"): ("rust*", ["rust", "rusty", "rusted", "rusting"]),
+}
 
 
 def forward(apps, schema_editor):
@@ -24,10 +33,14 @@ def forward(apps, schema_editor):
             if rule.keywords.splitlines() == before:
                 rule.keywords = "\n".join(lines)
                 rule.save(update_fields=["keywords"])
-    for rule in rule_model.objects.filter(category__code="return_refund", language="fr",
-                                          keywords=RETURN_FR_BEFORE):
-        rule.keywords = "\n".join(w.strip() for w in KEYWORDS["return_refund"]["fr"].split("|"))
-        rule.save(update_fields=["keywords"])
+    for (code, language), (old, new) in REPLACED.items():
+        lines = [word.strip() for word in KEYWORDS[code][language].split("|")]
+        before = [line for line in lines if line not in new]
+        before.insert(lines.index(new[0]), old)
+        for rule in rule_model.objects.filter(category__code=code, language=language):
+            if rule.keywords.splitlines() == before:
+                rule.keywords = "\n".join(lines)
+                rule.save(update_fields=["keywords"])
     complaints_install_defaults(apps)  # adds the Japanese rules, which no install has
 
 
