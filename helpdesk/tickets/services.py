@@ -90,8 +90,16 @@ def ticket_build(
         asin=asin,
         created_at=at,
         last_message_at=at,
-        search_text=searchable(subject[:500]),
+        search_text=searchable(subject[:500]) + _name_words(buyer),
     )
+
+
+def _name_words(buyer: Buyer | None) -> str:
+    """The buyer's name for the search text, when it is not ASCII: the search by name reads
+    names as written ("Fernandez" does not find "Fernández" there), the search text without
+    accents and with Japanese spaced."""
+    name = buyer.name.strip() if buyer is not None else ""
+    return "" if name.isascii() else f"\n{searchable(name)}"
 
 
 def opened_event(ticket: Ticket) -> TimelineEvent:
@@ -223,6 +231,8 @@ def ticket_fill(
     if buyer is not None and ticket.buyer_id is None:
         ticket.buyer = buyer
         updates.append("buyer")
+        if (words := _name_words(buyer)) and search_text_add(ticket, words):
+            updates.append("search_text")
     if order is not None and ticket.order_id is None:
         ticket.order = order
         updates.append("order")
