@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from inbox_support import queue_make, user_make
 from reports_support import buyer_says, manager_make, ticket_at
 
@@ -52,6 +53,30 @@ def category_of(words: str, language: str = "en", channel: str = "amazon-com") -
         ("es", "La taza gotea, es defectuosa.", "quality_defect"),
         ("es", "No he recibido mi pedido, ¿dónde está mi paquete?", "late_missing_delivery"),
         ("es", "Quiero un reembolso.", "return_refund"),
+        # Japanese: written without spaces, the keywords are found inside the sentence.
+        ("ja", "商品が破損していました。", "damaged_in_transit"),
+        ("ja", "タンブラーのふたから飲み物が漏れます。", "quality_defect"),
+        ("ja", "注文した商品がまだ届いていません。荷物はどこですか？", "late_missing_delivery"),
+        ("ja", "届いた商品は写真と違う色でした。", "not_as_described"),
+        ("ja", "返金をお願いします。", "return_refund"),
+        ("ja", "在庫はありますか？", "other"),
+        # As buyers type: capitals, accents left off, umlauts written out, one word alone.
+        ("fr", "LE COLIS EST ARRIVE ENDOMMAGÉ", "damaged_in_transit"),
+        ("fr", "Ou est mon colis ?", "late_missing_delivery"),
+        ("fr", "Merci pour votre retour rapide, la tasse est-elle compatible lave-vaisselle ?",
+         "other"),
+        ("fr", "Je souhaite retourner la tasse, pouvez-vous m'envoyer une étiquette de retour ?",
+         "return_refund"),
+        ("de", "Der Becher ist beschaedigt.", "damaged_in_transit"),
+        ("de", "Ist der Becher aus rostfreiem Edelstahl?", "other"),
+        ("de", "Der Deckel ist nach einer Woche verrostet.", "quality_defect"),
+        ("en", "Is the lid rustproof?", "other"),
+        ("de", "Ich moechte eine Rueckerstattung.", "return_refund"),
+        ("de", "Falsche GRÖSSE, bitte umtauschen.", "not_as_described"),
+        ("it", "Il vaso è ROTTO.", "quality_defect"),
+        ("it", "La scatola è arrivata danneggiata.", "damaged_in_transit"),
+        ("es", "El paquete llegó DAÑADO.", "damaged_in_transit"),
+        ("es", "La taza esta danada.", "damaged_in_transit"),
     ],
 )
 def test_the_shipped_rules_in_each_language(language, words, expected):
@@ -156,3 +181,33 @@ def test_a_message_written_after_a_rolled_back_one_is_judged_by_its_own_words():
         raise RuntimeError("the batch failed")
     assert category_of("My order has not arrived yet, where is my parcel?") == (
         "late_missing_delivery")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_existing_install_gets_the_japanese_rules_and_keeps_an_admins_edit():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("complaints", "0003_complaint_rule_language_choices")])
+    apps = executor.loader.project_state(
+        [("complaints", "0003_complaint_rule_language_choices")]).apps
+    rule = apps.get_model("complaints", "ComplaintRule")
+    # The install as the earlier version left it: no Japanese, "beschädigt" not on its own.
+    rule.objects.filter(language="ja").delete()
+    damaged = rule.objects.filter(category__code="damaged_in_transit")
+    for language in ("de", "fr"):
+        row = damaged.get(language=language)
+        row.keywords = "\n".join(k for k in row.keywords.splitlines()
+                                 if k not in ("beschädigt", "endommagé*"))
+        row.save()
+    damaged.filter(language="fr").update(keywords="colis abîmé")  # an admin's edit
+    rule.objects.filter(category__code="return_refund", language="fr").update(
+        keywords="rembours*\nretour*\nrenvoyer\néchange*")  # as shipped before
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("complaints", "0004_japanese_rules_and_damaged")])
+    assert ComplaintRule.objects.filter(language="ja").count() == 8
+    assert "beschädigt" in ComplaintRule.objects.get(
+        category__code="damaged_in_transit", language="de").keyword_list()
+    assert ComplaintRule.objects.get(
+        category__code="damaged_in_transit", language="fr").keywords == "colis abîmé"
+    assert "retour*" not in ComplaintRule.objects.get(
+        category__code="return_refund", language="fr").keyword_list()

@@ -1,7 +1,8 @@
 """The keyword matcher against its definition: each keyword read as the regular expression
 ``\\b<keyword>\\b``, every keyword of a language as alternatives (the longest first), found
 left to right without overlapping; a phrase's words apart by white space only, a trailing *
-letting the last word go on."""
+letting the last word go on. Text and keywords are read folded, and each Japanese or Chinese
+character is a word, which nothing needs to separate from the next."""
 
 import re
 from collections import Counter, defaultdict
@@ -9,10 +10,10 @@ from collections import Counter, defaultdict
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from helpdesk.complaints.matching import ANY_LANGUAGE, keywords_find, keywords_index
+from helpdesk.complaints.matching import ANY_LANGUAGE, fold, keywords_find, keywords_index
 
 # Few words, several of which start others, so that keywords meet, overlap and nest.
-VOCABULARY = ["not", "work", "working", "defect", "defective", "ça", "pas", "壊れ"]
+VOCABULARY = ["not", "work", "working", "defect", "defective", "ça", "pas", "壊れ", "beschädigt"]
 SEPARATORS = [" ", " ", "  ", "\n", "\t ", ", ", "-", ""]
 
 keyword_texts = st.builds(
@@ -24,19 +25,24 @@ rules = st.lists(
     min_size=1, max_size=8,
 )
 texts = st.lists(
-    st.tuples(st.sampled_from(VOCABULARY + ["NOT", "Working", "x1"]),
+    st.tuples(st.sampled_from(VOCABULARY + ["NOT", "Working", "x1", "BESCHAEDIGT", "Ça"]),
               st.sampled_from(SEPARATORS)),
     max_size=25,
 ).map(lambda parts: "".join(word + separator for word, separator in parts))
 
 
+def _spaced(text: str) -> str:
+    """Each kana or ideograph a word of its own: written with spaces around it."""
+    return re.sub(r"([\u3040-\u30ff\u4e00-\u9fff])", r" \1 ", text)
+
+
 def _reference(rows: list[tuple[str, str, int]], text: str, language: str) -> Counter:
     """The definition, with Python's regular expressions."""
     hits: Counter = Counter()
-    text = text.lower()
+    text = _spaced(fold(text))
     for lang in dict.fromkeys([language, ANY_LANGUAGE]):
-        keywords = [(written.lower(), category) for rule_lang, written, category in rows
-                    if rule_lang == lang]
+        keywords = [(_spaced(fold(written.rstrip("*"))).strip() + written[len(written.rstrip("*")):],
+                     category) for rule_lang, written, category in rows if rule_lang == lang]
         if not keywords:
             continue
         # The longest first; of equal length, a whole word before an open end, then as written.

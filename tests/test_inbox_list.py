@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.utils import timezone
 from inbox_support import queue_make, ticket_make, user_make
@@ -108,6 +109,39 @@ def test_search_finds_subject_words_order_and_buyer_name(client, agent, term):
     ticket_make(kind="other", subject="Closed teapot case", status="resolved")
     ids = row_ids(client.get("/inbox/", {"q": term}))
     assert hit.pk in ids and len(ids) == (2 if term.lower() == "teapot" else 1)
+
+
+@pytest.mark.parametrize("term", ["破損", "破損して", "タンブラー", "商品", "endommage",
+                                  "ENDOMMAGÉ", "beschadigt", "Beschädigt", "ｒｅｆｕｎｄ"])
+def test_search_finds_a_japanese_word_inside_a_sentence_and_words_without_their_accents(
+    client, agent, term
+):
+    """Japanese is written without spaces: a word in the middle of the buyer's sentence is
+    found, as a French or German word is found with or without its accents."""
+    hit = ticket_make(channel="amazon-de", subject="タンブラーについて",
+                      words="商品が破損していました。Le colis est endommagé, beschädigt. Refund?")
+    ticket_make(subject="Other", words="損をしました。Where is it", buyer_name="Tom")
+    assert row_ids(client.get("/inbox/", {"q": term})) == [hit.pk]
+
+
+@pytest.mark.parametrize("term", ["Lucia Fernandez", "LUCÍA", "fernández", "田中", "太郎"])
+def test_search_finds_the_buyers_name_with_or_without_its_accents(client, agent, term):
+    hit = ticket_make(subject="Pregunta", words="¿Dónde está?", buyer_name="Lucía Fernández")
+    kanji = ticket_make(subject="質問", words="どこですか", buyer_name="田中 太郎")
+    ticket_make(subject="Other", words="Where is it", buyer_name="Lucas Fernandes")
+    assert row_ids(client.get("/inbox/", {"q": term})) == [
+        kanji.pk if term in "田中 太郎" else hit.pk]
+
+
+def test_tickets_filed_before_japanese_was_spaced_are_found_after_the_migration(client, agent):
+    ticket = ticket_make(subject="Frage", words="商品が破損していました。Le colis est endommagé.",
+                         buyer_name="Léa Müller")
+    Ticket.objects.filter(pk=ticket.pk).update(
+        search_text="Frage\n商品が破損していました。Le colis est endommagé.")
+    migration = importlib.import_module("helpdesk.tickets.migrations.0008_search_text_searchable")
+    migration.rewrite(django_apps, None)
+    for term in ["破損", "endommage", "Lea Muller"]:
+        assert row_ids(client.get("/inbox/", {"q": term})) == [ticket.pk], term
 
 
 @pytest.mark.parametrize("common_share", [0.0, 1.0])

@@ -8,11 +8,19 @@ import pytest
 import time_machine
 from django.utils import timezone
 from inbox_support import page, ticket_make, user_make
+from mails import FIXTURE_MAIL
 
 from helpdesk.mail.raw_store import blob_put
+from helpdesk.mail.services import mail_ingest
 from helpdesk.marketplaces.models import Channel
 from helpdesk.tickets.actions import ticket_escalate
-from helpdesk.tickets.models import AgentProfile, Attachment, Escalation, TimelineEvent
+from helpdesk.tickets.models import (
+    AgentProfile,
+    Attachment,
+    Escalation,
+    Message,
+    TimelineEvent,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +220,24 @@ def test_a_message_at_01_30_on_a_dst_night_is_due_24_elapsed_hours_later_in_the_
     assert ticket.obligations.get().due_at == received + timedelta(hours=24)
     assert f"due {due}" in html
     assert left in html
+
+
+def test_right_to_left_and_japanese_words_keep_their_own_direction_and_characters(
+    client, agent
+):
+    """An Arabic buyer's words are laid out right to left and their name cannot reorder the
+    text beside it; Japanese read from ISO-2022-JP mail shows as written, escaped."""
+    arabic = ticket_make(subject="سؤال عن الطلب <b>", words="وصل الكوب مكسورا، ماذا أفعل؟",
+                         buyer_name="ليلى حسن")
+    html = page(client, arabic)
+    assert '<div class="words" dir="auto"><p>وصل الكوب مكسورا، ماذا أفعل؟</p></div>' in html
+    assert '<h1 dir="auto">سؤال عن الطلب &lt;b&gt;</h1>' in html
+    assert '<dd dir="auto">ليلى حسن</dd>' in html
+    assert "<bdi>ليلى حسن</bdi>" in client.get("/inbox/").content.decode()
+
+    raw = (FIXTURE_MAIL / "amazon-co-jp" / "iso2022jp_shouhin_shitsumon.eml").read_bytes()
+    japanese = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk).ticket
+    agent.queues.first().channels.add(japanese.channel)
+    html = page(client, japanese)
+    assert "タンブラーのふたから飲み物が漏れます。" in html and "田中" in html
+    assert "\ufffd" not in html and "$B" not in html

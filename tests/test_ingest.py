@@ -200,6 +200,31 @@ def test_without_order_id_threads_by_buyer_and_normalised_subject():
     assert other.ticket_created
 
 
+@pytest.mark.parametrize(("tld", "subject", "reply"), [
+    ("fr", "Question sur la taille", "RE : TR : Question sur la taille"),
+    ("fr", "Question sur la taille", "Réf : Question sur la taille"),
+    ("it", "Domanda sul colore", "R: I: RIF: Domanda sul colore"),
+    ("es", "Pregunta sobre el color", "RE: RV: Pregunta sobre el color"),
+    ("de", "Frage zur Größe", "Antw: WG: AW: Frage zur Größe"),
+    ("co.jp", "商品について", "Ｒｅ：商品について"),
+    ("co.jp", "商品について", "返信: 転送: 商品について"),
+    ("com", "Question about colours", "[External] RE: Question about colours"),
+    ("com", "Question about colours", "RE: Question about colours [EXTERNAL]"),
+    ("com", "Question about colours", "Re[2]: [EXT] Re: Question about colours"),
+])
+def test_a_reply_in_the_buyers_language_threads_by_subject_without_references(
+    tld, subject, reply
+):
+    """A pre-sale question names no order: a buyer's answer without In-Reply-To joins it only
+    by the subject, whatever the buyer's mail program put before (or after) it."""
+    sender = f'"Léa Martin - Amazon Marketplace" <lea7x@marketplace.amazon.{tld}>'
+    ingest(build_mail(message_id="<q@x>", sender=sender, subject=subject, body="Bonjour ?"))
+    follow = ingest(build_mail(message_id="<r@x>", sender=sender, subject=reply, body="Alors ?",
+                               date="Mon, 05 Oct 2026 12:00:00 +0000"))
+    assert not follow.ticket_created
+    assert Ticket.objects.count() == 1
+
+
 def test_auto_replies_are_flagged():
     result = ingest(build_mail(sender="someone@example.org", subject="Out of office",
                                headers={"Auto-Submitted": "auto-replied"}))

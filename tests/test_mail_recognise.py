@@ -1,17 +1,29 @@
 """Reading the buyer's own words between Amazon's marker lines (helpdesk/mail/recognise.py),
 with the begin lines remembered per ruleset."""
 
-import pytest
-from mails import amazon_body, build_mail
+import importlib
+from datetime import UTC, datetime, timedelta
 
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from ingest_support import filed
+from mails import MAIL_SERVERS, amazon_body, build_mail, buyer_message, mail_date
+
+from helpdesk.complaints.models import TicketComplaint
 from helpdesk.mail import recognise as recognising
-from helpdesk.mail.models import ExtractionPattern
+from helpdesk.mail.models import ExtractionPattern, RecognitionRule
 from helpdesk.mail.parse import parse_mail
 from helpdesk.mail.recognise import Ruleset, recognise
 from helpdesk.mail.services import Outcome, mail_ingest
+from helpdesk.replies.models import ReplyTemplate, ReplyTemplateVariant
+from helpdesk.replies.services import variant_choose
 from helpdesk.tickets.models import Message
 
 pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
+SHIPPED_BEFORE = importlib.import_module(
+    "helpdesk.mail.migrations.0008_reply_copy_and_auto_reply_subjects").SHIPPED_BEFORE
 
 GERMAN = (
     "Bestellnummer 302-1234567-7654321\n\n"
@@ -103,3 +115,143 @@ def test_a_sellers_pattern_taking_a_value_too_long_for_an_order_id_leaves_the_ma
     assert result.outcome == Outcome.STORED
     ticket = Message.objects.get(pk=result.message_pk).ticket
     assert ticket.order.order_id == "111-7366207-0755439" and ticket.asin == "B01FCAWEYM"
+
+
+def test_a_japanese_buyers_full_width_order_id_and_name_are_read_as_amazon_writes_them(db):
+    """Amazon.co.jp and its buyers write the order ID in full-width digits and dashes and the
+    name with a full-width space: the ticket names the order (and so joins the order's
+    other mail) and the buyer as ASCII digits and an ordinary space."""
+    wide = "１１４－１２３４５６７－１２３４５６７"
+    raw = build_mail(
+        message_id="<jp-wide@x>", sender='"田中　太郎 - Amazon Marketplace" <t7q@marketplace.amazon.co.jp>',
+        subject=f"商品についてのお問い合わせ（注文番号：{wide}）",
+        body=(f"注文番号 {wide}:\n\n------------- メッセージはここから -------------\n\n"
+              "箱が潰れて届きました。\n\n------------- メッセージはここまで -------------\n"),
+    )
+    first = mail_ingest(raw=raw, source="test")
+    ticket = Message.objects.get(pk=first.message_pk).ticket
+    assert ticket.order.order_id == "114-1234567-1234567"
+    assert ticket.buyer.name == "田中 太郎" and ticket.language == "ja"
+    follow = mail_ingest(raw=build_mail(
+        message_id="<jp-ascii@x>", sender='"田中 太郎 - Amazon Marketplace" <t7q@marketplace.amazon.co.jp>',
+        subject="Re: 注文 114-1234567-1234567", body="まだですか？",
+        date="Mon, 05 Oct 2026 12:00:00 +0000"), source="test")
+    assert not follow.ticket_created
+
+
+# A buyer answering from their mail program quotes the seller's reply under a header block in
+# their own language; Amazon's relay removes the addresses from it.
+QUOTED_REPLY = [
+    ("fr", "Début du message", "Fin du message", "Merci, je garde la tasse.",
+     "________________________________\nDe : MugShop GmbH - Amazon Marketplace "
+     "<[e-mail address removed]>\nEnvoyé : lundi 16 novembre 2026 10:00\n"
+     "À : Léa Martin\nObjet : RE: Demande\n\nBonjour Léa, nous vous remboursons."),
+    ("de", "Anfang der Nachricht", "Ende der Nachricht", "Danke, passt so.",
+     "Von: MugShop GmbH - Amazon Marketplace [mailto:[e-mail address removed]]\n"
+     "Gesendet: Montag, 16. November 2026 10:00\nBetreff: AW: Frage\n\n"
+     "Hallo Jonas, wir erstatten den Betrag."),
+    ("it", "Inizio messaggio", "Fine messaggio", "Grazie, va bene.",
+     "Da: MugShop GmbH <[e-mail address removed]>\nInviato: lunedì 16 novembre 2026 10:00\n"
+     "Oggetto: R: Domanda\n\nGentile Giulia, la rimborsiamo."),
+    ("es", "Iniciar mensaje", "Finalizar mensaje", "Gracias, perfecto.",
+     "De: MugShop GmbH <[e-mail address removed]>\nEnviado el: lunes, 16 de noviembre de 2026"
+     "\nAsunto: RE: Pregunta\n\nHola, Lucía: le devolvemos el importe."),
+    ("ja", "メッセージはここから", "メッセージはここまで", "ありがとうございます。了解しました。",
+     "差出人: Example Seller <[e-mail address removed]>\n送信日時: 2026年11月18日 10:00\n"
+     "件名: RE: 商品について\n\n田中 太郎 様　ご返金いたします。"),
+    ("ja", "メッセージはここから", "メッセージはここまで", "ありがとうございます。了解しました。",
+     "2026年11月18日(水) 10:00 Example Seller <[e-mail address removed]>:\n\n"
+     "田中 太郎 様　ご返金いたします。"),
+]
+
+
+@pytest.mark.parametrize(("language", "begin", "end", "own", "quoted"), QUOTED_REPLY)
+def test_the_sellers_reply_quoted_by_the_buyers_mail_program_is_not_their_words(
+    db, language, begin, end, own, quoted
+):
+    body = (f"Order ID 111-7366207-0755439\n\n------------- {begin} -------------\n\n"
+            f"{own}\n\n{quoted}\n\n------------- {end} -------------\n")
+    result = mail_ingest(raw=build_mail(message_id=f"<q-{language}@x>", body=body),
+                         source="test")
+    message = Message.objects.get(pk=result.message_pk)
+    assert message.buyer_text == own and message.language == language
+    assert quoted.splitlines()[-1] in message.quoted_text
+
+
+@pytest.mark.parametrize(("tld", "subject"), [
+    ("com", "Your e-mail to Jonas Weber"),
+    ("de", "Ihre E-Mail an Jonas Weber"),
+    ("fr", "Votre e-mail à Jonas Weber"),
+    ("it", "La tua e-mail a Jonas Weber"),
+    ("es", "Tu correo electrónico a Jonas Weber"),
+])
+def test_a_seller_central_copy_without_amazons_type_header_still_answers_the_buyer(
+    db, tld, subject
+):
+    """Amazon's copy of a reply sent in Seller Central, in the marketplace's language, from a
+    mailbox (or an older template) that does not carry the notification type header: the
+    subject tells what it is, and the buyer's clock is met, not breached."""
+    order = "302-1234567-7654321"
+    copy = build_mail(
+        message_id="<copy@x>", date=mail_date(T0 + timedelta(hours=2)), subject=subject,
+        sender=f'"Amazon.{tld}" <donotreply@amazon.{tld}>',
+        body=amazon_body("Wir haben es heute verschickt.", order_id=order),
+        headers={"Authentication-Results": f"{MAIL_SERVERS[0]}; dkim=pass header.d=amazon.{tld}"},
+    )
+    ticket, = filed([[buyer_message(1, T0, alias="jw1", order=order, tld=tld), copy]])["tickets"]
+    assert [m["kind"] for m in ticket["messages"]] == ["buyer_message", "reply_confirmation"]
+    assert ticket["obligations"][0]["satisfied_at"] == "2026-10-05T12:00:00+00:00"
+
+
+def test_a_japanese_buyers_out_of_office_starts_no_clock(db):
+    auto = build_mail(
+        message_id="<ooo-ja@x>", date=mail_date(T0),
+        sender='"田中 太郎 - Amazon Marketplace" <t7q@marketplace.amazon.co.jp>',
+        subject="自動応答: Amazonのお客様 田中 太郎 様からの配送に関するお問い合わせ",
+        body="11月20日まで不在にしております。",
+        headers={"X-Space-Notification-Type": "BBC_MESSAGE_SENT_TO_MERCHANT"},
+    )
+    ticket, = filed([[auto]])["tickets"]
+    assert ticket["messages"][0]["auto"] and ticket["obligations"] == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_existing_install_learns_the_subjects_unless_an_admin_changed_the_rule():
+    before, after = [("mail", "0007_rawmail_claimed_until")], [
+        ("mail", "0008_reply_copy_and_auto_reply_subjects")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    rule = executor.loader.project_state(before).apps.get_model("mail", "RecognitionRule")
+    for name, pattern in SHIPPED_BEFORE.items():
+        rule.objects.filter(name=name).update(pattern=pattern)
+    rule.objects.filter(name="Auto-reply subject").update(pattern=r"^(urlaub|vacances)")
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    assert "correo electrónico" in RecognitionRule.objects.get(
+        name="Amazon: reply confirmation subject").pattern
+    assert RecognitionRule.objects.get(name="Auto-reply subject").pattern == r"^(urlaub|vacances)"
+
+
+@pytest.mark.parametrize(("words", "language", "category"), [
+    ("Hello, the mug arrived broken. I would like a refund.", "en", "damaged_in_transit"),
+    ("Bonjour, le colis est arrivé cassé, je voudrais un remboursement.", "fr",
+     "damaged_in_transit"),
+    ("Danke!", "de", "other"),  # too short to tell: the markers' language
+])
+def test_a_buyer_writing_their_own_language_between_german_markers_is_read_in_it(
+    db, words, language, category
+):
+    """Amazon.de's template is German whatever the buyer speaks: the buyer's own words tell
+    their language, which the complaint keywords and the reply's template follow."""
+    raw = build_mail(message_id="<own-language@x>", body=GERMAN.format(words=words),
+                     sender='"Sam Lee - Amazon Marketplace" <sl9@marketplace.amazon.de>',
+                     subject="Anfrage zur Lieferung von Amazon-Kunde Sam Lee "
+                             "(Bestellung: 302-1234567-7654321)")
+    ticket = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk).ticket
+    assert ticket.language == language
+    assert TicketComplaint.objects.get(ticket=ticket).category.code == category
+    template = ReplyTemplate.objects.create(name="Any", default_language="de")
+    for code in ("de", "en", "fr"):
+        ReplyTemplateVariant.objects.create(template=template, language=code, subject="x",
+                                            body="y")
+    assert variant_choose(ticket=ticket, template=template).language == language

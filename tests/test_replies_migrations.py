@@ -38,3 +38,24 @@ def test_the_new_rules_reach_an_existing_install():
     assert r"\b(?:5|funf)[\s-]*(?:stern|★)\w*|★{3,}" in updated.params["patterns"]
     assert updated.message.startswith("Wer um eine positive Bewertung bittet")
     assert new.objects.filter(name="Payment through a service outside the marketplace").exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_french_and_japanese_review_words_reach_an_existing_install():
+    before, after = AFTER, [("replies", "0006_review_words_fr_ja")]
+    shipped_05 = importlib.import_module(
+        "helpdesk.replies.migrations.0006_review_words_fr_ja").SHIPPED_BEFORE
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("replies", "ComplianceRule")
+    for name, params in shipped_05.items():
+        old.objects.filter(name=name).update(params=params)
+    edited = "Reviews asked of happy buyers only (fr)"
+    old.objects.filter(name=edited).update(params={"patterns": [r"\bsi vous aimez\b"]})
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("replies", "ComplianceRule")
+    ja = new.objects.get(name="Positive review or feedback asked for, or a change to one (ja)")
+    assert any("書いて" in pattern for pattern in ja.params["patterns"])
+    assert new.objects.get(name=edited).params == {"patterns": [r"\bsi vous aimez\b"]}

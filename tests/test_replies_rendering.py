@@ -307,3 +307,19 @@ def test_a_buyers_own_placeholder_text_quoted_in_the_reply_may_be_sent():
     with pytest.raises(ReplyError, match=r"\{\{ buyer.first_name \}\}"):
         reply_send(ticket=ticket, author=None, subject=draft.subject,
                    body=f"Hi {{{{ buyer.first_name }}}},\n\n{draft.body}")
+
+
+@pytest.mark.parametrize(("channel", "language", "written"), [
+    ("amazon-co-jp", "ja", "返金額：￥1,500"),
+    ("amazon-co-uk", "en", "Refund: £1,500.00"),
+    ("amazon-com", "en", "Refund: $1,500.00"),
+    ("amazon-ca", "fr", "Remboursement : 1\xa0500,00\xa0$"),
+    ("amazon-fr", "fr", "Remboursement : 1\u202f500,00\xa0€"),
+])
+def test_an_amount_without_a_currency_is_in_the_marketplaces_money(channel, language, written):
+    """One template for every marketplace: the refund is written in the money the buyer paid
+    in and as they write it, not in euros on amazon.co.jp."""
+    ticket = made_ticket(channel=channel, language=language)
+    label = {"ja": "返金額：", "en": "Refund: ", "fr": "Remboursement : "}[language]
+    tpl = template(**{language: ("{{ order.id }}", label + "{{ 1500|money }}")})
+    assert reply_compose(ticket=ticket, template=tpl, author=None).body == written

@@ -30,20 +30,23 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "fr": "fraude* | arnaque* | piraté | hameçonnage | non autorisé | pas passé cette commande",
         "it": "frode | truffa* | hackerato | non autorizzat* | non ho effettuato",
         "es": "fraude | estafa* | hackeado | no autorizad* | no he realizado",
+        "ja": "詐欺 | 不正アクセス | 不正利用 | 乗っ取 | フィッシング | 身に覚えのない"
+        " | 注文していない",
     },
     "damaged_in_transit": {
         "en": "arrived broken | arrived damaged | arrived smashed | arrived cracked"
         " | damaged in transit | damaged during shipping | damaged in shipping"
-        " | broken in transit | crushed | dented | smashed",
+        " | broken in transit | crushed | dented | smashed | damaged",
         "de": "beschädigt angekommen | kaputt angekommen | defekt angekommen"
         " | zerbrochen angekommen | transportschaden* | beim transport beschädigt"
-        " | versandschaden* | zerdrückt | eingedrückt | verbeult",
+        " | versandschaden* | zerdrückt | eingedrückt | verbeult | beschädigt",
         "fr": "arrivé cassé | arrivée cassée | arrivé endommagé | endommagé pendant le transport"
-        " | écrasé | cabossé | abîmé",
+        " | écrasé | cabossé | abîmé | endommagé*",
         "it": "arrivato rotto | arrivata rotta | arrivato danneggiato"
-        " | danneggiato durante il trasporto | schiacciato | ammaccato",
+        " | danneggiato durante il trasporto | schiacciato | ammaccato | danneggiat*",
         "es": "llegó roto | llegó rota | llegó dañado | dañado durante el transporte"
-        " | aplastado | abollado",
+        " | aplastado | abollado | dañad*",
+        "ja": "破損 | 壊れて届 | 割れて届 | 配送中に | 輸送中に | 潰れ | つぶれ | へこみ | 凹み",
     },
     "late_missing_delivery": {
         "en": "not arrived | hasn't arrived | has not arrived | never arrived | not received"
@@ -60,6 +63,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         " | dov'è il mio ordine | dov'è il mio pacco | in ritardo | ritardo | pacco perso",
         "es": "no ha llegado | no llegó | no he recibido | nunca recibí | dónde está mi pedido"
         " | dónde está mi paquete | retraso | con retraso | paquete perdido",
+        "ja": "届かない | 届いていない | 届いておりません | 届きません | まだ届 | 未着"
+        " | 配達されていない | 遅延 | 荷物はどこ | 紛失",
     },
     "not_as_described": {
         "en": "not as described | wrong size | wrong colour | wrong color | wrong item"
@@ -76,6 +81,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "es": "no coincide | no corresponde | talla equivocada | color equivocado"
         " | artículo equivocado | demasiado pequeñ* | demasiado grande"
         " | no es como se describe",
+        "ja": "説明と違 | 説明と異な | 写真と違 | 画像と違 | 色が違 | サイズが違"
+        " | サイズが合わ | 違う商品 | 別の商品 | 間違った商品 | 注文した商品と違",
     },
     "packaging": {
         "en": "packaging | poorly packed | badly packed | box was damaged | box was open*"
@@ -84,20 +91,25 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "fr": "emballage* | mal emballé | carton",
         "it": "imballaggio | imballo | confezione | mal imballato",
         "es": "embalaje | mal embalado | envoltorio",
+        "ja": "梱包 | 包装 | 外箱 | 開封済",
     },
     "quality_defect": {
         "en": "leak* | broken | defect* | faulty | stopped working | doesn't work"
         " | does not work | not working | crack* | poor quality | bad quality"
-        " | fell apart | falls apart | rust*",
+        " | fell apart | falls apart | rust | rusty | rusted | rusting",
         "de": "undicht | läuft aus | ausgelaufen | tropft | defekt* | kaputt"
         " | funktioniert nicht | geht nicht | schlechte qualität | minderwertig"
-        " | gebrochen | riss | rissig | rost* | mangelhaft",
+        # Not "rost*": "rostfrei" (stainless) is in every question about a steel mug.
+        " | gebrochen | riss | rissig | rost | rostet | rostig* | verrostet | rostflecken"
+        " | mangelhaft",
         "fr": "fuit | fuite* | défectueu* | cassé | ne fonctionne pas | ne marche pas"
         " | mauvaise qualité | fissur*",
         "it": "perde | perdita | difettos* | rotto | rotta | non funziona | scarsa qualità"
         " | crepa* | crepat*",
         "es": "gotea | fuga | defectuos* | roto | rota | no funciona | mala calidad | grieta*"
         " | agrietad*",
+        "ja": "不良 | 故障 | 壊れ | 割れ | 動かない | 動作しない | 作動しない | 使えない"
+        " | 漏れ | ひび | 欠陥 | 品質が悪 | 錆び | サビ",
     },
     "customer_service": {
         "en": "no reply | no answer | nobody answered | no one answered | didn't answer"
@@ -107,14 +119,19 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "fr": "pas de réponse | aucune réponse | service client | impoli",
         "it": "nessuna risposta | non rispondete | servizio clienti | scortese",
         "es": "sin respuesta | ninguna respuesta | atención al cliente | maleducado",
+        "ja": "返事がない | 返信がない | 返信がありません | 連絡がない | 対応が悪 | 無視"
+        " | カスタマーサービス",
     },
     "return_refund": {
         "en": "refund* | return* | money back | send it back | send back | reimburse*",
         "de": "rückerstattung | erstattung | geld zurück | rücksendung* | zurückschicken"
         " | zurücksenden | retoure* | umtausch*",
-        "fr": "rembours* | retour* | renvoyer | échange*",
+        # Not "retour" alone: "merci pour votre retour" is French for "thanks for your reply".
+        "fr": "rembours* | retourner | retourné* | renvoyer | échange* | un retour"
+        " | faire un retour | demande de retour | étiquette de retour | bon de retour",
         "it": "rimborso | rimborsare | reso | restituire | restituzione | sostituzione",
         "es": "reembolso | devolución | devolver | reemplazo",
+        "ja": "返金 | 返品 | 交換 | 払い戻し | 返送",
     },
 }
 

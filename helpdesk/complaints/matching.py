@@ -7,15 +7,37 @@ hundred keywords made categorising the bulk of the ingest's time.)
 
 The matching is that of ``\\b<keyword>\\b`` read left to right, case-insensitive: a phrase
 matches its words separated by white space only, a trailing * lets the last word go on, and
-where several keywords start at one word the longest wins and the scan goes on after it."""
+where several keywords start at one word the longest wins and the scan goes on after it.
+
+Both the keywords and the text are read folded (``fold``): case folded (ß is ss), accents
+taken off Latin letters (a buyer types "endommage", "danado") and German's ä, ö, ü written
+out as ae, oe, ue read as a, o, u ("beschaedigt" is "beschädigt"). Japanese and Chinese are
+written without spaces: each of their characters is a word of its own, and a keyword's
+characters follow each other with nothing between them, so "破損" is found in
+"商品が破損していました"."""
 
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 ANY_LANGUAGE = ""
 SEEN_MAX = 20_000  # words with keywords remembered per language, some 3 MiB at most
-_WORD = re.compile(r"\w+(?:'\w+)*")
+# Kana, the long vowel mark, CJK ideographs and the iteration mark 々: one character a word.
+_CJK = "\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+(?:'[^\W{_CJK}]+)*")
+# Combining marks kept: the kana voicing marks (が is not か).
+_KEPT_MARKS = frozenset("\u3099\u309a")
+_UMLAUT_WRITTEN_OUT = re.compile(r"([aou])e")
+
+
+def fold(text: str) -> str:
+    """``text`` as the keywords are compared with it (see the module's docstring)."""
+    text = unicodedata.normalize("NFKD", text.casefold().replace("\u2019", "'"))
+    if not text.isascii():
+        text = "".join(c for c in text if not unicodedata.combining(c) or c in _KEPT_MARKS)
+        text = unicodedata.normalize("NFC", text)
+    return _UMLAUT_WRITTEN_OUT.sub(r"\1", text)
 
 
 @dataclass(frozen=True)
@@ -33,7 +55,7 @@ class Keyword:
         last = len(self.words) - 1
         for n, wanted in enumerate(self.words):
             word = words[at + n]
-            if n and not gaps[at + n].isspace():
+            if n and gaps[at + n] and not gaps[at + n].isspace():
                 return False
             if word != wanted and not (n == last and self.open_end and word.startswith(wanted)):
                 return False
@@ -93,7 +115,7 @@ def keyword_problem(written: str) -> str | None:
     """Why a keyword line can find nothing useful, or None. A line of no word ("*", "???")
     is never found; a one-letter stem ("a*") finds nearly every text, putting every ticket
     in its category."""
-    text = written.strip().lower().replace("\u2019", "'")
+    text = fold(written.strip())
     words = _WORD.findall(text.rstrip("*"))
     if not words:
         return f"“{written.strip()}” holds no word to find."
@@ -109,7 +131,7 @@ def keywords_index(rows: list[tuple[str, str, int]]) -> dict[str, KeywordIndex]:
     for language, written, category_id in rows:
         if keyword_problem(written):
             continue
-        text = written.strip().lower().replace("\u2019", "'")
+        text = fold(written.strip())
         words = tuple(_WORD.findall(text.rstrip("*")))
         indexes[language.lower()].add(
             Keyword(words, text.endswith("*"), category_id, written.strip().rstrip("*"))
@@ -123,7 +145,7 @@ def keywords_find(
     indexes: dict[str, KeywordIndex], text: str, language: str, hits: Counter, found: dict
 ) -> None:
     """Count the keywords of ``language`` (and of every language) in ``text``."""
-    text = text.lower().replace("\u2019", "'")
+    text = fold(text)
     words = _WORD.findall(text)
     distinct = set(words)
     gaps: list[str] | None = None  # what stands between the words, once one may match

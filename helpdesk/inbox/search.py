@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from helpdesk.marketplaces.models import Buyer
 from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.services import searchable
 
 from .sqlite_fts import TABLE as FTS_TABLE
 
@@ -23,11 +24,16 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _ORDER_ID = re.compile(r"^[0-9A-Za-z]{3,}(-[0-9A-Za-z]+)*$")
 
 
-def tsquery_of(text: str) -> str:
+def tsquery_of(text: str, *, spaced: bool = True) -> str:
     """A to_tsquery string of prefix terms, built from word characters only, so nothing
-    the agent types can change the query's syntax."""
-    words = _WORD.findall(text.lower())[:MAX_WORDS]
-    return " & ".join(f"{word}:*" for word in words)
+    the agent types can change the query's syntax. With ``spaced`` (the ticket's words, held
+    as ``searchable`` writes them) the words are read so too: without accents, and a
+    Japanese word as its characters side by side ("破損" is ``破 <-> 損:*``)."""
+    terms = []
+    for word in _WORD.findall(text.lower())[:MAX_WORDS]:
+        parts = searchable(word).split() if spaced else [word]
+        terms.append(f"{parts[0]}:*" if len(parts) == 1 else f"({' <-> '.join(parts)}:*)")
+    return " & ".join(terms)
 
 
 def search_q(text: str) -> Q:
@@ -46,7 +52,7 @@ def search_q(text: str) -> Q:
 
 def _portable(text: str) -> Q:
     return (
-        Q(search_text__icontains=text)
+        Q(search_text__icontains=searchable(text))
         | Q(order__order_id__iexact=text) | Q(buyer__name__icontains=text)
     )
 
@@ -82,6 +88,7 @@ class _Part:
     indexed: str
     common_share: float
     probe_size: int
+    spaced: bool  # whether the field is held as ``searchable`` writes it
 
 
 # search_vector is generated from search_text by the database (inbox migration 0003).
@@ -96,6 +103,7 @@ _PARTS = [
         f"WHERE {_WORDS}) SELECT t.id FROM m t {_NEWEST_FIRST} LIMIT {NEWEST}",
         common_share=0.01,
         probe_size=PROBE,
+        spaced=True,
     ),
     _Part(
         probe=f"SELECT count(*) FROM (SELECT buyer_id FROM {_TICKETS} t {_NEWEST_FIRST} "
@@ -107,6 +115,7 @@ _PARTS = [
         f"LIMIT {NEWEST}",
         common_share=0.05,
         probe_size=PROBE_NAMES,
+        spaced=False,
     ),
 ]
 
@@ -126,10 +135,10 @@ _WALK_ONLY = (
 
 def _postgres(text: str) -> list[int]:
     found: set[int] = set()
-    terms = tsquery_of(text)
-    if terms:
+    if tsquery_of(text):
         with connection.cursor() as cursor:
             for part in _PARTS:
+                terms = tsquery_of(text, spaced=part.spaced)
                 cursor.execute(part.probe, [terms])
                 if cursor.fetchone()[0] >= part.probe_size * part.common_share:
                     with transaction.atomic(savepoint=False):
@@ -149,7 +158,8 @@ def fts_query_of(text: str) -> str:
     """An FTS5 query of prefix terms, every one required, built from word characters only
     (each quoted), so nothing the agent types can change the query's syntax."""
     words = _WORD.findall(text.lower())[:MAX_WORDS]
-    return " ".join(f'"{word}"*' for word in words)
+    # A Japanese word is a phrase of its characters (see ``tsquery_of``): "破 損"*.
+    return " ".join(f'"{" ".join(searchable(word).split())}"*' for word in words)
 
 
 # The newest matches of the ticket's words, from the FTS5 index: every match's id comes from

@@ -60,7 +60,8 @@ RECOGNITION_RULES = [
      r"negative feedback|negatives feedback|negative bewertung|commentaire négatif"
      r"|feedback negativo|valoración negativa", "feedback", 40),
     ("Amazon: reply confirmation subject", "amazon", "", "subject",
-     r"^(your message to|ihre nachricht an|votre message à|il tuo messaggio a|tu mensaje a)\b",
+     r"^(your (message|e-?mail) to|ihre (nachricht|e-?mail) an|votre (message|e-?mail|courriel) à"
+     r"|il tuo messaggio a|la tua e-?mail a|tu (mensaje|correo electrónico|e-?mail) a)\b",
      "reply_confirmation", 45),
     ("Amazon: refund notice subject", "amazon", "", "subject",
      r"refund (initiated|issued)|erstattung (veranlasst|eingeleitet)|remboursement (initié|effectué)"
@@ -68,7 +69,8 @@ RECOGNITION_RULES = [
     # Before the notification header: a buyer's out-of-office is relayed as a buyer message.
     ("Auto-reply subject", "", "", "subject",
      r"^(auto(matic)? ?reply|automatische antwort|out of (the )?office|abwesenheitsnotiz"
-     r"|réponse automatique|risposta automatica|respuesta automática|不在)", "auto_reply", 5),
+     r"|réponse automatique|risposta automatica|respuesta automática|不在|自動応答|自動返信)",
+     "auto_reply", 5),
     # Localised inquiry subjects: they tell the buyer's language where markers cannot
     # (Amazon.ca's bilingual template).
     ("Amazon: inquiry subject (en)", "amazon", "en", "subject",

@@ -4,6 +4,7 @@ language and the buyer's own words. Every pattern comes from the rule tables (ad
 import logging
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from helpdesk.patterns import (
 )
 from helpdesk.tickets.models import Direction, MessageKind
 
+from .language import language_written
 from .models import RULE_FLAGS, BodyMarker, ExtractionPattern, RecognitionRule, SellerPattern
 from .parse import ParsedMail
 from .text import split_quoted
@@ -326,13 +328,20 @@ def _subject_language(ruleset: Ruleset, platform: str, subject: str,
     return ""
 
 
+def _nfkc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
 def mail_fields(mail: ParsedMail) -> dict[str, str]:
-    """The texts a rule's ``field`` names, as the rules see them."""
+    """The texts a rule's ``field`` names, as the rules see them: NFKC-folded, because a
+    Japanese buyer (and Amazon.co.jp's own mail) writes an order ID in full-width digits and
+    dashes (１１４－１２３４５６７－…) and a name with a full-width space, which the
+    patterns, written in ASCII, would not find."""
     return {
         "from": mail.from_address,
-        "from_name": mail.from_name,
-        "subject": mail.subject,
-        "body": mail.text[:BODY_SCAN_LIMIT],
+        "from_name": _nfkc(mail.from_name),
+        "subject": _nfkc(mail.subject),
+        "body": _nfkc(mail.text[:BODY_SCAN_LIMIT]),
         "notification_type": mail.headers.get("x-space-notification-type", ""),
     }
 
@@ -379,7 +388,10 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
         buyer_name = _first(ruleset, "buyer_name", platform, {"subject": mail.subject},
                             skipped)
     language = (
-        marker_language
+        # The buyer's own words first: the markers are in the marketplace template's language
+        # (an English-speaking buyer on amazon.de writes between German markers).
+        language_written(buyer_text[:BODY_SCAN_LIMIT])
+        or marker_language
         or _subject_language(ruleset, platform, mail.subject, skipped)
         or mail.headers.get("content-language", "").split(",")[0].split("-")[0].strip().lower()
         or channel.language

@@ -10,11 +10,23 @@ _CELL_END = re.compile(r"(?i)<\s*/t[dh]\s*>")
 # Lines where a mail client starts the quoted history of an earlier mail.
 _QUOTE_HEADER = re.compile(
     r"^(-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|messaggio originale"
-    r"|mensaje original)\s*-{2,}"
+    r"|mensaje original|元のメッセージ|forwarded message|message transféré"
+    r"|weitergeleitete nachricht|messaggio inoltrato|mensaje reenviado|転送メッセージ)\s*-{2,}"
     r"|on .{4,200} wrote:|am .{4,200} schrieb .{0,200}:|le .{4,200} a écrit\s*:"
     r"|il .{4,200} ha scritto:|el .{4,200} escribió:"
-    r"|(from|von|de|da):\s.+@.+)\s*$",
+    # Japanese Gmail and Apple Mail: "2026年11月18日(水) 10:00 名前 <a@b.jp>:",
+    # "2026/11/18 10:00、名前 <a@b.jp>のメール:"; Thunderbird "…さんは書きました:".
+    r"|\d{4}\s*[年/][^<>]{4,200}(<[^<>]{1,200}>|のメール|のメッセージ|書きました)\s*[:：]"
+    r"|(from|von|de|da|差出人)\s?[:：]\s.+@.+)\s*$",
     re.IGNORECASE,
+)
+# Outlook's header block: the sender's line (French with a space before the colon; Amazon
+# removes the address: "[e-mail address removed]") followed by the sending date's line.
+_FROM_LINE = re.compile(r"^(from|von|de|da|差出人|送信者)\s?[:：]\s*\S", re.IGNORECASE)
+_RULE_LINE_END = re.compile(r"\n[ \t]*_{10,}[ \t]*$")
+_SENT_LINE = re.compile(
+    r"^(sent|date|gesendet|datum|envoyé|inviato|data|enviado|enviado el|fecha|送信日時|日付)"
+    r"\s?[:：]", re.IGNORECASE,
 )
 
 # Tags and attributes a buyer's HTML may keep: formatting, tables, links and images.
@@ -131,8 +143,13 @@ def split_quoted(text: str) -> tuple[str, str]:
     lines = text.splitlines()
     for index, line in enumerate(lines):
         stripped = line.strip()
-        if stripped.startswith(">") or _QUOTE_HEADER.match(stripped):
+        if stripped.startswith(">") or _QUOTE_HEADER.match(stripped) or (
+            _FROM_LINE.match(stripped) and index + 1 < len(lines)
+            and _SENT_LINE.match(lines[index + 1].strip())
+        ):
             own = "\n".join(lines[:index]).strip()
+            # Outlook draws a line of underscores above its header block.
+            own = _RULE_LINE_END.sub("", own).rstrip()
             if own:
                 return own, "\n".join(lines[index:]).strip()
             break

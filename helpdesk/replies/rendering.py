@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_territory_currencies
 from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta, nodes, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
@@ -189,6 +189,14 @@ def locale_for(language: str, domain: str = "") -> Locale:
         except (ValueError, UnknownLocaleError):
             continue
     return Locale.parse("en")
+
+
+def currency_for(domain: str) -> str:
+    """The currency buyers pay in on the marketplace at ``domain`` (JPY on amazon.co.jp, GBP
+    on amazon.co.uk); "" when its country is not known."""
+    territory = TERRITORY.get(domain.rpartition(".")[2].lower(), "")
+    currencies = get_territory_currencies(territory) if territory else []
+    return currencies[0] if currencies else ""
 
 
 def date_format(value: date | datetime, *, locale: Locale, tz: str = "UTC") -> str:
@@ -453,7 +461,9 @@ class _ConcatBounded(NodeTransformer):
 
 
 @lru_cache(maxsize=32)
-def environment(locale_id: str = "en") -> SandboxedEnvironment:
+def environment(locale_id: str = "en", currency: str = "") -> SandboxedEnvironment:
+    """The sandbox a template runs in; ``money`` without a currency writes the marketplace's
+    (``currency``), else euros."""
     env = ReplyEnvironment(
         undefined=Missing, finalize=_finalize, autoescape=False, trim_blocks=True,
         lstrip_blocks=True,
@@ -461,7 +471,8 @@ def environment(locale_id: str = "en") -> SandboxedEnvironment:
     # No globals (range, lipsum, cycler…): a template needs none, and each is a way out.
     env.globals.clear()
     locale = Locale.parse(locale_id)
-    env.filters["money"] = lambda amount, currency="EUR": money_format(
+    default_currency = currency or "EUR"
+    env.filters["money"] = lambda amount, currency=default_currency: money_format(
         amount, currency, locale=locale
     )
     env.filters = {name: _filter_bounded(name, func) for name, func in env.filters.items()}
@@ -553,12 +564,14 @@ def _attribute_uses(tree: nodes.Template) -> Iterable[tuple[nodes.Node, str]]:
             yield node, str(node.args[0].value)
 
 
-def template_render(source: str, context: dict, *, locale: Locale) -> str:
-    """Render a template; every failure becomes a ``RenderError`` the agent can act on."""
+def template_render(source: str, context: dict, *, locale: Locale, currency: str = "") -> str:
+    """Render a template; every failure becomes a ``RenderError`` the agent can act on.
+    ``currency``: what ``money`` writes when the template names none (the marketplace's)."""
     budget = _loop_budget.set([MAX_LOOP_ITERATIONS])
     written = _written_budget.set([MAX_WRITTEN])
     try:
-        return _render_bounded(environment(str(locale)).from_string(source), context).strip()
+        return _render_bounded(environment(str(locale), currency).from_string(source),
+                               context).strip()
     except RenderError:
         raise
     except SecurityError as exc:

@@ -24,7 +24,7 @@ from .errors import (
 )
 from .models import Outbox, ReplyTemplate, ReplyTemplateVariant, Severity
 from .outbox import NewAttachment, outbox_create, outbox_supersede
-from .rendering import ALLOWED, RenderError, locale_for, template_render
+from .rendering import ALLOWED, RenderError, currency_for, locale_for, template_render
 
 MANAGER_GROUP = "manager"  # the role accounts.demo creates
 # A template variable left in text an agent edited: {{ buyer.first_name }}. A buyer's own
@@ -95,9 +95,11 @@ def reply_compose(
     now = now or timezone.now()
     variant = variant_choose(ticket=ticket, template=template)
     locale = locale_for(variant.language, ticket.channel.domain)
+    currency = currency_for(ticket.channel.domain)
     context = reply_context(ticket=ticket, author=author, locale=locale, now=now)
-    subject = " ".join(template_render(variant.subject, context, locale=locale).split())
-    body = template_render(variant.body, context, locale=locale)
+    subject = " ".join(template_render(variant.subject, context, locale=locale,
+                                       currency=currency).split())
+    body = template_render(variant.body, context, locale=locale, currency=currency)
     if not body:  # e.g. all of it inside a condition this ticket does not meet
         raise RenderError(WRITES_NOTHING_HERE.format(template=template.name))
     facts = reply_facts(ticket=ticket, subject=subject, body=body, now=now)

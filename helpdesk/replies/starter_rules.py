@@ -24,7 +24,7 @@ CHANGE_DE = (r"(?:entfern\w*|losch\w*|andern|anderung\w*|geandert|abander\w*|zur
              r"aktualisier\w*|revidier\w*)")
 STARS_DE = r"\b(?:5|funf)[\s-]*(?:stern|★)\w*|★{3,}"
 # --- French
-R_FR = r"(?:avis|evaluation\w*|commentaire\w*|note|notes|feedback)"
+R_FR = r"(?:avis|evaluation\w*|commentaire\w*|critique\w*|note|notes|feedback)"
 REWARD_FR = (r"(?:rembours\w*|remise\w*|reduction\w*|bon d'achat|bons? de reduction|coupon\w*|"
              r"code promo|cadeau\w*|gratuit\w*|offert\w*|carte cadeau|dedommag\w*|"
              r"compensation\w*|geste commercial|\d+\s*(?:euros?|€))")
@@ -48,8 +48,10 @@ R_JA = r"(?:レビュー|評価|口コミ|クチコミ|フィードバック)"
 REWARD_JA = (r"(?:返金|割引|クーポン|ギフト券|ギフトカード|プレゼント|無料|謝礼|ポイント|特典|値引|"
              r"\d+\s*円)")
 JA_SENTENCE = r"[^。！？!?\n]"
-JA_ASK = (r"\s*(?:を|の)?\s*(?:して)?\s*(?:いただけ|いただき|頂け|頂き|くださ|下さ|お願い|"
-          r"つけて|付けて|お寄せ)")
+# "…を(書いて)いただけると", "…をください", "…をお願いします": asked for, with the verb of
+# writing or posting a review between the review and the asking.
+JA_ASK = (r"\s*(?:を|の)?\s*(?:して|書いて|書き込んで|投稿して|残して|寄せて)?\s*"
+          r"(?:いただけ|いただき|頂け|頂き|くださ|下さ|お願い|つけて|付けて|お寄せ)")
 MARKETPLACE_DOMAINS = [
     "amazon.com", "amazon.de", "amazon.co.uk", "amazon.fr", "amazon.it", "amazon.es",
     "amazon.ca", "amazon.co.jp", "amazon.nl", "amazon.pl", "amazon.se", "amazon.com.be",
@@ -305,7 +307,8 @@ RULES = [
      {"patterns": [
          r"(?:5|五)\s*(?:つ星|つ★|星|★)|星\s*(?:5|五)|★\s*5|★{3,}",
          # asked for ("…いただけると", "…ください"), not told ("高く評価されています")
-         r"(?:高評価|好評価|最高評価|満点|(?:良い|よい|いい|ポジティブな?)\s*"
+         r"(?:高評価|好評価|最高評価|満点|(?:良い|よい|いい|ポジティブな?|素敵な|すてきな|好意的な"
+         r"|前向きな)\s*"
          rf"(?:評価|レビュー|口コミ|フィードバック)){JA_ASK}",
          rf"{R_JA}\s*(?:を|の)?\s*(?:削除|取り消|取消|変更|修正|撤回|書き換え|書き直)",
          rf"(?:高く|良く|よく)\s*評価{JA_ASK}",

@@ -1,6 +1,8 @@
 """Ticket services: every change to a ticket goes through here, in one transaction with the
 timeline event it writes."""
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -88,8 +90,16 @@ def ticket_build(
         asin=asin,
         created_at=at,
         last_message_at=at,
-        search_text=subject[:500],
+        search_text=searchable(subject[:500]) + _name_words(buyer),
     )
+
+
+def _name_words(buyer: Buyer | None) -> str:
+    """The buyer's name for the search text, when it is not ASCII: the search by name reads
+    names as written ("Fernandez" does not find "Fernández" there), the search text without
+    accents and with Japanese spaced."""
+    name = buyer.name.strip() if buyer is not None else ""
+    return "" if name.isascii() else f"\n{searchable(name)}"
 
 
 def opened_event(ticket: Ticket) -> TimelineEvent:
@@ -176,12 +186,33 @@ def message_children(
 
 # Enough for any real thread; a runaway one (a bot writing daily) stops growing its search text.
 SEARCH_TEXT_MAX = 20_000
+# Kana, the iteration mark and CJK ideographs: Japanese (and Chinese) is written without
+# spaces, and the full-text indexes (PostgreSQL's parser, SQLite's unicode61) make one word of
+# a whole run of it, so "破損" would only be found at the start of a sentence. The search text
+# holds each such character as a word of its own; the search looks for them side by side.
+CJK = "\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_EDGE = re.compile(rf"(?<=[{CJK}])(?=\S)|(?<=\S)(?=[{CJK}])")
+
+
+_KANA_MARKS = frozenset("\u3099\u309a")  # が is not か: the voicing marks stay
+
+
+def searchable(text: str) -> str:
+    """``text`` as the search text holds it, and as a search is read: accents taken off
+    ("endommagé" is found by "endommage" on every database, as SQLite's index already did),
+    full-width letters and digits made plain, and each kana or ideograph spaced from its
+    neighbours ("商品が破損" → "商 品 が 破 損"). ASCII text is unchanged."""
+    if text.isascii():
+        return text
+    text = "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c) or c in _KANA_MARKS)
+    return _CJK_EDGE.sub(" ", unicodedata.normalize("NFC", text))
 
 
 def search_text_add(ticket: Ticket, words: str) -> bool:
     """Add a message's own words to what the ticket is found by; whether it changed."""
     room = SEARCH_TEXT_MAX - len(ticket.search_text) - 1
-    words = words.strip()[:room] if room > 0 else ""
+    words = searchable(words.strip())[:room] if room > 0 else ""
     if not words:
         return False
     ticket.search_text = f"{ticket.search_text}\n{words}" if ticket.search_text else words
@@ -200,6 +231,8 @@ def ticket_fill(
     if buyer is not None and ticket.buyer_id is None:
         ticket.buyer = buyer
         updates.append("buyer")
+        if (words := _name_words(buyer)) and search_text_add(ticket, words):
+            updates.append("search_text")
     if order is not None and ticket.order_id is None:
         ticket.order = order
         updates.append("order")

@@ -5,6 +5,7 @@ The rules live in ``thread_resolve``; where the tickets are looked up is a ``Tic
 worked out again by ``rethread``)."""
 
 import re
+import unicodedata
 from typing import Protocol
 
 from helpdesk.marketplaces.models import Buyer, Order
@@ -30,10 +31,19 @@ ORDER_ONLY_KINDS: dict[str, list[str]] = {
 }
 
 
-_SUBJECT_PREFIX = re.compile(
-    r"^\s*((re|aw|wg|fw|fwd|tr|rif|r|sv|vs|antw|odp|res)\s*(\[\d+\])?\s*[:：]\s*)+",
-    re.IGNORECASE,
-)
+# Reply and forward prefixes as mail programs write them in the buyers' languages: French
+# "RE :", "TR :", "Réf :"; Italian "R:", "RIF:", "I:" (inoltro); Spanish "RV:" (reenviado);
+# German "AW:", "WG:", "Antw:"; Japanese and Chinese "返信:", "転送:", "回复:", "转发:";
+# Portuguese "RES:", "ENC:". Counters ("Re[2]:", "AW^2:") and repeats are taken off too.
+_PREFIX = (r"(re|aw|wg|fw|fwd|tr|réf|ref|rif|r|i|sv|vs|antw|odp|res|rv|enc"
+           r"|返信|転送|回复|回覆|转发|轉寄|答复)\s*(\[\d+\]|\^\d+)?\s*:\s*")
+# The tag a company's mail server puts on mail from outside ("[External]", "[EXT]",
+# "[Extern]", "[Externe]", "[Esterno]", "[Externo]"), before or after the prefixes, or at
+# the end of the subject, where Outlook users' replies carry it.
+_EXTERNAL_TAG = (r"[\[(]\s*(ext|extern|external|externe|externo|externa|esterno|esterna)\b"
+                 r"[^\])]{0,30}[\])]\s*")
+_SUBJECT_PREFIX = re.compile(rf"^\s*({_PREFIX}|{_EXTERNAL_TAG})+", re.IGNORECASE)
+_SUBJECT_TAG_END = re.compile(rf"\s*{_EXTERNAL_TAG}$", re.IGNORECASE)
 
 
 class TicketLookup(Protocol):
@@ -52,7 +62,10 @@ class TicketLookup(Protocol):
 
 def thread_subject(subject: str) -> str:
     """The subject without reply/forward prefixes, for threading by subject."""
-    return " ".join(_SUBJECT_PREFIX.sub("", subject or "").split()).lower()[:500]
+    # NFKC first: a Japanese mail program writes "Ｒｅ：" in full-width letters and colon.
+    text = unicodedata.normalize("NFKC", subject or "")
+    text = _SUBJECT_TAG_END.sub("", _SUBJECT_PREFIX.sub("", text))
+    return " ".join(text.split()).lower()[:500]
 
 
 def thread_resolve(
