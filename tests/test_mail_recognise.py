@@ -255,3 +255,23 @@ def test_a_buyer_writing_their_own_language_between_german_markers_is_read_in_it
         ReplyTemplateVariant.objects.create(template=template, language=code, subject="x",
                                             body="y")
     assert variant_choose(ticket=ticket, template=template).language == language
+
+
+@pytest.mark.parametrize("header, language", [
+    ("de_DE", "de"),                 # the locale's spelling, as some mail programs write it
+    ("fr-CA, en", "fr"),
+    ("  IT ", "it"),
+    ("Deutsch", "en"),               # no language code: the marketplace's language
+    ("x-" + "klingon" * 40, "en"),   # nothing the language column can hold
+    ("zz", "en"),                    # a code no language has
+])
+def test_a_mail_programs_content_language_is_read_as_a_language_code(header, language):
+    """Mail from outside the marketplace's relay says its language only in Content-Language:
+    written as a locale or wrongly, the ticket still gets a language its replies and
+    complaint keywords know, and the mail is filed."""
+    # (Set after the body: the standard library drops Content-* headers it is given first.)
+    raw = f"Content-Language: {header}\r\n".encode() + build_mail(
+        message_id="<content-language@x>", sender="shopper@example.org", body="Bonjour")
+    result = mail_ingest(raw=raw, source="test")
+    assert result.outcome == Outcome.STORED
+    assert Message.objects.get(pk=result.message_pk).ticket.language == language

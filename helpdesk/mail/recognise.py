@@ -2,6 +2,7 @@
 language and the buyer's own words. Every pattern comes from the rule tables (admin)."""
 
 import logging
+import re
 import threading
 import time
 import unicodedata
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from helpdesk.marketplaces.models import Buyer, Channel, Order, OrderItem
+from helpdesk.marketplaces.models import LANGUAGE_CHOICES, Buyer, Channel, Order, OrderItem
 from helpdesk.patterns import (
     Match,
     Pattern,
@@ -346,6 +347,17 @@ def mail_fields(mail: ParsedMail) -> dict[str, str]:
     }
 
 
+_LANGUAGE_CODES = frozenset(code for code, _ in LANGUAGE_CHOICES)
+
+
+def _header_language(value: str) -> str:
+    """The language a Content-Language header names first, as the code the product compares
+    (``de`` for ``de-AT``, ``de_DE`` or ``DE``); "" for what names none ("Deutsch", a
+    private ``x-…`` tag): replies and complaint keywords know only real codes."""
+    first = re.split(r"[-_]", value.split(",")[0].strip().lower(), maxsplit=1)[0]
+    return first if first in _LANGUAGE_CODES else ""
+
+
 def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
     ruleset = ruleset or ruleset_get()
     from_seller = mail.from_address in ruleset.seller_addresses
@@ -393,7 +405,7 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
         language_written(buyer_text[:BODY_SCAN_LIMIT])
         or marker_language
         or _subject_language(ruleset, platform, mail.subject, skipped)
-        or mail.headers.get("content-language", "").split(",")[0].split("-")[0].strip().lower()
+        or _header_language(mail.headers.get("content-language", ""))
         or channel.language
     )
     return Recognised(
