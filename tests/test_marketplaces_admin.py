@@ -88,6 +88,28 @@ def test_a_typed_language_zone_or_platform_is_refused(admin_client, changes):
         "de", "Europe/Berlin", "amazon")
 
 
+@pytest.mark.parametrize("changes, message", [
+    ({"reply_limit_hours": "0"}, "greater than or equal to 1"),
+    ({"return_limit_hours": "-1"}, "greater than or equal to"),
+    ({"claim_limit_hours": "100000000"}, "less than or equal to 8760"),
+    ({"reply_limit_hours": "1000000000000"}, "less than or equal to 8760"),
+    ({"working_hours_only": "on", **{f"day{d}_closed": "on" for d in range(1, 7)},
+      "day0_opens": "09:00", "day0_closes": "09:01"},
+     "With these hours a 72-hour limit would take 4,320 working weeks"),
+])
+def test_a_limit_no_deadline_can_follow_from_is_refused(admin_client, changes, message):
+    """Saved, such a limit quarantined every later mail of the channel: 10**8 hours ends
+    past the year 9999, and a minute of work a week gives a 72-hour claim no deadline within
+    the ten years the clock looks ahead."""
+    channel = Channel.objects.get(code="amazon-com")
+    page = admin_client.post(_url(channel), _post(channel, **changes))
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    channel.refresh_from_db()
+    assert (channel.reply_limit_hours, channel.return_limit_hours, channel.claim_limit_hours,
+            channel.business_hours) == (24, 48, 72, {})
+
+
 def test_every_installed_channel_passes_the_checks_the_admin_applies():
     for channel in Channel.objects.all():
         channel.full_clean()

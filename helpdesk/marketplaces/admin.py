@@ -85,8 +85,29 @@ class _ChannelForm(forms.ModelForm):
             if not hours and not self.errors:
                 self.add_error("working_hours_only",
                                "Every day is closed: open at least one day, or untick this.")
+            self._hours_cover_limits(data, hours)
         self.instance.business_hours = hours
         return data
+
+
+    def _hours_cover_limits(self, data: dict, hours: dict[str, list[str]]) -> None:
+        """The clock looks ten years ahead for working time: a few minutes a week would leave
+        a 72-hour limit without a deadline and the channel's mail unfiled."""
+        from helpdesk.sla.policy import (
+            CALENDAR_WEEKS,
+            business_hours_parse,
+            calendar_weeks_needed,
+        )
+
+        limits = [data.get(f) for f in ("reply_limit_hours", "return_limit_hours",
+                                         "claim_limit_hours")]
+        if not hours or None in limits:
+            return
+        weeks = calendar_weeks_needed(business_hours_parse(hours), max(limits))
+        if weeks > CALENDAR_WEEKS:
+            self.add_error("working_hours_only",
+                           f"With these hours a {max(limits)}-hour limit would take "
+                           f"{weeks:,.0f} working weeks: open longer or lower the limit.")
 
 
 # The seven days' fields are declared on the class (the admin only shows declared fields).

@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import global_settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 # The languages a marketplace, a buyer or a rule can be in: the two-letter ISO 639-1 codes
@@ -20,6 +21,13 @@ def time_zone_validate(value: str) -> None:
         raise ValidationError(
             f"{value!r} is not a time zone; pick one such as Europe/Berlin.", code="time_zone"
         ) from exc
+
+
+# A limit is at least an hour and at most a year: 0 would make every message late as it
+# arrives, and a deadline years ahead is a typo (10**8 hours is past the year 9999, where no
+# date can be computed, and every mail of the channel would fail to be filed).
+LIMIT_HOURS_MAX = 24 * 365
+LIMIT_HOURS_VALIDATORS = [MinValueValidator(1), MaxValueValidator(LIMIT_HOURS_MAX)]
 
 
 class Platform(models.TextChoices):
@@ -51,12 +59,15 @@ class Channel(models.Model):
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[time_zone_validate])
     reply_limit_hours = models.PositiveIntegerField(
+        validators=LIMIT_HOURS_VALIDATORS,
         default=24, help_text="Hours a buyer message may wait for a reply."
     )
     return_limit_hours = models.PositiveIntegerField(
+        validators=LIMIT_HOURS_VALIDATORS,
         default=48, help_text="Hours a return request may wait for a decision."
     )
     claim_limit_hours = models.PositiveIntegerField(
+        validators=LIMIT_HOURS_VALIDATORS,
         default=72, help_text="Hours an A-to-z claim or chargeback may wait for a response."
     )
     at_risk_share = models.FloatField(
