@@ -2,8 +2,11 @@
 picked, never typed free."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+from ingest_support import filed
+from mails import kaufland_message
 
 from helpdesk.marketplaces.models import Channel
 from helpdesk.sla.policy import channel_policy
@@ -113,3 +116,40 @@ def test_a_limit_no_deadline_can_follow_from_is_refused(admin_client, changes, m
 def test_every_installed_channel_passes_the_checks_the_admin_applies():
     for channel in Channel.objects.all():
         channel.full_clean()
+
+
+@pytest.mark.parametrize("domain", ["@kaufland.de", "*.kaufland.de", "kaufland de", "de",
+                                    "kaufland..de", "Amazon.DE"])
+def test_a_mail_domain_that_would_match_no_mail_or_too_much_is_refused(admin_client, domain):
+    """"@kaufland.de" or "*.kaufland.de" matched no address, so the channel's mail went to
+    the default channel on its 24 h clock; "de" took in every .de sender; Amazon.de's
+    domain in capitals made a second channel for it."""
+    channel = Channel.objects.get(code="kaufland-de")
+    page = admin_client.post(_url(channel), _post(channel, domain=domain))
+    assert page.status_code == 200
+    assert re.search("Type the domain alone|Another channel has this mail domain",
+                     page.content.decode())
+    channel.refresh_from_db()
+    assert channel.domain == "kaufland.de"
+
+
+def test_a_mail_domain_in_capitals_or_with_the_root_dot_is_stored_as_mail_is_compared(
+    admin_client,
+):
+    channel = Channel.objects.get(code="kaufland-de")
+    page = admin_client.post(_url(channel), _post(
+        channel, domain="Kaufland.DE.", relay_domain="Kaufland-Marktplatz.de"))
+    assert page.status_code == 302
+    channel.refresh_from_db()
+    assert (channel.domain, channel.relay_domain) == ("kaufland.de", "kaufland-marktplatz.de")
+
+
+def test_a_channel_domain_in_capitals_saved_around_the_form_still_takes_its_mail():
+    """Saved "Kaufland.DE" by a script: Kaufland's mail was filed on the default channel,
+    with 24 h instead of 48 h and no buyer to reply to."""
+    Channel.objects.filter(code="kaufland-de").update(
+        domain="Kaufland.DE", relay_domain="Kaufland-Marktplatz.DE.")
+    ticket, = filed([[kaufland_message(1, datetime(2026, 12, 1, 9, tzinfo=UTC), customer="k7",
+                                       order="MK00007")]])["tickets"]
+    assert ticket["channel"] == "kaufland-de"
+    assert ticket["buyer"] == "kunde-k7@kaufland-marktplatz.de"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from helpdesk.marketplaces.models import Buyer, Channel, Order, OrderItem
+from helpdesk.marketplaces.models import Buyer, Channel, Order, OrderItem, mail_domain_normal
 from helpdesk.patterns import (
     Match,
     Pattern,
@@ -152,10 +152,12 @@ class Ruleset:
             )
         channels = list(Channel.objects.all())
         self.default_channel = next((c for c in channels if c.is_default), None)
-        # Longest domain first so amazon.co.uk wins over a hypothetical co.uk.
-        self.channels = sorted(
-            (c for c in channels if c.domain or c.relay_domain),
-            key=lambda c: len(c.domain),
+        # Longest domain first so amazon.co.uk wins over a hypothetical co.uk; compared as
+        # the form stores them, so a row saved around it ("Kaufland.DE") still takes its mail.
+        self.channel_domains = sorted(
+            ((c, mail_domain_normal(c.domain), mail_domain_normal(c.relay_domain))
+             for c in channels if c.domain or c.relay_domain),
+            key=lambda row: len(row[1]),
             reverse=True,
         )
         self.seller_addresses = set(settings.SELLER_ADDRESSES)
@@ -195,10 +197,10 @@ class Ruleset:
 
     def channel_for(self, *addresses: str) -> Channel | None:
         for address in addresses:
-            domain = address.rpartition("@")[2]
-            for channel in self.channels:
-                if domain == channel.relay_domain or domain == channel.domain or domain.endswith(
-                    "." + channel.domain
+            domain = address.rpartition("@")[2].lower()
+            for channel, own, relay in self.channel_domains:
+                if (relay and domain == relay) or (
+                    own and (domain == own or domain.endswith("." + own))
                 ):
                     return channel
         return None
