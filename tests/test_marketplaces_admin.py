@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from ingest_support import filed
-from mails import kaufland_message
+from mails import build_mail, kaufland_message
 
 from helpdesk.marketplaces.models import Channel
 from helpdesk.sla.policy import channel_policy
@@ -153,3 +153,25 @@ def test_a_channel_domain_in_capitals_saved_around_the_form_still_takes_its_mail
                                        order="MK00007")]])["tickets"]
     assert ticket["channel"] == "kaufland-de"
     assert ticket["buyer"] == "kunde-k7@kaufland-marktplatz.de"
+
+
+def test_there_is_always_one_default_channel_for_mail_of_no_known_marketplace(admin_client):
+    """Unticked on "Other mail", every mail naming no known marketplace was quarantined
+    ("no channel configured"); ticked on a second channel, the order of their codes chose."""
+    other = Channel.objects.get(code="other")
+    page = admin_client.post(_url(other), _post(other))  # "default" unticked
+    assert "Some channel must take the mail that names no known marketplace" in \
+        page.content.decode()
+    assert Channel.objects.get(is_default=True) == other
+
+    amazon = Channel.objects.get(code="amazon-com")
+    page = admin_client.post(_url(amazon), _post(amazon, is_default="on"), follow=True)
+    assert "Amazon.com now takes the mail that names no known marketplace, instead of " \
+        "Other mail." in page.content.decode()
+    assert Channel.objects.get(is_default=True) == amazon
+
+
+def test_mail_of_no_known_marketplace_is_filed_when_no_channel_is_the_default():
+    Channel.objects.update(is_default=False)  # by a script, or the default deleted
+    ticket, = filed([[build_mail(sender="Jane <jane@example.net>")]])["tickets"]
+    assert ticket["channel"] == "other"

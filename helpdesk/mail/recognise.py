@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from helpdesk.marketplaces.models import Buyer, Channel, Order, OrderItem, mail_domain_normal
+from helpdesk.marketplaces.models import (
+    Buyer,
+    Channel,
+    Order,
+    OrderItem,
+    Platform,
+    mail_domain_normal,
+)
 from helpdesk.patterns import (
     Match,
     Pattern,
@@ -152,6 +159,13 @@ class Ruleset:
             )
         channels = list(Channel.objects.all())
         self.default_channel = next((c for c in channels if c.is_default), None)
+        if self.default_channel is None and channels:
+            # None ticked (saved around the admin's form, or the default deleted): mail that
+            # names no known marketplace still becomes a ticket, on a channel for other mail.
+            self.default_channel = next(
+                (c for c in channels if c.platform == Platform.OTHER), channels[0])
+            log.error("No default channel: mail of no known marketplace goes to %s",
+                      self.default_channel.code)
         # Longest domain first so amazon.co.uk wins over a hypothetical co.uk; compared as
         # the form stores them, so a row saved around it ("Kaufland.DE") still takes its mail.
         self.channel_domains = sorted(

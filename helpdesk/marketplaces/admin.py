@@ -68,6 +68,12 @@ class _ChannelForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        if (self.instance.pk and not data.get("is_default") and not Channel.objects.filter(
+                is_default=True).exclude(pk=self.instance.pk).exists()):
+            # Without a default channel, mail that names no known marketplace is quarantined.
+            self.add_error("is_default", "Some channel must take the mail that names no known "
+                           "marketplace: tick this on the channel that should take it instead "
+                           "(that moves it there).")
         hours: dict[str, list[str]] = {}
         if data.get("working_hours_only"):
             for day, name in enumerate(WEEKDAYS):
@@ -137,6 +143,17 @@ class ChannelAdmin(admin.ModelAdmin):
         ]
     list_filter = ["platform", "language"]
     search_fields = ["code", "name", "domain"]
+
+    def save_model(self, request: HttpRequest, obj: Channel, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.is_default:
+            # One default channel: ticking it here moves it (two left which one took the
+            # mail to the order of their codes).
+            moved = Channel.objects.filter(is_default=True).exclude(pk=obj.pk)
+            names = ", ".join(moved.values_list("name", flat=True))
+            if moved.update(is_default=False):
+                messages.info(request, f"{obj.name} now takes the mail that names no known "
+                              f"marketplace, instead of {names}.")
 
 
 @admin.register(Buyer)
