@@ -118,6 +118,24 @@ def test_a_rule_matching_every_mail_written_around_the_form_does_not_turn_mail_i
     assert "matches an empty text" in RecognitionRule.objects.get(pk=rule.pk).last_error
 
 
+@pytest.mark.parametrize("pattern", [".", r"\S", ".+", r"[\s\S]", r"[^\n]"])
+def test_a_recognition_rule_that_matches_any_text_is_refused_and_skipped(
+    admin_client, ingest_file, pattern
+):
+    """"." (a dot typed alone, or a rule tried out) saved at priority 1 made every mail,
+    buyer questions included, a claim on its 72-hour clock."""
+    page = admin_client.post("/admin/mail/recognitionrule/add/", {
+        **RULE, "pattern": pattern, "message_kind": "claim", "priority": "1"})
+    assert "matches any text" in _errors(page)
+    assert not RecognitionRule.objects.filter(name="Typo").exists()
+
+    rule = RecognitionRule.objects.create(name="Claims", field="subject", priority=1,
+                                          message_kind="claim", pattern=pattern)
+    ingest_file(LIEFERUNG)
+    assert Ticket.objects.get().kind == MessageKind.BUYER_MESSAGE
+    assert "matches any text" in RecognitionRule.objects.get(pk=rule.pk).last_error
+
+
 def test_a_backtracking_rule_costs_a_mail_its_budget_and_no_more(ingest_file):
     RecognitionRule.objects.create(name="Nested", field="subject", pattern=r"^(\w+\s?)+:",
                                    message_kind="claim", priority=1)

@@ -12,11 +12,13 @@ from django.utils import timezone
 
 from helpdesk.marketplaces.models import LANGUAGE_CHOICES, Platform
 from helpdesk.patterns import (
+    ANY_TEXT_PROBLEM,
     IGNORECASE,
     MULTILINE,
     PatternError,
     PatternValidator,
     pattern_compile,
+    pattern_matches_any_text,
 )
 from helpdesk.tickets.models import MessageKind
 
@@ -150,6 +152,18 @@ class RecognitionRule(SellerPattern):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.pattern and kind_pattern_too_broad(self.pattern):
+            raise ValidationError({"pattern": ANY_TEXT_PROBLEM})
+
+
+def kind_pattern_too_broad(source: str) -> bool:
+    """Whether a recognition rule's pattern would make every mail its kind."""
+    try:
+        return pattern_matches_any_text(pattern_compile(source, RULE_FLAGS))
+    except PatternError:  # the field's own validator says what is wrong
+        return False
 
 
 class BodyMarker(SellerPattern):

@@ -17,6 +17,7 @@ from helpdesk.marketplaces.models import (
     mail_domain_normal,
 )
 from helpdesk.patterns import (
+    ANY_TEXT_PROBLEM,
     Match,
     Pattern,
     PatternTimeout,
@@ -26,7 +27,14 @@ from helpdesk.patterns import (
 )
 from helpdesk.tickets.models import Direction, MessageKind
 
-from .models import RULE_FLAGS, BodyMarker, ExtractionPattern, RecognitionRule, SellerPattern
+from .models import (
+    RULE_FLAGS,
+    BodyMarker,
+    ExtractionPattern,
+    RecognitionRule,
+    SellerPattern,
+    kind_pattern_too_broad,
+)
 from .parse import ParsedMail
 from .text import split_quoted
 
@@ -110,8 +118,11 @@ def _compiled(row: SellerPattern, *sources: str, note: bool) -> list[Pattern | N
         return None
     # Saved around the admin's checks (a queryset update, a fixture): tried on the same
     # hostile texts now, and skipped if it would take exponential time.
-    if problem := next((p for s in sources if s and (p := pattern_problem(s, RULE_FLAGS))),
-                       None):
+    problem = next((p for s in sources if s and (p := pattern_problem(s, RULE_FLAGS))), None)
+    if problem is None and isinstance(row, RecognitionRule) and kind_pattern_too_broad(
+            row.pattern):
+        problem = ANY_TEXT_PROBLEM
+    if problem:
         log.error("Skipping %s: %s", what, problem)
         if note and row.pk is not None:
             row.problem_note(pk=row.pk, reason=f"{problem} Skipped.")
