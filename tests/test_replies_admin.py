@@ -26,6 +26,9 @@ def rule_post(name: str, patterns: list[str], language: str = "en") -> dict:
     ("(unclosed", "Not a valid regular expression"),
     # A stray | would block every reply.
     (r"\bbewert\w*|", "matches an empty text"),
+    # Found in any text: every reply would be blocked.
+    (".", "it matches any text"),
+    (r"\S+", "it matches any text"),
 ])
 def test_a_pattern_that_cannot_run_safely_is_refused_on_the_field(admin_client, pattern, reason):
     page = admin_client.post(ADD, rule_post("Shouting", [pattern]))

@@ -25,6 +25,7 @@ from helpdesk.patterns import (
     PatternError,
     pattern_compile,
     pattern_finditer,
+    pattern_matches_any_text,
     pattern_nests_repeats,
     pattern_problem,
     pattern_search,
@@ -328,6 +329,9 @@ def _pattern_problem(source: str) -> str | None:
         return f"Pattern {source}: {problem}"
     if pattern_nests_repeats(source):
         return NESTED_REPEAT.format(pattern=source)
+    if pattern_matches_any_text(_compiled(source)):
+        # "." would block every reply (or, as an [Important] reason, excuse every one).
+        return f"Pattern {source}: it matches any text, so the rule would hold for every reply."
     return None
 
 
