@@ -23,6 +23,9 @@ def test_a_typed_language_is_refused_and_every_installed_rule_passes(admin_clien
     ("kaputt\n*", "holds no word to find"),
     ("???", "holds no word to find"),
     ("a*", "would find every word starting with"),
+    # The article "a", Spanish "y", Italian "e": found in nearly every ticket of the language.
+    ("kaputt\na", "is a single letter"),
+    ("Y", "is a single letter"),
 ])
 def test_a_keyword_line_that_finds_nothing_or_everything_is_refused_on_the_field(
     admin_client, keywords, reason

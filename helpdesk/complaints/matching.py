@@ -91,14 +91,17 @@ class KeywordIndex:
 
 def keyword_problem(written: str) -> str | None:
     """Why a keyword line can find nothing useful, or None. A line of no word ("*", "???")
-    is never found; a one-letter stem ("a*") finds nearly every text, putting every ticket
-    in its category."""
+    is never found; a one-letter stem ("a*") or word ("a") finds nearly every text, putting
+    every ticket in its category."""
     text = written.strip().lower().replace("\u2019", "'")
     words = _WORD.findall(text.rstrip("*"))
     if not words:
         return f"“{written.strip()}” holds no word to find."
     if text.endswith("*") and len(words) == 1 and len(words[0]) < 2:
         return f"“{written.strip()}” would find every word starting with “{words[0]}”."
+    if words == [words[0][:1]]:
+        # "a", Spanish "y", Italian "e": a word of nearly every text in the language.
+        return f"“{written.strip()}” is a single letter: nearly every text holds it."
     return None
 
 
