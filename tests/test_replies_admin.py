@@ -135,3 +135,15 @@ def test_such_a_parameter_saved_around_the_form_is_named_and_the_reply_still_che
     skipped = {f.rule: f.message for f in found if f.severity == "warn"}
     assert "from 1 to 3650" in skipped["Window typo"]
     assert "non-empty texts" in skipped["Types typo"]
+
+
+@pytest.mark.parametrize("params", [
+    "[" * 100_000 + "]" * 100_000,
+    '{"patterns": ["kaputt"], "note": ' + "9" * 5000 + "}",
+])
+def test_parameters_json_cannot_read_are_refused_on_the_field(admin_client, params):
+    """Nested past Python's recursion limit, or with a 5,000-digit number, the parameters
+    were a server error instead of "Enter a valid JSON"."""
+    page = admin_client.post(ADD, {**rule_post("Odd", []), "params": params})
+    assert page.status_code == 200 and "Enter a valid JSON." in page.content.decode()
+    assert not ComplianceRule.objects.filter(name="Odd").exists()
