@@ -170,6 +170,10 @@ def test_there_is_always_one_default_channel_for_mail_of_no_known_marketplace(ad
         "Other mail." in page.content.decode()
     assert Channel.objects.get(is_default=True) == amazon
 
+    Channel.objects.update(is_default=False)  # by a script: other channels still save
+    page = admin_client.post(_url(other), _post(other, name="Other mail (all)"))
+    assert page.status_code == 302
+
 
 def test_mail_of_no_known_marketplace_is_filed_when_no_channel_is_the_default():
     Channel.objects.update(is_default=False)  # by a script, or the default deleted

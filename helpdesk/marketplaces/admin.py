@@ -68,8 +68,9 @@ class _ChannelForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        if (self.instance.pk and not data.get("is_default") and not Channel.objects.filter(
-                is_default=True).exclude(pk=self.instance.pk).exists()):
+        defaults = Channel.objects.filter(is_default=True)
+        if (not data.get("is_default") and defaults.filter(pk=self.instance.pk).exists()
+                and not defaults.exclude(pk=self.instance.pk).exists()):
             # Without a default channel, mail that names no known marketplace is quarantined.
             self.add_error("is_default", "Some channel must take the mail that names no known "
                            "marketplace: tick this on the channel that should take it instead "
