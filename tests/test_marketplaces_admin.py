@@ -80,6 +80,9 @@ def test_bad_working_hours_are_refused_on_the_day(admin_client, changes, message
 
 @pytest.mark.parametrize("changes", [
     {"language": "deutsch"}, {"time_zone": "Europe/Berlln"}, {"platform": "amazn"},
+    {"time_zone": "../../etc/passwd"},
+    # The server's own zone: the channel's clocks would move with the machine's setting.
+    {"time_zone": "localtime"}, {"time_zone": "Factory"},
 ])
 def test_a_typed_language_zone_or_platform_is_refused(admin_client, changes):
     channel = Channel.objects.get(code="amazon-de")

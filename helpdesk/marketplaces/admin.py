@@ -45,8 +45,11 @@ class _ChannelForm(forms.ModelForm):
         "Ticked: only the working hours below count towards a limit, in the channel's time "
         "zone; holidays (below) do not count either.",
     )
+    # Not "localtime" (the server's own zone: the channel's clocks would move with a setting
+    # of the machine) nor "Factory" (no place's time).
     time_zone = forms.ChoiceField(
-        choices=[(zone, zone) for zone in sorted(zoneinfo.available_timezones())],
+        choices=[(zone, zone) for zone in sorted(zoneinfo.available_timezones())
+                 if zone not in ("localtime", "Factory")],
         initial="UTC",
     )
 
