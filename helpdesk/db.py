@@ -14,6 +14,18 @@ from django.db.models import Field, Model
 from django.db.models.base import ModelState
 from django.utils import timezone
 
+ID_MAX = 2**63 - 1  # the largest id a table holds: a bigger number would overflow the query
+
+
+def row_id(value: object) -> int | None:
+    """The id a typed or posted value names, or None. ASCII digits only: "²" passes
+    ``str.isdigit`` and then fails ``int``, and "١٢" would be read as 12."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= ID_MAX else None
+
 
 def lock_key(name: str) -> int:
     """The number PostgreSQL's advisory locks know the lock ``name`` by."""

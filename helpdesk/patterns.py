@@ -39,6 +39,21 @@ Pattern = regex.Pattern
 Match = regex.Match
 
 
+# Texts with nothing in common: a pattern found in each of them is found in any text.
+_ANY_TEXTS = ("x", "7", "?", "日")
+ANY_TEXT_PROBLEM = ("This pattern matches any text (“x”, “7” and “?” alike), so every mail "
+                    "would be this kind: write the words that tell this kind of mail.")
+
+
+def pattern_matches_any_text(compiled: Pattern) -> bool:
+    """Whether ``compiled`` is found in texts that share nothing (".", "\\S", ".+"): right
+    for a pattern that takes a whole field as a value, never for one that tells a kind."""
+    return all(
+        pattern_search(compiled, text, timeout=_PROBE_TIMEOUT_SECONDS) is not None
+        for text in _ANY_TEXTS
+    )
+
+
 class PatternError(ValueError):
     """A pattern that cannot be used, with a message for the admin's field."""
 

@@ -211,6 +211,10 @@ def test_bad_reply_bodies_are_named(api, ticket):
     response = api.post(url, "not json", content_type="application/json",
                         HTTP_IDEMPOTENCY_KEY="k")
     assert response.status_code == 400 and "detail" in response.json()
+    # Nested past Python's recursion limit: a server error before.
+    response = api.post(url, "[" * 100_000 + "]" * 100_000, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="k")
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
     response = api.post(url, {"body": "   "}, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert response.status_code == 400
     assert not Outbox.objects.exists()

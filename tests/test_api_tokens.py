@@ -72,6 +72,19 @@ def test_the_admin_makes_a_token_for_a_user_and_revokes_it(client, admin_user):
     assert bearer(secret).get("/api/tickets/").status_code == 401
 
 
+def test_the_admin_is_told_why_a_token_cannot_be_made_for_a_user(client, admin_user):
+    """A user without a helpdesk role passed the add form and failed when saved: a server
+    error instead of the reason."""
+    plain = User.objects.create_user("plain", password="plain-pass-1234")
+    client.force_login(admin_user)
+    response = client.post("/admin/api/apitoken/add/", {
+        "user": plain.pk, "name": "ERP sync", "scopes": ["read"]})
+    assert response.status_code == 200
+    assert "Only helpdesk users (agents, managers, admins) can hold API tokens." in \
+        response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
 @pytest.mark.parametrize("header", [
     "", "Bearer", "Bearer a b", "Bearer hd_nope_nope", "Bearer " + "x" * 5000,
     "Bearer hd__", "Basic dXNlcjpwYXNz", "Bearer hd_ünï_cödé",

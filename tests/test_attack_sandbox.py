@@ -195,6 +195,35 @@ def test_the_admin_preview_of_a_stored_evil_template_shows_the_refusal_only(admi
     assert "a" * 1000 not in html and "SECRET_KEY" not in html
 
 
+DEEP = {
+    "brackets": "Hi {{ " + "(" * 5000 + "1" + ")" * 5000 + " }}",
+    "blocks": "Hi " + "{% if true %}" * 3000 + "x" + "{% endif %}" * 3000,
+    "filters": "Hi {{ 'a'" + "|upper" * 20000 + " }}",
+    "additions": "Hi {{ 1" + "+1" * 20000 + " }}",
+}
+
+
+@pytest.mark.parametrize("shape", list(DEEP))
+def test_a_template_nested_thousands_deep_is_refused_on_save_and_at_render(
+    admin_client, shape
+):
+    """Jinja reads a template recursively: saving one nested thousands deep was a server
+    error; one stored before the check stopped the composer the same way."""
+    page = admin_client.post("/admin/replies/replytemplate/add/",
+                             variant_post("Deep", DEEP[shape]))
+    assert page.status_code == 200
+    assert "The template nests too deeply" in page.content.decode()
+    assert not ReplyTemplate.objects.filter(name="Deep").exists()
+
+    ticket = made_ticket()
+    template = ReplyTemplate.objects.create(name="Old", default_language="de")
+    template.variants.create(language="de", subject="Hi", body=DEEP[shape])
+    page = admin_client.get(f"/admin/replies/replytemplate/{template.pk}/preview/",
+                            {"ticket": ticket.pk})
+    assert page.status_code == 200
+    assert "The template nests too deeply" in page.content.decode()
+
+
 # Each line doubles what the one before built; eight or more of them would reach 10**9
 # characters through an operator or filter that builds values. Each must stop at the first
 # value over the bound, with little memory, when saved and at render.

@@ -23,6 +23,10 @@ def test_a_typed_language_is_refused_and_every_installed_rule_passes(admin_clien
     ("kaputt\n*", "holds no word to find"),
     ("???", "holds no word to find"),
     ("a*", "would find every word starting with"),
+    # The article "a", Spanish "y", Italian "e": found in nearly every ticket of the language.
+    ("kaputt\na", "is a single letter"),
+    ("Y", "is a single letter"),
+    ("傷\nの", "is a single letter"),  # Japanese "of": in every sentence
 ])
 def test_a_keyword_line_that_finds_nothing_or_everything_is_refused_on_the_field(
     admin_client, keywords, reason
@@ -32,3 +36,12 @@ def test_a_keyword_line_that_finds_nothing_or_everything_is_refused_on_the_field
         "category": category.pk, "keywords": keywords, "language": "de", "is_active": "on"})
     assert page.status_code == 200 and reason in page.content.decode()
     assert not ComplaintRule.objects.filter(keywords=keywords).exists()
+
+
+def test_one_kanji_is_a_keyword_of_its_own(admin_client):
+    """"傷" (a scratch) is a whole word to a Japanese buyer, unlike a one-letter Latin word."""
+    category = ComplaintCategory.objects.first()
+    page = admin_client.post("/admin/complaints/complaintrule/add/", {
+        "category": category.pk, "keywords": "傷", "language": "ja", "is_active": "on"})
+    assert page.status_code == 302
+    assert ComplaintRule.objects.filter(keywords="傷", language="ja").exists()

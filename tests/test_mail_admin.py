@@ -3,13 +3,16 @@ fails anyway is skipped (the mail is still filed) and shown, and any row can be 
 stored mail without changing anything."""
 
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from mails import build_mail
 
 from helpdesk.mail.models import (
     BodyMarker,
     ExtractionPattern,
+    Mailbox,
     RawMail,
     RecognitionRule,
 )
@@ -115,6 +118,24 @@ def test_a_rule_matching_every_mail_written_around_the_form_does_not_turn_mail_i
     assert "matches an empty text" in RecognitionRule.objects.get(pk=rule.pk).last_error
 
 
+@pytest.mark.parametrize("pattern", [".", r"\S", ".+", r"[\s\S]", r"[^\n]"])
+def test_a_recognition_rule_that_matches_any_text_is_refused_and_skipped(
+    admin_client, ingest_file, pattern
+):
+    """"." (a dot typed alone, or a rule tried out) saved at priority 1 made every mail,
+    buyer questions included, a claim on its 72-hour clock."""
+    page = admin_client.post("/admin/mail/recognitionrule/add/", {
+        **RULE, "pattern": pattern, "message_kind": "claim", "priority": "1"})
+    assert "matches any text" in _errors(page)
+    assert not RecognitionRule.objects.filter(name="Typo").exists()
+
+    rule = RecognitionRule.objects.create(name="Claims", field="subject", priority=1,
+                                          message_kind="claim", pattern=pattern)
+    ingest_file(LIEFERUNG)
+    assert Ticket.objects.get().kind == MessageKind.BUYER_MESSAGE
+    assert "matches any text" in RecognitionRule.objects.get(pk=rule.pk).last_error
+
+
 def test_a_backtracking_rule_costs_a_mail_its_budget_and_no_more(ingest_file):
     RecognitionRule.objects.create(name="Nested", field="subject", pattern=r"^(\w+\s?)+:",
                                    message_kind="claim", priority=1)
@@ -208,3 +229,54 @@ def test_a_rule_with_a_kind_no_form_offers_is_skipped_and_shown(admin_client, in
         pk=rule.pk).last_error
     page = admin_client.get("/admin/mail/recognitionrule/").content.decode()
     assert f"#{rule.pk}: Unknown message kind" in page
+
+
+MAILBOX = {"name": "shop", "host": "imap.example-seller.com", "port": "993", "use_tls": "on",
+           "username": "support@example-seller.com", "password_env": "SHOP_IMAP_PASSWORD",
+           "folders": "INBOX,Sent", "sent_folders": "Sent", "active": "on",
+           "folder_states-TOTAL_FORMS": "0", "folder_states-INITIAL_FORMS": "0",
+           "folder_states-MIN_NUM_FORMS": "0", "folder_states-MAX_NUM_FORMS": "1000"}
+
+
+@pytest.mark.parametrize("typo, message", [
+    ({"host": "imap..example-seller.com"}, "Type the server&#x27;s name alone"),
+    ({"host": "imaps://imap.example-seller.com"}, "Type the server&#x27;s name alone"),
+    ({"host": "imap.example-seller.com:993"}, "Type the server&#x27;s name alone"),
+    ({"port": "0"}, "greater than or equal to 1"),
+    ({"port": "70000"}, "less than or equal to 65535"),
+    ({"password_env": "hunter2!Secret"}, "Name the environment variable"),
+    ({"folders": " , "}, "Name at least one folder"),
+    ({"folders": "INBOX,Gesendet"}, "Sent is not one of the folders fetched"),
+])
+def test_a_mailbox_typo_is_refused_on_its_field(admin_client, typo, message):
+    """Saved, "imap..example-seller.com" stopped fetch_mail with a UnicodeError before any
+    mailbox after it was polled; a sent folder not fetched meant the seller's own replies
+    never reached the product and stopped no clock; a password typed where its variable's
+    name goes was printed in the mailbox's error."""
+    page = admin_client.post("/admin/mail/mailbox/add/", {**MAILBOX, **typo})
+    assert message in _errors(page)
+    assert not Mailbox.objects.exists()
+
+
+def test_a_mailbox_as_servers_name_themselves_is_saved(admin_client):
+    for name, host in [("shop", "IMAP.Example-Seller.com"), ("local", "127.0.0.1"),
+                       ("six", "::1"), ("dev", "localhost")]:
+        page = admin_client.post("/admin/mail/mailbox/add/", {
+            **MAILBOX, "name": name, "host": host, "folders": "INBOX, Gesendete Objekte",
+            "sent_folders": "gesendete objekte"})
+        assert page.status_code == 302, page.content.decode()
+    assert Mailbox.objects.count() == 4
+
+
+def test_a_mailbox_host_saved_around_the_form_is_its_own_error_not_the_fetchs(
+    monkeypatch,
+):
+    """Saved by a script, a host the form refuses failed fetch_mail with a UnicodeError:
+    the mailboxes after it went unpolled and nothing said which one was wrong."""
+    monkeypatch.setenv("SHOP_IMAP_PASSWORD", "x")
+    Mailbox.objects.create(name="a-typo", host="imap..example-seller.com", use_tls=False,
+                           username="x", password_env="SHOP_IMAP_PASSWORD")
+    with pytest.raises(CommandError) as failure:
+        call_command("fetch_mail", stdout=StringIO())
+    assert "a-typo (could not connect to imap..example-seller.com:993" in str(failure.value)
+    assert "label empty" in Mailbox.objects.get().last_error

@@ -2,9 +2,12 @@
 and one that cannot be used is refused with the reason on the field."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
+from helpdesk.marketplaces.models import Channel
+from helpdesk.replies.compliance import AttachmentFacts, ReplyFacts, compliance_check
 from helpdesk.replies.models import ComplianceRule, ReplyTemplate
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +26,9 @@ def rule_post(name: str, patterns: list[str], language: str = "en") -> dict:
     ("(unclosed", "Not a valid regular expression"),
     # A stray | would block every reply.
     (r"\bbewert\w*|", "matches an empty text"),
+    # Found in any text: every reply would be blocked.
+    (".", "it matches any text"),
+    (r"\S+", "it matches any text"),
 ])
 def test_a_pattern_that_cannot_run_safely_is_refused_on_the_field(admin_client, pattern, reason):
     page = admin_client.post(ADD, rule_post("Shouting", [pattern]))
@@ -83,3 +89,61 @@ def test_a_template_language_that_is_no_language_is_refused_on_its_field(
 def test_a_compliance_rule_in_no_language_is_refused(admin_client):
     page = admin_client.post(ADD, rule_post("Japanisch", [r"レビュー"], language="jp"))
     assert page.status_code == 200 and "“jp” is no ISO 639-1" in page.content.decode()
+
+
+def params_post(name: str, kind: str, params: dict) -> dict:
+    return {**rule_post(name, []), "kind": kind, "params": json.dumps(params)}
+
+
+@pytest.mark.parametrize(("kind", "params", "reason"), [
+    # timedelta(days=10**10) overflowed: every seller-initiated reply's check failed.
+    ("proactive_window", {"days": 10**10}, "'days' must be a whole number from 1 to 3650"),
+    ("proactive_window", {"days": -5}, "'days' must be a whole number from 1 to 3650"),
+    ("proactive_window", {"days": True}, "'days' must be given as a int"),
+    ("thread_limit", {"max_seller_messages": 0}, "from 1 to 1000"),
+    ("attachment_size", {"max_bytes": -1}, "'max_bytes' must be a whole number from 1"),
+    # endswith() of numbers failed every reply with an attachment.
+    ("attachment_type", {"allowed_types": ["application/pdf"], "allowed_extensions": [7]},
+     "'allowed_extensions' must be a list of non-empty texts"),
+    ("external_link", {"allowed_domains": [""]},
+     "'allowed_domains' must be a list of non-empty texts"),
+    ("phone_number", {"min_digits": 15, "max_digits": 7}, "must not be more than"),
+])
+def test_a_parameter_no_check_can_run_on_is_refused_on_the_field(
+    admin_client, kind, params, reason
+):
+    page = admin_client.post(ADD, params_post("Odd", kind, params))
+    html = page.content.decode()
+    assert page.status_code == 200 and reason.replace("'", "&#x27;") in html
+    assert not ComplianceRule.objects.filter(name="Odd").exists()
+
+
+def test_such_a_parameter_saved_around_the_form_is_named_and_the_reply_still_checked():
+    """Saved by a script, the overflowing window was a server error in the composer of
+    every seller-initiated reply; now the rule is skipped with a warning naming it."""
+    ComplianceRule.objects.bulk_create([
+        ComplianceRule(name="Window typo", kind="proactive_window", message="x",
+                       params={"days": 10**10}),
+        ComplianceRule(name="Types typo", kind="attachment_type", message="x",
+                       params={"allowed_types": ["image/png"], "allowed_extensions": [7]}),
+    ])
+    reply = ReplyFacts(subject="Your order", body="Hello, your order ships today.",
+                       now=datetime(2026, 12, 1, tzinfo=UTC), proactive=True,
+                       completed_at=datetime(2026, 11, 1, tzinfo=UTC),
+                       attachments=(AttachmentFacts("photo.png", "image/png", 10),))
+    found = compliance_check(facts=reply, channel=Channel.objects.get(code="amazon-com"))
+    skipped = {f.rule: f.message for f in found if f.severity == "warn"}
+    assert "from 1 to 3650" in skipped["Window typo"]
+    assert "non-empty texts" in skipped["Types typo"]
+
+
+@pytest.mark.parametrize("params", [
+    "[" * 100_000 + "]" * 100_000,
+    '{"patterns": ["kaputt"], "note": ' + "9" * 5000 + "}",
+])
+def test_parameters_json_cannot_read_are_refused_on_the_field(admin_client, params):
+    """Nested past Python's recursion limit, or with a 5,000-digit number, the parameters
+    were a server error instead of "Enter a valid JSON"."""
+    page = admin_client.post(ADD, {**rule_post("Odd", []), "params": params})
+    assert page.status_code == 200 and "Enter a valid JSON." in page.content.decode()
+    assert not ComplianceRule.objects.filter(name="Odd").exists()

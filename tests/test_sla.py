@@ -353,6 +353,23 @@ def test_business_hours_written_around_the_form_leave_the_mail_filed_on_calendar
     assert Obligation.objects.get(message=message).due_at == T0 + timedelta(hours=24)
 
 
+@pytest.mark.parametrize("changes", [
+    {"reply_limit_hours": 10**8},  # past the year 9999: no deadline can be computed
+    {"reply_limit_hours": 0},
+    {"business_hours": {"0": ["09:00", "09:01"]}},  # a minute a week: 24 h take 27 years
+    {"at_risk_share": 1e300},
+])
+def test_limits_written_around_the_form_leave_the_mail_filed_on_the_default(changes):
+    """A limit, share or hours the admin's form refuses, saved by a script: every mail of the
+    channel was quarantined ("date value out of range", "no working time within ten
+    years"). It is filed with Amazon's 24 hours until the channel is fixed."""
+    Channel.objects.filter(code="amazon-com").update(**changes)
+    message = buyer_mail()  # filed: not quarantined
+    obligation = Obligation.objects.get(message=message)
+    assert obligation.due_at == T0 + timedelta(hours=24)
+    assert obligation.at_risk_at == T0 + timedelta(hours=20)
+
+
 def test_a_reply_in_the_deadlines_own_second_is_on_time_for_the_sweep_too():
     message = buyer_mail()
     due = T0 + timedelta(hours=24)

@@ -29,7 +29,7 @@ HUGE = "9" * 30
 PARAMETERS = ["period", "since", "until", "shown_since", "shown_until", "channel", "kind",
               "agent", "page", "view", "language", "assignee", "q", "cursor", "selected",
               "template", "seen", "ticket", "raw_mail", "o", "p", "e", "q", "status__exact",
-              "_changelist_filters", "all"]
+              "_changelist_filters", "all", "report"]
 BAD_VALUES = {
     "malformed": {"since": "2026-02-30", "until": "2026-13-45", "period": "custom",
                   "default": "abc"},
@@ -39,6 +39,9 @@ BAD_VALUES = {
     "negative": {"default": "-1"},
     "zero": {"default": "0"},
     "unicode": {"default": "Straße 😀 \u202e١٢٣"},
+    # Digits to str.isdigit, not to int(): "²" was a server error wherever a view read an
+    # id with isdigit() (the template picker, the Amazon figures' report).
+    "digits": {"default": "²"},
     "empty": {"default": ""},
     "control": {"default": "a\x00b\r\nc"},
 }
@@ -249,3 +252,21 @@ def test_a_wrong_bulk_action_is_named(data, client):
         assert message in response.content.decode(), post
     ticket.refresh_from_db()
     assert ticket.assignee is None and ticket.obligations.filter(is_open=True).exists()
+
+
+def test_an_id_in_digits_int_cannot_read_is_refused_like_any_wrong_one(data, client):
+    """"²" (a digit to str.isdigit, not to int) as the ticket to merge with, the message to
+    split off, or what the composer saw and replaces: each was a server error."""
+    client.force_login(data["users"]["agent"])
+    ticket = data["ticket"]
+    for action, post, message in (
+        ("merge", {"other": "#²"}, "Give the number of the ticket to merge with"),
+        ("split", {"message": "²"}, "That message is not in this ticket."),
+    ):
+        response = client.post(f"/inbox/tickets/{ticket.pk}/do/{action}/", post, follow=True)
+        assert response.status_code == 200, action
+        assert message in response.content.decode(), action
+    reply = {"subject": "Re: Mug broken", "body": "Hello Jane, a new mug ships today."}
+    for post in ({"seen": "²"}, {"seen": "1.²", "replaces": "²"}):
+        response = client.post(f"/inbox/tickets/{ticket.pk}/reply/", {**reply, **post})
+        assert response.status_code < 500, post

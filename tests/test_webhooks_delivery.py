@@ -243,6 +243,8 @@ def test_a_redirect_is_not_followed(run_jobs):
 @pytest.mark.parametrize("url", [
     "ftp://example.com/hook", "file:///etc/passwd", "javascript:alert(1)", "gopher://x",
     "http://", "https://example.com/" + "a" * 500, "not a url",
+    # A port no connection can have: every delivery failed until the endpoint was switched off.
+    "https://erp.example.com:99999/hook", "https://erp.example.com:0/hook",
 ])
 def test_only_http_and_https_urls_of_bounded_length_are_accepted(url):
     with pytest.raises(Exception, match="url"):

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from .forms import TokenForm
 from .models import ApiToken
-from .tokens import TokenError, scopes_check, token_create, token_revoke
+from .tokens import TokenError, token_check, token_create, token_revoke
 
 
 class TokenAddForm(forms.ModelForm):
@@ -22,9 +22,11 @@ class TokenAddForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("user") and data.get("scopes"):
+        # Everything token_create refuses, refused here: an error raised when saving is a
+        # server error in the admin (a user without a helpdesk role was one).
+        if data.get("user") and data.get("scopes") and data.get("name"):
             try:
-                scopes_check(user=data["user"], scopes=data["scopes"])
+                token_check(user=data["user"], name=data["name"], scopes=data["scopes"])
             except TokenError as exc:
                 raise ValidationError(str(exc)) from exc
         return data

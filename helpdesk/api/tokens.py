@@ -55,21 +55,30 @@ def scopes_check(*, user: AbstractBaseUser, scopes: list[str]) -> list[str]:
     return [s for s in Scope.values if s in chosen]
 
 
-@transaction.atomic
-def token_create(
-    *, user: AbstractBaseUser, name: str, scopes: list[str],
-    created_by: AbstractBaseUser | None = None, now: datetime | None = None,
-) -> NewToken:
+def token_check(
+    *, user: AbstractBaseUser, name: str, scopes: list[str]
+) -> tuple[str, list[str]]:
+    """The name and scopes a token of ``user`` would get, or ``TokenError`` naming what is
+    wrong: what a form checks before ``token_create`` is asked."""
     name = " ".join(name.split())
     if not name:
         raise TokenError(NAME_REQUIRED)
     if not is_helpdesk_user(user):
         raise TokenError(NO_ROLE)
+    return name[:NAME_MAX], scopes_check(user=user, scopes=scopes)
+
+
+@transaction.atomic
+def token_create(
+    *, user: AbstractBaseUser, name: str, scopes: list[str],
+    created_by: AbstractBaseUser | None = None, now: datetime | None = None,
+) -> NewToken:
+    name, scopes = token_check(user=user, name=name, scopes=scopes)
     prefix = secrets.token_hex(4)
     secret = f"{PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        user=user, name=name[:NAME_MAX], prefix=prefix, key_hash=_hash(secret),
-        scopes=scopes_check(user=user, scopes=scopes), created_at=now or timezone.now(),
+        user=user, name=name, prefix=prefix, key_hash=_hash(secret),
+        scopes=scopes, created_at=now or timezone.now(),
         created_by=created_by or user,
     )
     return NewToken(token=token, secret=secret)

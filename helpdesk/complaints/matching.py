@@ -26,6 +26,7 @@ SEEN_MAX = 20_000  # words with keywords remembered per language, some 3 MiB at 
 # Kana, the long vowel mark, CJK ideographs and the iteration mark 々: one character a word.
 _CJK = "\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+(?:'[^\W{_CJK}]+)*")
+_KANJI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Combining marks kept: the kana voicing marks (が is not か).
 _KEPT_MARKS = frozenset("\u3099\u309a")
 _UMLAUT_WRITTEN_OUT = re.compile(r"([aou])e")
@@ -113,14 +114,18 @@ class KeywordIndex:
 
 def keyword_problem(written: str) -> str | None:
     """Why a keyword line can find nothing useful, or None. A line of no word ("*", "???")
-    is never found; a one-letter stem ("a*") finds nearly every text, putting every ticket
-    in its category."""
+    is never found; a one-letter stem ("a*") or word ("a") finds nearly every text, putting
+    every ticket in its category."""
     text = fold(written.strip())
     words = _WORD.findall(text.rstrip("*"))
     if not words:
         return f"“{written.strip()}” holds no word to find."
     if text.endswith("*") and len(words) == 1 and len(words[0]) < 2:
         return f"“{written.strip()}” would find every word starting with “{words[0]}”."
+    if words == [words[0][:1]] and not _KANJI.match(words[0]):
+        # "a", Spanish "y", Italian "e", Japanese "の": a word of nearly every text in the
+        # language. One kanji is a word of its own ("傷", a scratch).
+        return f"“{written.strip()}” is a single letter: nearly every text holds it."
     return None
 
 

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from helpdesk.db import row_id
 from helpdesk.replies.compliance import (
     CHECK_MAX_CHARS,
     check_size_problem,
@@ -54,9 +55,8 @@ def preview_html(body: str, findings: list) -> SafeString:
 
 
 def _template(ticket: Ticket, template_id: str | None) -> ReplyTemplate | None:
-    if not template_id or not str(template_id).isdigit():
-        return None
-    return next((t for t in templates_fitting(ticket) if t.pk == int(template_id)), None)
+    wanted = row_id(template_id)
+    return next((t for t in templates_fitting(ticket) if t.pk == wanted), None)
 
 
 @require_GET
@@ -107,11 +107,12 @@ def reply_check(request: HttpRequest, pk: int) -> HttpResponse:
 def _newer(ticket: Ticket, seen: str) -> tuple[list, list]:
     """Messages and queued replies newer than what the composer saw."""
     message_pk, _sep, outbox_pk = seen.partition(".")
-    if not message_pk.isdigit():
+    message_pk = row_id(message_pk)
+    if message_pk is None:
         return [], []
-    newer_messages = list(ticket.messages.filter(pk__gt=int(message_pk)).order_by("pk"))
+    newer_messages = list(ticket.messages.filter(pk__gt=message_pk).order_by("pk"))
     newer_replies = list(
-        Outbox.objects.filter(ticket=ticket, pk__gt=int(outbox_pk or 0))
+        Outbox.objects.filter(ticket=ticket, pk__gt=row_id(outbox_pk) or 0)
         .select_related("author").order_by("pk")
     )
     return newer_messages, newer_replies
@@ -189,9 +190,9 @@ def _tell_outcome(request: HttpRequest, outbox: Outbox) -> None:
 
 
 def _failed_reply(ticket: Ticket, pk: object) -> Outbox | None:
-    if not str(pk).isdigit():
+    if (wanted := row_id(pk)) is None:
         return None
-    return Outbox.objects.filter(ticket=ticket, pk=int(pk), state=OutboxState.FAILED).first()
+    return Outbox.objects.filter(ticket=ticket, pk=wanted, state=OutboxState.FAILED).first()
 
 
 @require_POST

@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.db import ID_MAX, row_id
 from helpdesk.marketplaces.models import Channel
 from helpdesk.tickets.selectors import user_scope, users_assignable
 
@@ -22,7 +23,6 @@ PAGE_MAX = 100_000
 # A language as tickets carry it: "de", "en", "pt-BR", "zh-Hant".
 LANGUAGE = RegexValidator(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$",
                           _("Enter a language code such as “de” or “pt-BR”."))
-ID_MAX = 2**63 - 1  # the database's largest id: a bigger number would overflow the query
 
 
 def _problems(form: forms.Form) -> list[str]:
@@ -33,8 +33,7 @@ def _problems(form: forms.Form) -> list[str]:
 
 
 def _is_id(value: object) -> bool:
-    text = str(value)
-    return text.isascii() and text.isdigit() and 0 < int(text) <= ID_MAX
+    return row_id(value) is not None
 
 
 class TicketIdsField(forms.TypedMultipleChoiceField):

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from helpdesk.db import row_id
 from helpdesk.derived import tickets_derived_refresh
 from helpdesk.tickets.actions import ActionError
 from helpdesk.tickets.models import Message, Ticket
@@ -21,7 +22,7 @@ def ticket_merge_by_agent(
     """Merge ``ticket`` and the ticket numbered ``other`` (both must be the agent's to see):
     the older survives. The ticket that remains."""
     number = other.strip().lstrip("#")
-    if not number.isdigit() or len(number) > 12:
+    if row_id(number) is None or len(number) > 12:
         raise ActionError(_("Give the number of the ticket to merge with, e.g. 1234."))
     partner = ticket_list(user=user).filter(pk=int(number)).first()
     if partner is None:
@@ -43,10 +44,8 @@ def message_split_by_agent(
     *, ticket: Ticket, message_id: str, reason: str, user: AbstractBaseUser
 ) -> Ticket:
     """Move a message of ``ticket`` into a new ticket; the new ticket."""
-    message = (
-        Message.objects.filter(ticket=ticket, pk=int(message_id)).first()
-        if message_id.isdigit() and len(message_id) <= 12 else None
-    )
+    wanted = row_id(message_id)
+    message = Message.objects.filter(ticket=ticket, pk=wanted).first() if wanted else None
     if message is None:
         raise ActionError(_("That message is not in this ticket."))
     try:

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from helpdesk.patterns import pattern_problem
+from helpdesk.patterns import ANY_TEXT_PROBLEM, pattern_problem
 
 from .models import (
     RULE_FLAGS,
@@ -17,6 +17,7 @@ from .models import (
     RawMailStatus,
     RecognitionRule,
     SellerPattern,
+    kind_pattern_too_broad,
 )
 from .rule_trial import rule_trial
 from .services import Outcome, raw_mail_process
@@ -70,7 +71,11 @@ def row_problem(row: SellerPattern) -> str:
     if problem := row.choice_problem():
         return problem
     sources = [row.begin, row.end] if isinstance(row, BodyMarker) else [row.pattern]
-    return next((p for s in sources if s and (p := pattern_problem(s, RULE_FLAGS))), "")
+    if problem := next((p for s in sources if s and (p := pattern_problem(s, RULE_FLAGS))), ""):
+        return problem
+    if isinstance(row, RecognitionRule) and kind_pattern_too_broad(row.pattern):
+        return ANY_TEXT_PROBLEM
+    return ""
 
 
 class SellerPatternAdmin(admin.ModelAdmin):

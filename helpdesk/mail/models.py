@@ -1,14 +1,24 @@
+import re
+
 from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+    validate_ipv46_address,
+)
 from django.db import models, transaction
 from django.utils import timezone
 
 from helpdesk.marketplaces.models import LANGUAGE_CHOICES, Platform
 from helpdesk.patterns import (
+    ANY_TEXT_PROBLEM,
     IGNORECASE,
     MULTILINE,
     PatternError,
     PatternValidator,
     pattern_compile,
+    pattern_matches_any_text,
 )
 from helpdesk.tickets.models import MessageKind
 
@@ -143,6 +153,18 @@ class RecognitionRule(SellerPattern):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if self.pattern and kind_pattern_too_broad(self.pattern):
+            raise ValidationError({"pattern": ANY_TEXT_PROBLEM})
+
+
+def kind_pattern_too_broad(source: str) -> bool:
+    """Whether a recognition rule's pattern would make every mail its kind."""
+    try:
+        return pattern_matches_any_text(pattern_compile(source, RULE_FLAGS))
+    except PatternError:  # the field's own validator says what is wrong
+        return False
+
 
 class BodyMarker(SellerPattern):
     """The lines a marketplace wraps around the buyer's own words, per language."""
@@ -166,16 +188,41 @@ class BodyMarker(SellerPattern):
         return f"{self.platform}/{self.language}: {self.begin}"
 
 
+_HOST_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_HOST_NAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?", re.IGNORECASE)
+
+
+def mail_server_validate(value: str) -> None:
+    """A host name or an IP address: "imap..example.com" (an empty label) stopped the whole
+    fetch with a UnicodeError, and "imaps://…" or "…:993" never resolve."""
+    try:
+        validate_ipv46_address(value)
+    except ValidationError:
+        if len(value) > 253 or not _HOST_NAME.fullmatch(value):
+            raise ValidationError(
+                "Type the server's name alone, e.g. imap.example.com, or its IP address "
+                "(no imaps://, :port or spaces; the port has its own field).", code="host",
+            ) from None
+
+
 class Mailbox(models.Model):
     """An IMAP mailbox to poll. The password is read from the environment variable named here."""
 
     name = models.CharField(max_length=100, unique=True)
-    host = models.CharField(max_length=255)
-    port = models.PositiveIntegerField(default=993)
+    host = models.CharField(max_length=255, validators=[mail_server_validate])
+    port = models.PositiveIntegerField(
+        default=993, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
     use_tls = models.BooleanField(default=True, help_text="IMAP over TLS (port 993).")
     username = models.CharField(max_length=255)
     password_env = models.CharField(
-        max_length=100, help_text="Name of the environment variable holding the password."
+        max_length=100, help_text="Name of the environment variable holding the password.",
+        # A password typed here would be stored, and printed in the mailbox's error.
+        validators=[RegexValidator(
+            r"\A[A-Za-z_][A-Za-z0-9_]*\Z",
+            "Name the environment variable that holds the password, e.g. "
+            "SHOP_IMAP_PASSWORD (letters, digits and _), never the password itself.",
+        )],
     )
     folders = models.CharField(
         max_length=500, default="INBOX,Sent", help_text="Comma-separated, e.g. INBOX,Sent."
@@ -195,6 +242,17 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if not self.folder_names:
+            raise ValidationError({"folders": "Name at least one folder, e.g. INBOX."})
+        fetched = {folder.casefold() for folder in self.folder_names}
+        for folder in self.sent_folders.split(","):
+            if folder.strip() and folder.strip().casefold() not in fetched:
+                raise ValidationError({"sent_folders": (
+                    f"{folder.strip()} is not one of the folders fetched: add it to the "
+                    "folders, or the seller's replies in it are never read and stop no clock."
+                )})
 
     @property
     def folder_names(self) -> list[str]:

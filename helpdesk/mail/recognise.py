@@ -10,8 +10,17 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from helpdesk.marketplaces.models import LANGUAGE_CHOICES, Buyer, Channel, Order, OrderItem
+from helpdesk.marketplaces.models import (
+    LANGUAGE_CHOICES,
+    Buyer,
+    Channel,
+    Order,
+    OrderItem,
+    Platform,
+    mail_domain_normal,
+)
 from helpdesk.patterns import (
+    ANY_TEXT_PROBLEM,
     Match,
     Pattern,
     PatternTimeout,
@@ -22,7 +31,14 @@ from helpdesk.patterns import (
 from helpdesk.tickets.models import Direction, MessageKind
 
 from .language import language_written
-from .models import RULE_FLAGS, BodyMarker, ExtractionPattern, RecognitionRule, SellerPattern
+from .models import (
+    RULE_FLAGS,
+    BodyMarker,
+    ExtractionPattern,
+    RecognitionRule,
+    SellerPattern,
+    kind_pattern_too_broad,
+)
 from .parse import ParsedMail
 from .text import split_quoted
 
@@ -106,8 +122,11 @@ def _compiled(row: SellerPattern, *sources: str, note: bool) -> list[Pattern | N
         return None
     # Saved around the admin's checks (a queryset update, a fixture): tried on the same
     # hostile texts now, and skipped if it would take exponential time.
-    if problem := next((p for s in sources if s and (p := pattern_problem(s, RULE_FLAGS))),
-                       None):
+    problem = next((p for s in sources if s and (p := pattern_problem(s, RULE_FLAGS))), None)
+    if problem is None and isinstance(row, RecognitionRule) and kind_pattern_too_broad(
+            row.pattern):
+        problem = ANY_TEXT_PROBLEM
+    if problem:
         log.error("Skipping %s: %s", what, problem)
         if note and row.pk is not None:
             row.problem_note(pk=row.pk, reason=f"{problem} Skipped.")
@@ -155,10 +174,19 @@ class Ruleset:
             )
         channels = list(Channel.objects.all())
         self.default_channel = next((c for c in channels if c.is_default), None)
-        # Longest domain first so amazon.co.uk wins over a hypothetical co.uk.
-        self.channels = sorted(
-            (c for c in channels if c.domain or c.relay_domain),
-            key=lambda c: len(c.domain),
+        if self.default_channel is None and channels:
+            # None ticked (saved around the admin's form, or the default deleted): mail that
+            # names no known marketplace still becomes a ticket, on a channel for other mail.
+            self.default_channel = next(
+                (c for c in channels if c.platform == Platform.OTHER), channels[0])
+            log.error("No default channel: mail of no known marketplace goes to %s",
+                      self.default_channel.code)
+        # Longest domain first so amazon.co.uk wins over a hypothetical co.uk; compared as
+        # the form stores them, so a row saved around it ("Kaufland.DE") still takes its mail.
+        self.channel_domains = sorted(
+            ((c, mail_domain_normal(c.domain), mail_domain_normal(c.relay_domain))
+             for c in channels if c.domain or c.relay_domain),
+            key=lambda row: len(row[1]),
             reverse=True,
         )
         self.seller_addresses = set(settings.SELLER_ADDRESSES)
@@ -198,10 +226,10 @@ class Ruleset:
 
     def channel_for(self, *addresses: str) -> Channel | None:
         for address in addresses:
-            domain = address.rpartition("@")[2]
-            for channel in self.channels:
-                if domain == channel.relay_domain or domain == channel.domain or domain.endswith(
-                    "." + channel.domain
+            domain = address.rpartition("@")[2].lower()
+            for channel, own, relay in self.channel_domains:
+                if (relay and domain == relay) or (
+                    own and (domain == own or domain.endswith("." + own))
                 ):
                     return channel
         return None

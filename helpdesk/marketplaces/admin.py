@@ -45,8 +45,11 @@ class _ChannelForm(forms.ModelForm):
         "Ticked: only the working hours below count towards a limit, in the channel's time "
         "zone; holidays (below) do not count either.",
     )
+    # Not "localtime" (the server's own zone: the channel's clocks would move with a setting
+    # of the machine) nor "Factory" (no place's time).
     time_zone = forms.ChoiceField(
-        choices=[(zone, zone) for zone in sorted(zoneinfo.available_timezones())],
+        choices=[(zone, zone) for zone in sorted(zoneinfo.available_timezones())
+                 if zone not in ("localtime", "Factory")],
         initial="UTC",
     )
 
@@ -68,6 +71,13 @@ class _ChannelForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        defaults = Channel.objects.filter(is_default=True)
+        if (not data.get("is_default") and defaults.filter(pk=self.instance.pk).exists()
+                and not defaults.exclude(pk=self.instance.pk).exists()):
+            # Without a default channel, mail that names no known marketplace is quarantined.
+            self.add_error("is_default", "Some channel must take the mail that names no known "
+                           "marketplace: tick this on the channel that should take it instead "
+                           "(that moves it there).")
         hours: dict[str, list[str]] = {}
         if data.get("working_hours_only"):
             for day, name in enumerate(WEEKDAYS):
@@ -85,8 +95,29 @@ class _ChannelForm(forms.ModelForm):
             if not hours and not self.errors:
                 self.add_error("working_hours_only",
                                "Every day is closed: open at least one day, or untick this.")
+            self._hours_cover_limits(data, hours)
         self.instance.business_hours = hours
         return data
+
+
+    def _hours_cover_limits(self, data: dict, hours: dict[str, list[str]]) -> None:
+        """The clock looks ten years ahead for working time: a few minutes a week would leave
+        a 72-hour limit without a deadline and the channel's mail unfiled."""
+        from helpdesk.sla.policy import (
+            CALENDAR_WEEKS,
+            business_hours_parse,
+            calendar_weeks_needed,
+        )
+
+        limits = [data.get(f) for f in ("reply_limit_hours", "return_limit_hours",
+                                         "claim_limit_hours")]
+        if not hours or None in limits:
+            return
+        weeks = calendar_weeks_needed(business_hours_parse(hours), max(limits))
+        if weeks > CALENDAR_WEEKS:
+            self.add_error("working_hours_only",
+                           f"With these hours a {max(limits)}-hour limit would take "
+                           f"{weeks:,.0f} working weeks: open longer or lower the limit.")
 
 
 # The seven days' fields are declared on the class (the admin only shows declared fields).
@@ -116,6 +147,17 @@ class ChannelAdmin(admin.ModelAdmin):
         ]
     list_filter = ["platform", "language"]
     search_fields = ["code", "name", "domain"]
+
+    def save_model(self, request: HttpRequest, obj: Channel, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.is_default:
+            # One default channel: ticking it here moves it (two left which one took the
+            # mail to the order of their codes).
+            moved = Channel.objects.filter(is_default=True).exclude(pk=obj.pk)
+            names = ", ".join(moved.values_list("name", flat=True))
+            if moved.update(is_default=False):
+                messages.info(request, f"{obj.name} now takes the mail that names no known "
+                              f"marketplace, instead of {names}.")
 
 
 @admin.register(Buyer)

@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import global_settings
 from django.core.exceptions import ValidationError
+from django.core.validators import DomainNameValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 
 # The languages a marketplace, a buyer or a rule can be in: the two-letter ISO 639-1 codes
@@ -22,6 +23,26 @@ def time_zone_validate(value: str) -> None:
         ) from exc
 
 
+# A limit is at least an hour and at most a year: 0 would make every message late as it
+# arrives, and a deadline years ahead is a typo (10**8 hours is past the year 9999, where no
+# date can be computed, and every mail of the channel would fail to be filed).
+LIMIT_HOURS_MAX = 24 * 365
+LIMIT_HOURS_VALIDATORS = [MinValueValidator(1), MaxValueValidator(LIMIT_HOURS_MAX)]
+
+
+# A mail domain as it follows the @, e.g. amazon.de: "@amazon.de", "*.amazon.de", "amazon de"
+# or "de" (which would take in every .de sender) never matched a mail, or matched too many.
+mail_domain_validate = DomainNameValidator(
+    message="Type the domain alone, as it follows the @ in an address, e.g. amazon.de "
+    "(no @, * or spaces; a sub-domain is included by its parent)."
+)
+
+
+def mail_domain_normal(value: str) -> str:
+    """The domain as addresses are compared: lower case, without a trailing root dot."""
+    return value.strip().lower().rstrip(".")
+
+
 class Platform(models.TextChoices):
     AMAZON = "amazon", "Amazon"
     KAUFLAND = "kaufland", "Kaufland"
@@ -38,12 +59,14 @@ class Channel(models.Model):
     domain = models.CharField(
         max_length=100,
         blank=True,
+        validators=[mail_domain_validate],
         help_text="The marketplace's mail domain, e.g. amazon.de; relay aliases and system "
         "senders under it belong to this channel.",
     )
     relay_domain = models.CharField(
         max_length=100,
         blank=True,
+        validators=[mail_domain_validate],
         help_text="Domain of the buyers' relay aliases, e.g. marketplace.amazon.de.",
     )
     language = models.CharField(
@@ -51,12 +74,15 @@ class Channel(models.Model):
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[time_zone_validate])
     reply_limit_hours = models.PositiveIntegerField(
+        validators=LIMIT_HOURS_VALIDATORS,
         default=24, help_text="Hours a buyer message may wait for a reply."
     )
     return_limit_hours = models.PositiveIntegerField(
+        validators=LIMIT_HOURS_VALIDATORS,
         default=48, help_text="Hours a return request may wait for a decision."
     )
     claim_limit_hours = models.PositiveIntegerField(
+        validators=LIMIT_HOURS_VALIDATORS,
         default=72, help_text="Hours an A-to-z claim or chargeback may wait for a response."
     )
     at_risk_share = models.FloatField(
@@ -79,7 +105,9 @@ class Channel(models.Model):
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["domain"], condition=~models.Q(domain=""), name="channel_unique_domain"
+                fields=["domain"], condition=~models.Q(domain=""), name="channel_unique_domain",
+                violation_error_message="Another channel has this mail domain: its mail "
+                "could go to one channel only.",
             )
         ]
 
@@ -89,6 +117,8 @@ class Channel(models.Model):
     def clean(self) -> None:
         from helpdesk.sla.policy import business_hours_parse
 
+        self.domain = mail_domain_normal(self.domain)
+        self.relay_domain = mail_domain_normal(self.relay_domain)
         if self.business_hours:
             try:
                 business_hours_parse(self.business_hours)
@@ -98,7 +128,8 @@ class Channel(models.Model):
             raise ValidationError({"at_risk_share": "Give a share between 0 and 1, e.g. 0.1667."})
 
     def is_relay_alias(self, address: str) -> bool:
-        return bool(self.relay_domain) and address.rpartition("@")[2] == self.relay_domain
+        relay = mail_domain_normal(self.relay_domain)
+        return bool(relay) and address.rpartition("@")[2].lower() == relay
 
 
 class Holiday(models.Model):

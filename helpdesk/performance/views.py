@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.roles import is_helpdesk_user
+from helpdesk.db import row_id
 from helpdesk.inbox.security import inbox_csp
 from helpdesk.marketplaces.models import Channel
 from helpdesk.reports.csv_cells import csv_cell
@@ -33,9 +34,9 @@ def _channel_code(request: HttpRequest) -> str:
 def _source(request: HttpRequest) -> PerformanceImport | None:
     wanted = request.GET.get("report", "")
     if wanted:
-        if not wanted.isdigit() or len(wanted) > 18:
+        if (number := row_id(wanted)) is None:
             raise Http404
-        return get_object_or_404(PerformanceImport, pk=int(wanted))
+        return get_object_or_404(PerformanceImport, pk=number)
     return reconcile.import_latest()
 
 

@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
+from django.forms.fields import InvalidJSONInput
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -98,6 +100,24 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/replies/replytemplate/preview.html", context)
 
 
+class ParamsField(forms.JSONField):
+    """Django's JSON field, refusing what ``json.loads`` fails on other than by a syntax
+    error: nesting past Python's recursion limit (``[[[[…]]]]``) and integers of more than
+    4,300 digits were server errors."""
+
+    def to_python(self, value: object) -> object:
+        try:
+            return super().to_python(value)
+        except (RecursionError, ValueError) as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+    def bound_data(self, data: object, initial: object) -> object:
+        try:
+            return super().bound_data(data, initial)
+        except (RecursionError, ValueError):
+            return InvalidJSONInput(data)
+
+
 @admin.register(ComplianceRule)
 class ComplianceRuleAdmin(admin.ModelAdmin):
     # clean() checks the parameters against the kind's needs and compiles the patterns.
@@ -107,6 +127,7 @@ class ComplianceRuleAdmin(admin.ModelAdmin):
     list_editable = ["severity", "active"]
     search_fields = ["name", "message"]
     readonly_fields = ["problem"]
+    formfield_overrides = {models.JSONField: {"form_class": ParamsField}}
 
     @admin.display(description="Cannot be applied")
     def problem(self, obj: ComplianceRule) -> str:

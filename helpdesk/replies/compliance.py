@@ -25,6 +25,7 @@ from helpdesk.patterns import (
     PatternError,
     pattern_compile,
     pattern_finditer,
+    pattern_matches_any_text,
     pattern_nests_repeats,
     pattern_problem,
     pattern_search,
@@ -328,6 +329,9 @@ def _pattern_problem(source: str) -> str | None:
         return f"Pattern {source}: {problem}"
     if pattern_nests_repeats(source):
         return NESTED_REPEAT.format(pattern=source)
+    if pattern_matches_any_text(_compiled(source)):
+        # "." would block every reply (or, as an [Important] reason, excuse every one).
+        return f"Pattern {source}: it matches any text, so the rule would hold for every reply."
     return None
 
 
@@ -344,6 +348,12 @@ def pattern_problems(sources: object) -> list[str]:
     return problems
 
 
+# The largest value of each whole-number parameter a rule can mean: ten years for a window,
+# 1 GB for an attachment, a thousand messages in a thread, 40 digits in a phone number.
+INT_PARAM_MAX = {"days": 3650, "max_bytes": 1024**3, "max_seller_messages": 1000,
+                 "min_digits": 40, "max_digits": 40}
+
+
 def params_problems(kind: str, params: object) -> list[str]:
     """What is wrong with a rule's parameters, for the admin's field error."""
     if kind not in CHECKS:
@@ -352,8 +362,19 @@ def params_problems(kind: str, params: object) -> list[str]:
         return ["Give the parameters as a JSON object."]
     problems = []
     for name, kind_type in PARAMS[kind].items():
-        if not isinstance(params.get(name), kind_type):
+        value = params.get(name)
+        if not isinstance(value, kind_type) or isinstance(value, bool):
             problems.append(f"'{name}' must be given as a {kind_type.__name__}.")
+        elif kind_type is int and not 1 <= value <= INT_PARAM_MAX[name]:
+            # 0 or less fires on every reply; days past ~2.7 million overflow the date.
+            problems.append(f"'{name}' must be a whole number from 1 to "
+                            f"{INT_PARAM_MAX[name]}.")
+        elif kind_type is list and name not in PATTERN_PARAMS.values() and not all(
+                isinstance(item, str) and item.strip() for item in value):
+            # A number among the file endings failed every reply with an attachment.
+            problems.append(f"'{name}' must be a list of non-empty texts.")
+    if not problems and params.get("min_digits", 0) > params.get("max_digits", 40):
+        problems.append("'min_digits' must not be more than 'max_digits'.")
     if kind in PATTERN_PARAMS:
         problems += pattern_problems(params.get(PATTERN_PARAMS[kind]))
     return problems

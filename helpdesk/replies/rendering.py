@@ -99,6 +99,8 @@ TOO_BIG_ARGUMENT = (f"A filter was given a value over {MAX_ARGUMENT:,} (a width,
 WRITES_NOTHING = ("The template writes nothing, even for a ticket where every value is known; "
                   "a reply needs text.")
 NO_CALLS = "Calling functions or methods is not available in replies; use a filter instead."
+TOO_DEEP = ("The template nests too deeply (brackets, filters, additions or blocks inside one "
+            "another hundreds of times); no reply needs that." + NOTHING_SENT)
 
 
 class Record:
@@ -484,6 +486,15 @@ def environment(locale_id: str = "en", currency: str = "") -> SandboxedEnvironme
 def template_problems(source: str) -> list[str]:
     """What is wrong with a template, for the field's error: syntax, unknown variables or
     fields, private attributes. Empty when it is fine."""
+    try:
+        return _template_problems(source)
+    except RecursionError:
+        # Jinja parses, compiles and walks a template recursively: thousands of nested
+        # brackets or filters were a server error on saving.
+        return [TOO_DEEP]
+
+
+def _template_problems(source: str) -> list[str]:
     env = environment()
     try:
         tree = env.parse(source)
@@ -583,8 +594,10 @@ def template_render(source: str, context: dict, *, locale: Locale, currency: str
         raise RenderError(f"The template could not be rendered: {exc}." + NOTHING_SENT) from exc
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise RenderError(f"The template could not be rendered: {exc}." + NOTHING_SENT) from exc
-    except (MemoryError, RecursionError) as exc:
+    except MemoryError as exc:
         raise LimitError(TOO_LONG) from exc
+    except RecursionError as exc:
+        raise LimitError(TOO_DEEP) from exc
     finally:
         _loop_budget.reset(budget)
         _written_budget.reset(written)

@@ -1,6 +1,20 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Attachment, Message, Ticket, TimelineEvent
+
+
+class ShownOnly(admin.ModelAdmin):
+    """Tickets, their messages and timeline are shown here, not edited: a ticket's channel,
+    kind, status, buyer and order follow from its mail (a replay writes them again), its
+    clocks and timeline from what was done in the inbox. Typed here, a channel or status
+    was saved without the clocks, the timeline or the webhooks following it."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 class MessageInline(admin.TabularInline):
@@ -21,7 +35,7 @@ class TimelineInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ShownOnly):
     list_display = ["id", "subject", "kind", "status", "channel", "buyer", "order", "assignee",
                     "last_message_at"]
     list_filter = ["kind", "status", "channel", "language", "assignee"]
@@ -39,7 +53,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ShownOnly):
     list_display = ["id", "sent_at", "direction", "kind", "is_auto", "from_address", "subject"]
     list_filter = ["direction", "kind", "is_auto", "ticket__channel"]
     search_fields = ["subject", "message_id", "from_address", "buyer_text"]
@@ -49,7 +63,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(admin.ModelAdmin):
+class TimelineEventAdmin(ShownOnly):
     list_display = ["at", "ticket", "actor", "kind", "text"]
     list_filter = ["kind"]
     search_fields = ["text"]

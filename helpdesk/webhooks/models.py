@@ -2,6 +2,7 @@
 it, and every attempt of a delivery with its outcome."""
 
 import secrets
+from urllib.parse import urlsplit
 
 from django.core.validators import URLValidator
 from django.db import models
@@ -52,6 +53,12 @@ class WebhookEndpoint(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        try:
+            port = urlsplit(self.url).port
+        except ValueError:  # past 65535
+            port = 0
+        if port == 0:
+            raise ValidationError({"url": "The port must be from 1 to 65535."})
         if not isinstance(self.events, list) or not self.events:
             raise ValidationError({"events": "Choose at least one event."})
         if unknown := sorted(set(self.events) - set(Event.values)):

@@ -96,7 +96,9 @@ def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
             )
         else:
             conn = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=TIMEOUT)
-    except (OSError, imaplib.IMAP4.error) as exc:
+    except (OSError, imaplib.IMAP4.error, ValueError) as exc:
+        # ValueError: a host or port the admin's form refuses, saved around it
+        # ("imap..example.com" fails IDNA encoding): this mailbox's error, not the fetch's.
         raise MailboxError(f"could not connect to {where}: {_text(exc)}") from exc
     try:
         _login(conn, mailbox.username, password)
