@@ -1,6 +1,7 @@
 """Reading a mail: headers in raw UTF-8 (RFC 6532), and HTML that would cost the HTML
 parser minutes kept whole as an attachment and read as text in linear time."""
 
+import re
 import time
 
 import pytest
@@ -8,7 +9,7 @@ from faults_support import Workers, child_env, defaults_install, needs_postgresq
 from mails import amazon_body, build_mail
 
 from helpdesk.mail.models import RawMail, RawMailStatus
-from helpdesk.mail.parse import parse_mail
+from helpdesk.mail.parse import ATTACHMENTS_MAX, TEXT_MAX_CHARS, parse_mail
 from helpdesk.mail.services import mail_ingest
 from helpdesk.mail.text import (
     HTML_MAX_CHARS,
@@ -282,3 +283,48 @@ def test_an_attachment_name_is_a_name_and_a_long_one_keeps_its_type():
     kept = sorted(message.attachments.values_list("filename", flat=True), key=len)
     assert kept[:2] == ["passwd", "photo.jpg"]
     assert len(kept[2]) == 255 and kept[2].endswith("x….pdf")
+
+
+# -- Mails built to exhaust the workers and the agents' pages ---------------------------------
+
+def parts_mail(n: int, parts: bytes) -> bytes:
+    return raw_mail(buyer_headers(n), b"--b\r\nContent-Type: text/plain\r\n\r\n"
+                    + amazon_body(WORDS, order_id=ORDER).encode() + parts + b"\r\n--b--\r\n",
+                    'multipart/mixed; boundary="b"')
+
+
+@pytest.mark.django_db
+def test_a_mail_of_thousands_of_attachments_keeps_a_hundred_and_the_whole_mail(client, agent):
+    """5,000 one-line attachments are a 0.3 MB mail, far under the webhook's limit; 25 MB of
+    them made 400,000 files and rows, and a ticket page that took over a minute to draw."""
+    raw = parts_mail(93, b"".join(
+        b"\r\n--b\r\nContent-Disposition: attachment; filename=%d.pdf\r\n\r\n%d" % (i, i)
+        for i in range(5000)))
+    result = mail_ingest(raw=raw, source="test")
+    message = Message.objects.get(pk=result.message_pk)
+    assert WORDS in message.buyer_text
+    html = client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+    links = re.findall(rf'href="(/inbox/tickets/{message.ticket_id}/attachments/\d+/)"', html)
+    assert len(links) == ATTACHMENTS_MAX + 1
+    assert "📎 0.pdf<" in html and "📎 99.pdf<" in html and "📎 100.pdf<" not in html
+    whole = message.attachments.get(content_type="message/rfc822")
+    assert whole.filename == "whole mail (4,900 more attachments).eml"
+    assert client.get(links[-1]).content == raw  # every part of it, for a mail program
+
+
+@pytest.mark.django_db
+def test_a_buyer_text_of_megabytes_is_shown_cut_and_kept_whole_as_a_file(client, agent):
+    """A 24 MB text body made a 25 MB ticket page (5 MB here); its first 512 KiB are shown,
+    the part is a download."""
+    words = WORDS + "\n" + "spam " * 1_000_000
+    raw = raw_mail(buyer_headers(94), amazon_body(words, order_id=ORDER).encode(),
+                   "text/plain; charset=utf-8")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.buyer_text.startswith(WORDS)
+    assert len(message.buyer_text) + len(message.quoted_text) <= TEXT_MAX_CHARS
+    [attachment] = message.attachments.all()
+    assert (attachment.filename, attachment.content_type) == ("message.txt", "text/plain")
+    page = client.get(f"/inbox/tickets/{message.ticket_id}/")
+    assert len(page.content) < 2 * TEXT_MAX_CHARS
+    download = client.get(f"/inbox/tickets/{message.ticket_id}/attachments/{attachment.pk}/")
+    assert download.content.decode().count("spam") == 1_000_000

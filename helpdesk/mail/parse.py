@@ -170,6 +170,12 @@ def _filename(part: Message) -> str:
     return _file_name(decode(name)) if name else ""
 
 
+# What one mail may give the ticket page (docs/DECISIONS.md "Bounded mail"): attachments
+# past the hundredth, and text past 512 KiB, stay in the whole mail, attached instead.
+ATTACHMENTS_MAX = 100
+TEXT_MAX_CHARS = 512 * 1024
+
+
 # What the attachment table keeps of a name.
 FILE_NAME_MAX = 255
 
@@ -197,10 +203,19 @@ def _filename_raw(part: Message) -> str | None:
     return probe.get_filename()
 
 
-def _walk(msg: Message, mail: "ParsedMail") -> None:
+def _walk(msg: Message, mail: "ParsedMail", raw: bytes) -> None:
     texts: list[str] = []
     htmls: list[str] = []
     stripped: list[str] = []  # the text of HTML parts too costly to parse
+    more = 0  # attachments past ATTACHMENTS_MAX
+
+    def attach(attachment: ParsedAttachment) -> None:
+        nonlocal more
+        if len(mail.attachments) < ATTACHMENTS_MAX:
+            mail.attachments.append(attachment)
+        else:
+            more += 1
+
     for part in msg.walk():
         if part.is_multipart():
             continue
@@ -209,16 +224,19 @@ def _walk(msg: Message, mail: "ParsedMail") -> None:
         filename = _filename(part)
         if disposition == "attachment" or (filename and not ctype.startswith("text/")):
             data = part.get_payload(decode=True) or b""
-            mail.attachments.append(
-                ParsedAttachment(filename or "attachment", ctype, data)
-            )
+            attach(ParsedAttachment(filename or "attachment", ctype, data))
         elif ctype == "text/plain":
-            texts.append(_part_text(part))
+            text = _part_text(part)
+            if len(text) > TEXT_MAX_CHARS:  # shown cut; the part is a download
+                attach(ParsedAttachment(filename or "message.txt", ctype,
+                                        part.get_payload(decode=True) or b""))
+                text = text[:TEXT_MAX_CHARS]
+            texts.append(text)
         elif ctype == "text/html":
             html = _part_text(part)
             if html_too_costly(html):
                 # Never parsed whole: kept as it came, and read as text by a linear scan.
-                mail.attachments.append(ParsedAttachment(
+                attach(ParsedAttachment(
                     filename or "message.html", ctype, part.get_payload(decode=True) or b""
                 ))
                 stripped.append(html_strip(html))
@@ -229,13 +247,18 @@ def _walk(msg: Message, mail: "ParsedMail") -> None:
         elif not ctype.startswith(("text/", "multipart/")):
             data = part.get_payload(decode=True) or b""
             if data:
-                mail.attachments.append(ParsedAttachment(filename or "attachment", ctype, data))
+                attach(ParsedAttachment(filename or "attachment", ctype, data))
     mail.html = "\n".join(h for h in htmls if h.strip())
-    mail.text = (
+    text = (
         "\n".join(t for t in texts if t.strip())
         or html_to_text(mail.html)
         or "\n".join(t for t in stripped if t.strip())
     )
+    mail.text = text[:TEXT_MAX_CHARS]
+    if more or len(text) > TEXT_MAX_CHARS:
+        # What the ticket does not hold is in the whole mail, for the agent's mail program.
+        name = f"whole mail ({more:,} more attachments).eml" if more else "whole mail.eml"
+        mail.attachments.append(ParsedAttachment(name, "message/rfc822", raw))
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -261,7 +284,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     except Exception as exc:  # a header nothing above foresaw: quarantine, never crash
         raise ParseError(f"unreadable headers: {type(exc).__name__}: {exc}") from exc
     try:
-        _walk(msg, mail)
+        _walk(msg, mail, raw)
     except Exception as exc:
         raise ParseError(f"unreadable body: {exc}") from exc
     return mail
