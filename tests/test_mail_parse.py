@@ -328,3 +328,20 @@ def test_a_buyer_text_of_megabytes_is_shown_cut_and_kept_whole_as_a_file(client,
     assert len(page.content) < 2 * TEXT_MAX_CHARS
     download = client.get(f"/inbox/tickets/{message.ticket_id}/attachments/{attachment.pk}/")
     assert download.content.decode().count("spam") == 1_000_000
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ["Message-ID", "In-Reply-To", "References"])
+def test_an_id_longer_than_a_header_line_is_no_id_and_the_mail_is_filed(header):
+    """An id of 1,200 characters (RFC 5322 lines end at 998) was refused by PostgreSQL's
+    column: the buyer's mail was quarantined there, and filed on SQLite."""
+    long_id = f"<{'a' * 1200}@example.test>"
+    headers = buyer_headers(95)
+    headers[header] = long_id
+    raw = raw_mail(headers, amazon_body(WORDS, order_id=ORDER).encode(), "text/plain")
+    result = mail_ingest(raw=raw, source="test")
+    assert result.outcome == "stored", result.reason
+    message = Message.objects.get(pk=result.message_pk)
+    assert WORDS in message.buyer_text
+    assert long_id not in (message.message_id, message.in_reply_to)
+    assert not message.references.filter(referenced_id=long_id).exists()

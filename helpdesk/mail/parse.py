@@ -63,8 +63,9 @@ KEPT_HEADERS = (
     "authentication-results",
 )
 # Control characters are no part of an id; NUL would also be refused by PostgreSQL in the
-# dedup key, and the mail would then have no row at all.
-_MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
+# dedup key, and the mail would then have no row at all. Nor is an id longer than a header
+# line (998, RFC 5322), the columns' width: PostgreSQL refused the mail's rows for it.
+_MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
 # How the parser keeps a header byte above 0x7f: a lone surrogate U+DC80..U+DCFF.
@@ -358,6 +359,6 @@ _HEADER_BLOCK_MAX = 256 * 1024
 
 def scan_message_id(raw: bytes) -> str:
     """The Message-ID of bytes that could not be parsed, if one can be read at all."""
-    match = re.search(rb"^Message-ID:\s*(<[^<>\s\x00-\x1f\x7f]+>)", raw[:65536],
+    match = re.search(rb"^Message-ID:\s*(<[^<>\s\x00-\x1f\x7f]{1,996}>)", raw[:65536],
                       re.IGNORECASE | re.MULTILINE)
     return match.group(1).decode("ascii", errors="replace") if match else ""
