@@ -345,3 +345,36 @@ def test_an_id_longer_than_a_header_line_is_no_id_and_the_mail_is_filed(header):
     assert WORDS in message.buyer_text
     assert long_id not in (message.message_id, message.in_reply_to)
     assert not message.references.filter(referenced_id=long_id).exists()
+
+
+# The email package decodes a header's encoded words, and reads a MIME header's parameters, in
+# time that grows with the square of their number: a few MB of either under the webhook's
+# 25 MB took it from seconds (below) to hours, with the backlog run that held the mail.
+POISON_HEADERS = {
+    "a subject of 100,000 encoded words": lambda: raw_mail(
+        buyer_headers(96, Subject=f"Rücksendeanfrage {ORDER} " + "=?utf-8?b?YQ==?= " * 100_000),
+        amazon_body(WORDS, order_id=ORDER).encode(), "text/plain"),
+    "a multipart boundary among 150,000 parameters": lambda: raw_mail(
+        buyer_headers(97),
+        b"--b\r\nContent-Type: text/plain\r\n\r\n" + amazon_body(WORDS, order_id=ORDER).encode()
+        + b"\r\n--b--\r\n",
+        'multipart/mixed; boundary="b"' + "".join(f'; p{i}="v"' for i in range(150_000))),
+    "a file name among 150,000 parameters": lambda: parts_mail(98, (
+        "\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; "
+        'filename="label.pdf"' + "".join(f'; p{i}="v"' for i in range(150_000))
+        + "\r\n\r\n%PDF").encode()),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(POISON_HEADERS))
+def test_a_mail_of_monstrous_headers_is_filed_in_bounded_time(name, client, agent):
+    raw = POISON_HEADERS[name]()
+    started = time.monotonic()
+    result = mail_ingest(raw=raw, source="test")
+    elapsed = time.monotonic() - started
+    assert elapsed < 5, f"{name}: {elapsed:.1f} s"
+    message = Message.objects.get(pk=result.message_pk)
+    assert WORDS in message.buyer_text
+    assert message.subject.startswith("Rücksendeanfrage")
+    assert WORDS in client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
