@@ -378,3 +378,21 @@ def test_a_mail_of_monstrous_headers_is_filed_in_bounded_time(name, client, agen
     assert WORDS in message.buyer_text
     assert message.subject.startswith("Rücksendeanfrage")
     assert WORDS in client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_csv_sent_inline_and_a_calendar_invite_are_downloads_not_lost(client, agent):
+    """Apple Mail sends files inline; a text file other than plain text or HTML was neither
+    the buyer's words nor an attachment: the agent never saw the buyer's CSV or invite."""
+    raw = parts_mail(99, (
+        b"\r\n--b\r\nContent-Type: text/csv; name=orders.csv\r\n"
+        b"Content-Disposition: inline; filename=orders.csv\r\n\r\norder,amount\r\n1,2"
+        b"\r\n--b\r\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n"
+        b"BEGIN:VCALENDAR\r\nEND:VCALENDAR"))
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.buyer_text == WORDS
+    html = client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+    assert "📎 orders.csv<" in html and "📎 attachment.ics<" in html
+    csv = message.attachments.get(filename="orders.csv")
+    download = client.get(f"/inbox/tickets/{message.ticket_id}/attachments/{csv.pk}/")
+    assert download.content == b"order,amount\r\n1,2"

@@ -8,6 +8,7 @@ import email
 import email.errors
 import email.feedparser
 import email.policy
+import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -282,7 +283,15 @@ def _walk(msg: Message, mail: "ParsedMail", raw: bytes) -> None:
                 htmls.append(html)
         elif ctype == "message/rfc822" or ctype.startswith("message/"):
             continue
-        elif not ctype.startswith(("text/", "multipart/")):
+        elif ctype.startswith("text/") and ctype.endswith("html"):
+            continue  # another rendering of the HTML: text/watch-html, text/x-amp-html
+        elif ctype.startswith("text/"):
+            # A CSV, an invite, a vCard: a file, also when sent inline (as Apple Mail does).
+            data = part.get_payload(decode=True) or b""
+            if data.strip():
+                extension = mimetypes.guess_extension(ctype, strict=False) or ".txt"
+                attach(ParsedAttachment(filename or f"attachment{extension}", ctype, data))
+        elif not ctype.startswith("multipart/"):
             data = part.get_payload(decode=True) or b""
             if data:
                 attach(ParsedAttachment(filename or "attachment", ctype, data))
