@@ -1,7 +1,7 @@
 """What a recognised mail says about its message and its thread: the facts the ticket side
 is given (``NewMessage``, the arguments of threading and of a new ticket)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from helpdesk.marketplaces.models import Buyer, Order
 from helpdesk.tickets.models import Ticket, TicketKind
@@ -13,10 +13,19 @@ from .raw_store import blob_put
 from .recognise import Recognised
 from .text import sanitise_html
 
+# A Date header further behind its arrival than this is the sender's clock gone wrong (a
+# phone set to another year), not a delay: the arrival is when the buyer's mail came.
+DATE_BEHIND_ARRIVAL_MAX = timedelta(hours=24)
+
 
 def sent_at(parsed: ParsedMail, received_at: datetime) -> datetime:
-    """Date header → newest Received header → ingest time; never later than ingest time."""
-    when = parsed.date or (parsed.received_dates[0] if parsed.received_dates else None)
+    """Date header → newest Received header → ingest time; never later than ingest time,
+    nor more than ``DATE_BEHIND_ARRIVAL_MAX`` before the newest Received header (the one the
+    receiving server wrote)."""
+    arrived = parsed.received_dates[0] if parsed.received_dates else None
+    when = parsed.date or arrived
+    if parsed.date and arrived and arrived - parsed.date > DATE_BEHIND_ARRIVAL_MAX:
+        when = arrived
     if when is None or when > received_at:
         return received_at
     return when
