@@ -396,3 +396,26 @@ def test_a_csv_sent_inline_and_a_calendar_invite_are_downloads_not_lost(client, 
     csv = message.attachments.get(filename="orders.csv")
     download = client.get(f"/inbox/tickets/{message.ticket_id}/attachments/{csv.pk}/")
     assert download.content == b"order,amount\r\n1,2"
+
+
+# -- Addresses ---------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("written", "name"), [
+    # "Surname, Given name" with an umlaut: encoded, and its comma is no syntax once decoded
+    ("=?utf-8?q?M=C3=BCller=2C_Jana_-_Amazon_Marketplace?=", "Müller, Jana"),
+    ("=?utf-8?q?Jana_=3C3_-_Amazon_Marketplace?=", "Jana <3"),
+    ("=?utf-8?q?Jana_=3Cabc=40example=2Ecom=3E_-_Amazon_Marketplace?=",
+     "Jana <abc@example.com>"),
+])
+def test_an_encoded_name_holding_a_comma_or_brackets_still_names_its_sender(
+    written, name, client, agent
+):
+    """Decoded before the address was read, "Müller, Jana <…>" was two addresses and the
+    mail had no sender: a ticket of no buyer, nobody to reply to."""
+    raw = raw_mail(buyer_headers(100, From=f"{written} <abc123xyz@marketplace.amazon.de>"),
+                   amazon_body(WORDS, order_id=ORDER).encode(), "text/plain")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.from_address == "abc123xyz@marketplace.amazon.de"
+    assert message.ticket.buyer.alias == "abc123xyz@marketplace.amazon.de"
+    assert message.ticket.buyer.name == name

@@ -170,6 +170,18 @@ def _words_read(
     ]
 
 
+def _address(value: str | None) -> tuple[str, str]:
+    """(name, address) of an address header, read before its encoded words are decoded (RFC
+    2047): decoded first, the comma of "Müller, Jana" or the "<" of "Jana <3" was read as
+    syntax, and the mail had no sender. Read as before when the raw value gives no address."""
+    if value is None:
+        return "", ""
+    name, address = parseaddr(value)
+    if not address:
+        return parseaddr(decode(value))
+    return decode(name), decode(address)
+
+
 def _message_ids(value: str) -> list[str]:
     return _MSGID.findall(storable(value or ""))
 
@@ -390,8 +402,8 @@ def _headers_read(msg: Message) -> ParsedMail:
         values = raw.get(name)
         return values[0] if values else None
 
-    from_name, from_address = parseaddr(decode(first("from")))
-    _, reply_to = parseaddr(decode(first("reply-to")))
+    from_name, from_address = _address(first("from"))
+    _, reply_to = _address(first("reply-to"))
     message_ids = _message_ids(str(msg.get("Message-ID") or ""))
     in_reply_to = _message_ids(str(msg.get("In-Reply-To") or ""))
     received_dates = []
@@ -408,8 +420,8 @@ def _headers_read(msg: Message) -> ParsedMail:
         from_name=from_name.strip().strip('"'),
         reply_to=reply_to.lower(),
         to_addresses=[
-            a.lower()
-            for _, a in getaddresses([decode(v) for v in raw.get("to", [])[:TO_HEADERS_READ]])
+            decode(a).lower()
+            for _, a in getaddresses(raw.get("to", [])[:TO_HEADERS_READ])
             if a
         ],
         date=_date(str(msg.get("Date") or "")),
