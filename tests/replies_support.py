@@ -105,11 +105,13 @@ def rfc(when: datetime) -> str:
 def buyer_ticket(
     *, words: str = "Where is my order?", message_id: str = "<b1@x>",
     when: datetime | None = None, headers: dict | None = None,
+    sender: str = '"Jane Doe - Amazon Marketplace" <abc123xyz@marketplace.amazon.com>',
 ) -> Ticket:
     """A buyer's mail through the real ingest: a ticket with buyer, order and open clock."""
     when = when or timezone.now() - timedelta(hours=1)
     result = mail_ingest(raw=build_mail(
         body=amazon_body(words, order_id=ORDER_ID), message_id=message_id, date=rfc(when),
+        sender=sender,
         subject=f"Order delivery inquiry from Amazon customer Jane Doe (Order: {ORDER_ID})",
         headers=headers,
     ), source="test")

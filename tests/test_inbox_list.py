@@ -335,3 +335,21 @@ def test_a_bulk_action_without_tickets_or_with_a_bad_id_is_named(client, agent):
         in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.status == "open"
+
+
+def test_a_buyer_mail_of_one_five_megabyte_word_is_filed_and_searchable(client, agent):
+    """One 5 MB word is no word either full-text index takes whole (PostgreSQL's tsvector
+    refuses words over 2 KB and vectors over 1 MB): the mail is filed, the word is cut with
+    the text, and the words beside it are found."""
+    from mails import amazon_body, build_mail
+
+    from helpdesk.mail.services import mail_ingest
+
+    raw = build_mail(body=amazon_body("Kaputt angekommen " + "x" * (5 << 20)),
+                     subject="Tasse zerbrochen", message_id="<word5mb@t>")
+    result = mail_ingest(raw=raw, source="test")
+    assert result.outcome == "stored", result.reason
+    ticket_id = Ticket.objects.get(messages__pk=result.message_pk).pk
+    for words in ("zerbrochen", "kaputt", "111-7366207-0755439"):
+        assert row_ids(client.get("/inbox/", {"q": words})) == [ticket_id], words
+    assert row_ids(client.get("/inbox/", {"q": "heil"})) == []

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import permutations
 
 import pytest
+import time_machine
 from django.utils import timezone
 from ingest_support import filed, shown_after
 from mails import amazon_body, build_mail, buyer_message, seller_reply
@@ -132,6 +133,33 @@ def test_sent_time_falls_back_to_the_newest_received_header():
     )
     result = ingest(raw)
     assert Message.objects.get(pk=result.message_pk).sent_at == datetime(2026, 10, 6, 9, 0, tzinfo=UTC)
+
+
+def test_a_buyer_whose_clock_is_years_behind_opens_no_clock_already_overdue():
+    """A phone set to 2016: the Date header said ten years ago, the ticket's 24-hour clock
+    was overdue on arrival and a violation in the report. The seller's own server wrote when
+    the mail arrived (the topmost Received header): the clock starts then."""
+    raw = (
+        b"Received: from mx by mx1.example-seller.com; Tue, 06 Oct 2026 09:00:00 +0000\r\n"
+        + build_mail(body=amazon_body("Where is my parcel?"),
+                     date="Sat, 01 Oct 2016 09:00:00 +0000")
+    )
+    with time_machine.travel(datetime(2026, 10, 6, 9, 5, tzinfo=UTC), tick=False):
+        result = ingest(raw)
+    message = Message.objects.get(pk=result.message_pk)
+    assert message.sent_at == datetime(2026, 10, 6, 9, 0, tzinfo=UTC)
+    clock = message.ticket.obligations.get()
+    assert clock.due_at == datetime(2026, 10, 7, 9, 0, tzinfo=UTC)
+
+
+def test_a_date_minutes_before_its_arrival_is_the_sent_time():
+    raw = (
+        b"Received: from mx by mx1.example-seller.com; Tue, 06 Oct 2026 09:40:00 +0000\r\n"
+        + build_mail(date="Tue, 06 Oct 2026 09:00:00 +0000")
+    )
+    result = ingest(raw)
+    assert Message.objects.get(pk=result.message_pk).sent_at == datetime(
+        2026, 10, 6, 9, 0, tzinfo=UTC)
 
 
 def test_sent_time_falls_back_to_the_ingest_time():

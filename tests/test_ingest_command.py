@@ -2,6 +2,7 @@
 
 import json
 import mailbox
+import re
 from io import StringIO
 
 import pytest
@@ -42,6 +43,24 @@ def test_mbox_file(tmp_path):
     box.close()
     assert run_ingest(tmp_path / "mails.mbox")["stored"] == 3
     assert Message.objects.filter(buyer_text="Mail 2").exists()
+
+
+def test_a_buyers_line_starting_with_from_reads_as_written_from_an_mbox(tmp_path):
+    """An mbox writes a body line "From the photos…" as ">From the photos…" (its own
+    separator is "From "). Read back as written, the buyer's words from there on were folded
+    away as quoted history, and the mail, fetched once more from the mailbox, was a second
+    message in the ticket (its body differed)."""
+    words = "The mug came broken.\nFrom the photos you can see the crack.\nPlease refund."
+    mail = build_mail(message_id="<from-line@x>", body=amazon_body(words))
+    box = mailbox.mbox(tmp_path / "export.mbox")
+    box.add(mail)
+    box.close()
+    assert b"\n>From the photos" in (tmp_path / "export.mbox").read_bytes()
+    assert run_ingest(tmp_path / "export.mbox")["stored"] == 1
+    assert Message.objects.get().buyer_text == words
+    from helpdesk.mail.services import mail_ingest
+
+    assert mail_ingest(raw=mail, source="imap:INBOX").outcome == "duplicate"
 
 
 def test_maildir_folder(tmp_path):
@@ -93,4 +112,6 @@ def test_an_mbox_is_read_as_a_stream_into_the_same_mails_as_the_standard_library
     path = tmp_path / "box"
     path.write_bytes(content)
     box = mailbox.mbox(path, factory=None, create=False)
-    assert list(mbox_mails(path)) == [box.get_bytes(key) for key in box.iterkeys()]
+    # ... but for the body's quoted ">From " lines, which it leaves and we unquote.
+    assert list(mbox_mails(path)) == [re.sub(rb"(?m)^>(>*From )", rb"\1", box.get_bytes(key))
+                                      for key in box.iterkeys()]

@@ -1,6 +1,7 @@
 """Reading a mail: headers in raw UTF-8 (RFC 6532), and HTML that would cost the HTML
 parser minutes kept whole as an attachment and read as text in linear time."""
 
+import re
 import time
 
 import pytest
@@ -8,7 +9,7 @@ from faults_support import Workers, child_env, defaults_install, needs_postgresq
 from mails import amazon_body, build_mail
 
 from helpdesk.mail.models import RawMail, RawMailStatus
-from helpdesk.mail.parse import parse_mail
+from helpdesk.mail.parse import ATTACHMENTS_MAX, TEXT_MAX_CHARS, parse_mail
 from helpdesk.mail.services import mail_ingest
 from helpdesk.mail.text import (
     HTML_MAX_CHARS,
@@ -282,3 +283,139 @@ def test_an_attachment_name_is_a_name_and_a_long_one_keeps_its_type():
     kept = sorted(message.attachments.values_list("filename", flat=True), key=len)
     assert kept[:2] == ["passwd", "photo.jpg"]
     assert len(kept[2]) == 255 and kept[2].endswith("x….pdf")
+
+
+# -- Mails built to exhaust the workers and the agents' pages ---------------------------------
+
+def parts_mail(n: int, parts: bytes) -> bytes:
+    return raw_mail(buyer_headers(n), b"--b\r\nContent-Type: text/plain\r\n\r\n"
+                    + amazon_body(WORDS, order_id=ORDER).encode() + parts + b"\r\n--b--\r\n",
+                    'multipart/mixed; boundary="b"')
+
+
+@pytest.mark.django_db
+def test_a_mail_of_thousands_of_attachments_keeps_a_hundred_and_the_whole_mail(client, agent):
+    """5,000 one-line attachments are a 0.3 MB mail, far under the webhook's limit; 25 MB of
+    them made 400,000 files and rows, and a ticket page that took over a minute to draw."""
+    raw = parts_mail(93, b"".join(
+        b"\r\n--b\r\nContent-Disposition: attachment; filename=%d.pdf\r\n\r\n%d" % (i, i)
+        for i in range(5000)))
+    result = mail_ingest(raw=raw, source="test")
+    message = Message.objects.get(pk=result.message_pk)
+    assert WORDS in message.buyer_text
+    html = client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+    links = re.findall(rf'href="(/inbox/tickets/{message.ticket_id}/attachments/\d+/)"', html)
+    assert len(links) == ATTACHMENTS_MAX + 1
+    assert "📎 0.pdf<" in html and "📎 99.pdf<" in html and "📎 100.pdf<" not in html
+    whole = message.attachments.get(content_type="message/rfc822")
+    assert whole.filename == "whole mail (4,900 more attachments).eml"
+    assert client.get(links[-1]).content == raw  # every part of it, for a mail program
+
+
+@pytest.mark.django_db
+def test_a_buyer_text_of_megabytes_is_shown_cut_and_kept_whole_as_a_file(client, agent):
+    """A 24 MB text body made a 25 MB ticket page (5 MB here); its first 512 KiB are shown,
+    the part is a download."""
+    words = WORDS + "\n" + "spam " * 1_000_000
+    raw = raw_mail(buyer_headers(94), amazon_body(words, order_id=ORDER).encode(),
+                   "text/plain; charset=utf-8")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.buyer_text.startswith(WORDS)
+    assert len(message.buyer_text) + len(message.quoted_text) <= TEXT_MAX_CHARS
+    [attachment] = message.attachments.all()
+    assert (attachment.filename, attachment.content_type) == ("message.txt", "text/plain")
+    page = client.get(f"/inbox/tickets/{message.ticket_id}/")
+    assert len(page.content) < 2 * TEXT_MAX_CHARS
+    download = client.get(f"/inbox/tickets/{message.ticket_id}/attachments/{attachment.pk}/")
+    assert download.content.decode().count("spam") == 1_000_000
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ["Message-ID", "In-Reply-To", "References"])
+def test_an_id_longer_than_a_header_line_is_no_id_and_the_mail_is_filed(header):
+    """An id of 1,200 characters (RFC 5322 lines end at 998) was refused by PostgreSQL's
+    column: the buyer's mail was quarantined there, and filed on SQLite."""
+    long_id = f"<{'a' * 1200}@example.test>"
+    headers = buyer_headers(95)
+    headers[header] = long_id
+    raw = raw_mail(headers, amazon_body(WORDS, order_id=ORDER).encode(), "text/plain")
+    result = mail_ingest(raw=raw, source="test")
+    assert result.outcome == "stored", result.reason
+    message = Message.objects.get(pk=result.message_pk)
+    assert WORDS in message.buyer_text
+    assert long_id not in (message.message_id, message.in_reply_to)
+    assert not message.references.filter(referenced_id=long_id).exists()
+
+
+# The email package decodes a header's encoded words, and reads a MIME header's parameters, in
+# time that grows with the square of their number: a few MB of either under the webhook's
+# 25 MB took it from seconds (below) to hours, with the backlog run that held the mail.
+POISON_HEADERS = {
+    "a subject of 100,000 encoded words": lambda: raw_mail(
+        buyer_headers(96, Subject=f"Rücksendeanfrage {ORDER} " + "=?utf-8?b?YQ==?= " * 100_000),
+        amazon_body(WORDS, order_id=ORDER).encode(), "text/plain"),
+    "a multipart boundary among 150,000 parameters": lambda: raw_mail(
+        buyer_headers(97),
+        b"--b\r\nContent-Type: text/plain\r\n\r\n" + amazon_body(WORDS, order_id=ORDER).encode()
+        + b"\r\n--b--\r\n",
+        'multipart/mixed; boundary="b"' + "".join(f'; p{i}="v"' for i in range(150_000))),
+    "a file name among 150,000 parameters": lambda: parts_mail(98, (
+        "\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; "
+        'filename="label.pdf"' + "".join(f'; p{i}="v"' for i in range(150_000))
+        + "\r\n\r\n%PDF").encode()),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(POISON_HEADERS))
+def test_a_mail_of_monstrous_headers_is_filed_in_bounded_time(name, client, agent):
+    raw = POISON_HEADERS[name]()
+    started = time.monotonic()
+    result = mail_ingest(raw=raw, source="test")
+    elapsed = time.monotonic() - started
+    assert elapsed < 5, f"{name}: {elapsed:.1f} s"
+    message = Message.objects.get(pk=result.message_pk)
+    assert WORDS in message.buyer_text
+    assert message.subject.startswith("Rücksendeanfrage")
+    assert WORDS in client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_csv_sent_inline_and_a_calendar_invite_are_downloads_not_lost(client, agent):
+    """Apple Mail sends files inline; a text file other than plain text or HTML was neither
+    the buyer's words nor an attachment: the agent never saw the buyer's CSV or invite."""
+    raw = parts_mail(99, (
+        b"\r\n--b\r\nContent-Type: text/csv; name=orders.csv\r\n"
+        b"Content-Disposition: inline; filename=orders.csv\r\n\r\norder,amount\r\n1,2"
+        b"\r\n--b\r\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n"
+        b"BEGIN:VCALENDAR\r\nEND:VCALENDAR"))
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.buyer_text == WORDS
+    html = client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+    assert "📎 orders.csv<" in html and "📎 attachment.ics<" in html
+    csv = message.attachments.get(filename="orders.csv")
+    download = client.get(f"/inbox/tickets/{message.ticket_id}/attachments/{csv.pk}/")
+    assert download.content == b"order,amount\r\n1,2"
+
+
+# -- Addresses ---------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("written", "name"), [
+    # "Surname, Given name" with an umlaut: encoded, and its comma is no syntax once decoded
+    ("=?utf-8?q?M=C3=BCller=2C_Jana_-_Amazon_Marketplace?=", "Müller, Jana"),
+    ("=?utf-8?q?Jana_=3C3_-_Amazon_Marketplace?=", "Jana <3"),
+    ("=?utf-8?q?Jana_=3Cabc=40example=2Ecom=3E_-_Amazon_Marketplace?=",
+     "Jana <abc@example.com>"),
+])
+def test_an_encoded_name_holding_a_comma_or_brackets_still_names_its_sender(
+    written, name, client, agent
+):
+    """Decoded before the address was read, "Müller, Jana <…>" was two addresses and the
+    mail had no sender: a ticket of no buyer, nobody to reply to."""
+    raw = raw_mail(buyer_headers(100, From=f"{written} <abc123xyz@marketplace.amazon.de>"),
+                   amazon_body(WORDS, order_id=ORDER).encode(), "text/plain")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.from_address == "abc123xyz@marketplace.amazon.de"
+    assert message.ticket.buyer.alias == "abc123xyz@marketplace.amazon.de"
+    assert message.ticket.buyer.name == name

@@ -291,6 +291,18 @@ def test_a_template_that_writes_nothing_for_this_ticket_says_so_instead_of_an_em
         reply_compose(ticket=made_ticket(), template=tpl, author=None)
 
 
+def test_a_buyer_whose_name_holds_template_syntax_can_still_be_greeted_by_it():
+    """A buyer named "Jane {% now %}" on Amazon: every template greeting the buyer by name
+    was refused as holding a leftover placeholder the agent could not find to fill."""
+    ticket = buyer_ticket(
+        sender='"Jane {% now %} - Amazon Marketplace" <abc123xyz@marketplace.amazon.com>')
+    assert ticket.buyer.name == "Jane {% now %}"
+    tpl = template(en=("Re: your order", "Hello {{ buyer.name }},\n\nit ships today."))
+    draft = reply_compose(ticket=ticket, template=tpl, author=None)
+    outbox = reply_send(ticket=ticket, author=None, subject=draft.subject, body=draft.body)
+    assert outbox.body.startswith("Hello Jane {% now %},")
+
+
 def test_a_buyers_own_placeholder_text_quoted_in_the_reply_may_be_sent():
     # A buyer who writes template syntax (a shop system's support question, a developer)
     # would otherwise make every reply that quotes them "leftover placeholder".

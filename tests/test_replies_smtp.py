@@ -204,3 +204,25 @@ def test_a_subject_that_looks_encoded_reaches_the_buyer_as_the_agent_wrote_it(
         run_all()
         [received] = server.to(BUYER)
     assert str(received.message["Subject"]) == subject
+
+
+def test_line_breaks_a_buyer_hid_in_the_subject_add_no_header_to_the_reply(
+    settings, agent, run_all
+):
+    """Encoded, a subject can carry CR LF: "Hilfe\\r\\nX-Injected: yes\\r\\n\\r\\nbody".
+    Decoded it is one line of text: the reply's subject quotes it, and the reply that reaches
+    the server has no header and no body of the buyer's making."""
+    raw = build_mail(body=amazon_body("Where is my parcel?", order_id=ORDER_ID),
+                     subject="SUBJECT", message_id="<crlf@x>").replace(
+        b"Subject: SUBJECT", b"Subject: =?utf-8?q?Hilfe=0D=0AX-Injected:_yes=0D=0A=0D=0Abody?=")
+    ticket = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk).ticket
+    assert ticket.subject == "Hilfe X-Injected: yes body"
+    with smtp_server() as (server, port):
+        settings.MAILERS = mailer_settings(port)
+        reply_send(ticket=ticket, author=agent, subject=f"Re: {ticket.subject}",
+                   body="Your parcel is on its way.")
+        run_all()
+        [received] = server.mails
+    assert "X-Injected" not in received.message and received.rcpt_tos == [BUYER]
+    assert received.message["Subject"] == "Re: Hilfe X-Injected: yes body"
+    assert received.message.get_content().strip() == "Your parcel is on its way."

@@ -6,8 +6,11 @@ mail carries, and header decoding is done here so that one bad header cannot sin
 
 import email
 import email.errors
+import email.feedparser
 import email.policy
+import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
@@ -63,12 +66,48 @@ KEPT_HEADERS = (
     "authentication-results",
 )
 # Control characters are no part of an id; NUL would also be refused by PostgreSQL in the
-# dedup key, and the mail would then have no row at all.
-_MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
+# dedup key, and the mail would then have no row at all. Nor is an id longer than a header
+# line (998, RFC 5322), the columns' width: PostgreSQL refused the mail's rows for it.
+_MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
 # How the parser keeps a header byte above 0x7f: a lone surrogate U+DC80..U+DCFF.
 _HAS_RAW_BYTES = re.compile("[\udc80-\udcff]")
+
+
+# How much of a header value is read. The email package decodes encoded words, and splits a
+# MIME header into parameters, in time that grows with the square of their number: 1.7 MB
+# of encoded words in a subject took 11 s, 2.5 MB of parameters 36 s, and 25 MB (the
+# webhook's limit) hours. Real headers stay far below: a To list of a thousand people, a
+# References chain of a thousand ids; a Content-Type or Content-Disposition holds a few
+# parameters (a 255-character file name spelled in RFC 2231 percent escapes is 2.5 KB).
+HEADER_VALUE_MAX = 64 * 1024
+PARAMETER_HEADER_MAX = 8 * 1024
+_PARAMETER_HEADERS = frozenset({"content-type", "content-disposition"})
+# RFC 5322 allows one To header; a broken mailer may write a second, nobody thousands.
+TO_HEADERS_READ = 10
+
+
+class _BoundedHeaders(email.policy.Compat32):
+    """compat32, with every header value cut to its bound as the parser reads it, before the
+    parser itself looks for a multipart boundary among its parameters."""
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        key = name.strip().lower()
+        limit = PARAMETER_HEADER_MAX if key in _PARAMETER_HEADERS else HEADER_VALUE_MAX
+        if len(value) <= limit:
+            return name, value
+        if key == "references":  # the newest ids of the chain are at its end
+            return name, value[-limit:]
+        if key in _PARAMETER_HEADERS:
+            # The type and a multipart's boundary come first, and a long file name's type
+            # (".pdf") at its end: both ends are kept, the middle goes.
+            return name, value[:limit // 2] + value[-limit // 2:]
+        return name, value[:limit]
+
+
+BOUNDED = _BoundedHeaders()
 
 
 def storable(text: str) -> str:
@@ -131,6 +170,18 @@ def _words_read(
     ]
 
 
+def _address(value: str | None) -> tuple[str, str]:
+    """(name, address) of an address header, read before its encoded words are decoded (RFC
+    2047): decoded first, the comma of "Müller, Jana" or the "<" of "Jana <3" was read as
+    syntax, and the mail had no sender. Read as before when the raw value gives no address."""
+    if value is None:
+        return "", ""
+    name, address = parseaddr(value)
+    if not address:
+        return parseaddr(decode(value))
+    return decode(name), decode(address)
+
+
 def _message_ids(value: str) -> list[str]:
     return _MSGID.findall(storable(value or ""))
 
@@ -170,6 +221,12 @@ def _filename(part: Message) -> str:
     return _file_name(decode(name)) if name else ""
 
 
+# What one mail may give the ticket page (docs/DECISIONS.md "Bounded mail"): attachments
+# past the hundredth, and text past 512 KiB, stay in the whole mail, attached instead.
+ATTACHMENTS_MAX = 100
+TEXT_MAX_CHARS = 512 * 1024
+
+
 # What the attachment table keeps of a name.
 FILE_NAME_MAX = 255
 
@@ -197,10 +254,19 @@ def _filename_raw(part: Message) -> str | None:
     return probe.get_filename()
 
 
-def _walk(msg: Message, mail: "ParsedMail") -> None:
+def _walk(msg: Message, mail: "ParsedMail", raw: bytes) -> None:
     texts: list[str] = []
     htmls: list[str] = []
     stripped: list[str] = []  # the text of HTML parts too costly to parse
+    more = 0  # attachments past ATTACHMENTS_MAX
+
+    def attach(attachment: ParsedAttachment) -> None:
+        nonlocal more
+        if len(mail.attachments) < ATTACHMENTS_MAX:
+            mail.attachments.append(attachment)
+        else:
+            more += 1
+
     for part in msg.walk():
         if part.is_multipart():
             continue
@@ -209,16 +275,19 @@ def _walk(msg: Message, mail: "ParsedMail") -> None:
         filename = _filename(part)
         if disposition == "attachment" or (filename and not ctype.startswith("text/")):
             data = part.get_payload(decode=True) or b""
-            mail.attachments.append(
-                ParsedAttachment(filename or "attachment", ctype, data)
-            )
+            attach(ParsedAttachment(filename or "attachment", ctype, data))
         elif ctype == "text/plain":
-            texts.append(_part_text(part))
+            text = _part_text(part)
+            if len(text) > TEXT_MAX_CHARS:  # shown cut; the part is a download
+                attach(ParsedAttachment(filename or "message.txt", ctype,
+                                        part.get_payload(decode=True) or b""))
+                text = text[:TEXT_MAX_CHARS]
+            texts.append(text)
         elif ctype == "text/html":
             html = _part_text(part)
             if html_too_costly(html):
                 # Never parsed whole: kept as it came, and read as text by a linear scan.
-                mail.attachments.append(ParsedAttachment(
+                attach(ParsedAttachment(
                     filename or "message.html", ctype, part.get_payload(decode=True) or b""
                 ))
                 stripped.append(html_strip(html))
@@ -226,16 +295,62 @@ def _walk(msg: Message, mail: "ParsedMail") -> None:
                 htmls.append(html)
         elif ctype == "message/rfc822" or ctype.startswith("message/"):
             continue
-        elif not ctype.startswith(("text/", "multipart/")):
+        elif ctype.startswith("text/") and ctype.endswith("html"):
+            continue  # another rendering of the HTML: text/watch-html, text/x-amp-html
+        elif ctype.startswith("text/"):
+            # A CSV, an invite, a vCard: a file, also when sent inline (as Apple Mail does).
+            data = part.get_payload(decode=True) or b""
+            if data.strip():
+                extension = mimetypes.guess_extension(ctype, strict=False) or ".txt"
+                attach(ParsedAttachment(filename or f"attachment{extension}", ctype, data))
+        elif not ctype.startswith("multipart/"):
             data = part.get_payload(decode=True) or b""
             if data:
-                mail.attachments.append(ParsedAttachment(filename or "attachment", ctype, data))
+                attach(ParsedAttachment(filename or "attachment", ctype, data))
     mail.html = "\n".join(h for h in htmls if h.strip())
-    mail.text = (
+    text = (
         "\n".join(t for t in texts if t.strip())
         or html_to_text(mail.html)
         or "\n".join(t for t in stripped if t.strip())
     )
+    mail.text = text[:TEXT_MAX_CHARS]
+    if more or len(text) > TEXT_MAX_CHARS:
+        # What the ticket does not hold is in the whole mail, for the agent's mail program.
+        name = f"whole mail ({more:,} more attachments).eml" if more else "whole mail.eml"
+        mail.attachments.append(ParsedAttachment(name, "message/rfc822", raw))
+
+
+# How deep multiparts may nest. The parser checks every line of a part against the boundary
+# of each multipart around it: 300 levels around 1.2 MB of short lines took 16 s, 25 MB of
+# them hours (and near 1,000 levels Python's recursion limit ended it, at a depth that
+# depends on the stack of whoever called). Real mail nests a level per forwarded mail;
+# Amazon's nests two or three.
+MULTIPART_MAX_DEPTH = 20
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _NestingBounded(email.feedparser.BufferedSubFile):
+    """The parser's lines, refusing a boundary nested deeper than ``MULTIPART_MAX_DEPTH``."""
+
+    def push_eof_matcher(self, pred: Callable[[str], object]) -> None:
+        if len(self._eofstack) >= MULTIPART_MAX_DEPTH:
+            raise _TooDeep
+        super().push_eof_matcher(pred)
+
+
+def _message(raw: bytes) -> Message:
+    """``email.message_from_bytes(raw, policy=BOUNDED)``, its multiparts' nesting bounded."""
+    parser = email.feedparser.FeedParser(policy=BOUNDED)
+    # The parser keeps its lines and their boundaries here (a private attribute, the one
+    # place the nesting shows); tests/test_mail_parse.py fails if it ever stops counting.
+    parser._input = _NestingBounded()
+    text = raw.decode("ascii", "surrogateescape")  # as message_from_bytes reads bytes
+    for start in range(0, len(text), 8192):  # fed as message_from_bytes feeds it
+        parser.feed(text[start:start + 8192])
+    return parser.close()
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -250,7 +365,9 @@ def parse_mail(raw: bytes) -> ParsedMail:
     if not _HEADER_LINE.match(raw.lstrip()[:200]):
         raise ParseError("no header block: the data does not start with mail headers")
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        msg = _message(raw)
+    except _TooDeep as exc:
+        raise ParseError(f"MIME parts nested more than {MULTIPART_MAX_DEPTH} deep") from exc
     except Exception as exc:  # the parser is lenient; anything it raises is a broken mail
         raise ParseError(f"unreadable MIME structure: {exc}") from exc
     if not msg.keys():
@@ -261,7 +378,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     except Exception as exc:  # a header nothing above foresaw: quarantine, never crash
         raise ParseError(f"unreadable headers: {type(exc).__name__}: {exc}") from exc
     try:
-        _walk(msg, mail)
+        _walk(msg, mail, raw)
     except Exception as exc:
         raise ParseError(f"unreadable body: {exc}") from exc
     return mail
@@ -285,8 +402,8 @@ def _headers_read(msg: Message) -> ParsedMail:
         values = raw.get(name)
         return values[0] if values else None
 
-    from_name, from_address = parseaddr(decode(first("from")))
-    _, reply_to = parseaddr(decode(first("reply-to")))
+    from_name, from_address = _address(first("from"))
+    _, reply_to = _address(first("reply-to"))
     message_ids = _message_ids(str(msg.get("Message-ID") or ""))
     in_reply_to = _message_ids(str(msg.get("In-Reply-To") or ""))
     received_dates = []
@@ -303,8 +420,8 @@ def _headers_read(msg: Message) -> ParsedMail:
         from_name=from_name.strip().strip('"'),
         reply_to=reply_to.lower(),
         to_addresses=[
-            a.lower()
-            for _, a in getaddresses([decode(v) for v in raw.get("to", [])])
+            decode(a).lower()
+            for _, a in getaddresses(raw.get("to", [])[:TO_HEADERS_READ])
             if a
         ],
         date=_date(str(msg.get("Date") or "")),
@@ -322,7 +439,7 @@ def header_message_id(raw: bytes) -> str:
     if not sep:
         head, _, _ = head.partition(b"\r\n\r\n")
     try:
-        msg = email.message_from_bytes(head, policy=email.policy.compat32)
+        msg = email.message_from_bytes(head, policy=BOUNDED)
         ids = _message_ids(str(msg.get("Message-ID") or ""))
     except Exception:  # whatever the header block is, the scan below still looks
         ids = []
@@ -335,6 +452,6 @@ _HEADER_BLOCK_MAX = 256 * 1024
 
 def scan_message_id(raw: bytes) -> str:
     """The Message-ID of bytes that could not be parsed, if one can be read at all."""
-    match = re.search(rb"^Message-ID:\s*(<[^<>\s\x00-\x1f\x7f]+>)", raw[:65536],
+    match = re.search(rb"^Message-ID:\s*(<[^<>\s\x00-\x1f\x7f]{1,996}>)", raw[:65536],
                       re.IGNORECASE | re.MULTILINE)
     return match.group(1).decode("ascii", errors="replace") if match else ""

@@ -126,13 +126,16 @@ def is_manager(user: AbstractBaseUser | None) -> bool:
 
 def placeholder_left(*, ticket: Ticket, text: str) -> str:
     """The first template tag in ``text`` that the agent left unfilled ("" if none). A tag
-    found word for word in what the buyer wrote is the buyer's, quoted: it goes out as
-    written, or no reply quoting that buyer could be sent."""
+    found word for word in what the buyer wrote, or in the name the buyer goes by, is the
+    buyer's, quoted: it goes out as written, or no reply quoting or greeting that buyer
+    could be sent."""
     tags = PLACEHOLDER.findall(text)
     if not tags:
         return ""
-    written = [f"{subject}\n{words}" for subject, words in ticket.messages.filter(
-        direction=Direction.IN).values_list("subject", "buyer_text")]
+    written = [f"{subject}\n{words}\n{name}" for subject, words, name in ticket.messages.filter(
+        direction=Direction.IN).values_list("subject", "buyer_text", "from_name")]
+    if ticket.buyer_id is not None:
+        written.append(ticket.buyer.name)
     return next((tag for tag in tags if not any(tag in w for w in written)), "")
 
 

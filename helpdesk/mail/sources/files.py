@@ -1,6 +1,7 @@
 """Mail from the file system: .eml files, directories (recursively), mbox files, Maildirs."""
 
 import mailbox
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,10 +48,11 @@ def mails_read(path: Path) -> Iterator[tuple[str, bytes]]:
 
 def mbox_mails(path: Path) -> Iterator[bytes]:
     """The mails of an mbox file in order, each as ``mailbox.mbox(path).get_bytes(key)``
-    gives it: split at "From " lines, the From line left out, and the blank line before the
-    next one too. Read as a stream: ``mailbox.mbox`` first builds a table of every mail's
-    position, some 220 bytes a mail held until the end (66 MB for 300,000 mails), where this
-    holds one mail at a time."""
+    gives it (split at "From " lines, the From line left out, and the blank line before the
+    next one too), with its ">From " lines unquoted, which the standard library leaves.
+    Read as a stream: ``mailbox.mbox`` first builds a table of every mail's position, some
+    220 bytes a mail held until the end (66 MB for 300,000 mails), where this holds one mail
+    at a time."""
     lines: list[bytes] | None = None  # the lines of the mail being read
     last_was_empty = False
     with path.open("rb") as fh:
@@ -67,7 +69,14 @@ def mbox_mails(path: Path) -> Iterator[bytes]:
         yield _mail_of(lines, last_was_empty)
 
 
+# How an mbox keeps a body line that starts with its separator: "From " written ">From ",
+# and ">From " written ">>From " (mboxrd, as Python, Thunderbird and mutt write them).
+_QUOTED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+
+
 def _mail_of(lines: list[bytes], last_was_empty: bool) -> bytes:
+    """The mail as it was sent: its body's "From " lines unquoted, so that its words read as
+    written and the same mail fetched from the mailbox is recognised as the same."""
     if last_was_empty:
         lines = lines[:-1]
-    return b"".join(lines).replace(LINESEP, b"\n")
+    return _QUOTED_FROM.sub(rb"\1", b"".join(lines).replace(LINESEP, b"\n"))
