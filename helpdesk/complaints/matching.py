@@ -34,8 +34,9 @@ _UMLAUT_WRITTEN_OUT = re.compile(r"([aou])e")
 
 def fold(text: str) -> str:
     """``text`` as the keywords are compared with it (see the module's docstring)."""
-    text = unicodedata.normalize("NFKD", text.casefold().replace("\u2019", "'"))
-    if not text.isascii():
+    text = text.casefold().replace("\u2019", "'")
+    if not text.isascii():  # ASCII text is its own NFKD form: most mail is done here
+        text = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in text if not unicodedata.combining(c) or c in _KEPT_MARKS)
         text = unicodedata.normalize("NFC", text)
     return _UMLAUT_WRITTEN_OUT.sub(r"\1", text)

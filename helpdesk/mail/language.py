@@ -8,6 +8,7 @@ and the marketplace decide as before."""
 
 import re
 import unicodedata
+from collections import Counter
 
 # Short words buyers write, each in one shipped language only ("la", "non", "il", "mi", "was"
 # and the like belong to two and are left out).
@@ -28,6 +29,10 @@ _STOPWORDS = {
 }
 _WORD = re.compile(r"[a-z]+")
 _KANA = re.compile(r"[\u3040-\u30ff]")
+# The marks NFKD takes off the Latin letters of the shipped languages (é → e + U+0301).
+_ACCENT = re.compile(r"[\u0300-\u036f]")
+# Each stop word's language (a word is in one language's list only).
+_LANGUAGE_OF = {word: language for language, words in _STOPWORDS.items() for word in words}
 # How much more often the most found language's words must appear than the next one's.
 CLEAR_LEAD = 2
 CLEAR_MIN = 2
@@ -36,12 +41,12 @@ CLEAR_MIN = 2
 def language_written(text: str) -> str:
     """The language ``text`` is clearly written in ("" when it does not say clearly: a
     "Thanks!", or words of two languages alike). Japanese is told by its kana."""
-    if len(_KANA.findall(text)) >= 2:
+    kana = _KANA.finditer(text)
+    if next(kana, None) and next(kana, None):
         return "ja"
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold())
-                     if not unicodedata.combining(c))
-    words = _WORD.findall(folded)
-    hits = sorted(((sum(w in stop for w in words), lang) for lang, stop in _STOPWORDS.items()),
-                  reverse=True)
-    (top, language), (second, _) = hits[0], hits[1]
+    folded = text.casefold()
+    if not folded.isascii():  # most mail is not: only then are accents taken off
+        folded = _ACCENT.sub("", unicodedata.normalize("NFKD", folded))
+    found = Counter(_LANGUAGE_OF[w] for w in _WORD.findall(folded) if w in _LANGUAGE_OF)
+    (language, top), (_, second) = (found.most_common(2) + [("", 0), ("", 0)])[:2]
     return language if top >= CLEAR_MIN and top >= CLEAR_LEAD * second else ""

@@ -206,7 +206,9 @@ def searchable(text: str) -> str:
         return text
     text = "".join(c for c in unicodedata.normalize("NFKD", text)
                    if not unicodedata.combining(c) or c in _KANA_MARKS)
-    return _CJK_EDGE.sub(" ", unicodedata.normalize("NFC", text))
+    text = unicodedata.normalize("NFC", text)
+    # Only text with a character from U+3005 on can hold kana or ideographs to space.
+    return _CJK_EDGE.sub(" ", text) if max(text, default="") >= "\u3005" else text
 
 
 def search_text_add(ticket: Ticket, words: str) -> bool:

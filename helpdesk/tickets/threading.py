@@ -63,8 +63,12 @@ class TicketLookup(Protocol):
 def thread_subject(subject: str) -> str:
     """The subject without reply/forward prefixes, for threading by subject."""
     # NFKC first: a Japanese mail program writes "Ｒｅ：" in full-width letters and colon.
-    text = unicodedata.normalize("NFKC", subject or "")
-    text = _SUBJECT_TAG_END.sub("", _SUBJECT_PREFIX.sub("", text))
+    text = subject or ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = _SUBJECT_PREFIX.sub("", text)
+    if text.rstrip().endswith((")", "]")):  # only then can a tag end it
+        text = _SUBJECT_TAG_END.sub("", text)
     return " ".join(text.split()).lower()[:500]
 
 
