@@ -26,10 +26,12 @@ SEEN_MAX = 20_000  # words with keywords remembered per language, some 3 MiB at 
 # Kana, the long vowel mark, CJK ideographs and the iteration mark 々: one character a word.
 _CJK = "\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+(?:'[^\W{_CJK}]+)*")
+# The same words in text without kana or ideographs, found several times faster (a category
+# of characters instead of a set): most mail.
+_WORD_LATIN = re.compile(r"\w+(?:'\w+)*")
 _KANJI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Combining marks kept: the kana voicing marks (が is not か).
 _KEPT_MARKS = frozenset("\u3099\u309a")
-_UMLAUT_WRITTEN_OUT = re.compile(r"([aou])e")
 
 
 def fold(text: str) -> str:
@@ -39,7 +41,9 @@ def fold(text: str) -> str:
         text = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in text if not unicodedata.combining(c) or c in _KEPT_MARKS)
         text = unicodedata.normalize("NFC", text)
-    return _UMLAUT_WRITTEN_OUT.sub(r"\1", text)
+    # "ae", "oe", "ue" → "a", "o", "u" (as ``([aou])e`` would: no pass makes a pair for
+    # another), without a template expanded per match: English is full of "ue" ("question").
+    return text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,8 @@ def keywords_find(
 ) -> None:
     """Count the keywords of ``language`` (and of every language) in ``text``."""
     text = fold(text)
-    words = _WORD.findall(text)
+    word = _WORD if max(text, default="") >= "\u3005" else _WORD_LATIN
+    words = word.findall(text)
     distinct = set(words)
     gaps: list[str] | None = None  # what stands between the words, once one may match
     for lang in dict.fromkeys([language.lower(), ANY_LANGUAGE]):
@@ -165,7 +170,7 @@ def keywords_find(
         if not starting:
             continue
         if gaps is None:
-            gaps = _WORD.split(text)
+            gaps = word.split(text)
         after = 0  # the word after the last keyword found: the scan goes on from there
         for at in [n for n, word in enumerate(words) if word in starting]:
             if at < after:

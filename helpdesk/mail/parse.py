@@ -146,6 +146,8 @@ def decode(value: object) -> str:
     if value is None:
         return ""
     raw = str(value)
+    if raw.isascii() and "=?" not in raw:  # no encoded word and no raw byte: most headers
+        return storable(" ".join(raw.split()))
     if _HAS_RAW_BYTES.search(raw):
         raw = _raw_bytes_text(raw)
     try:

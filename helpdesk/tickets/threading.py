@@ -66,7 +66,8 @@ def thread_subject(subject: str) -> str:
     text = subject or ""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-    text = _SUBJECT_PREFIX.sub("", text)
+    if prefixes := _SUBJECT_PREFIX.match(text):  # anchored: not tried at every position
+        text = text[prefixes.end():]
     if text.rstrip().endswith((")", "]")):  # only then can a tag end it
         text = _SUBJECT_TAG_END.sub("", text)
     return " ".join(text.split()).lower()[:500]

@@ -1,7 +1,6 @@
 """Mail from the file system: .eml files, directories (recursively), mbox files, Maildirs."""
 
 import mailbox
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,20 +62,23 @@ def mbox_mails(path: Path) -> Iterator[bytes]:
                 lines, last_was_empty = [], False
                 continue
             if lines is not None:
-                lines.append(line)
+                lines.append(_unquoted(line))
             last_was_empty = line == LINESEP
     if lines is not None:
         yield _mail_of(lines, last_was_empty)
 
 
-# How an mbox keeps a body line that starts with its separator: "From " written ">From ",
-# and ">From " written ">>From " (mboxrd, as Python, Thunderbird and mutt write them).
-_QUOTED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+def _unquoted(line: bytes) -> bytes:
+    """A body line as it was sent: an mbox keeps a line that starts with its separator,
+    "From ", written ">From ", and ">From " written ">>From " (mboxrd, as Python, Thunderbird
+    and mutt write them). Unquoted, the words read as written and the same mail fetched from
+    the mailbox is recognised as the same."""
+    if line[:1] == b">" and line.lstrip(b">").startswith(b"From "):
+        return line[1:]
+    return line
 
 
 def _mail_of(lines: list[bytes], last_was_empty: bool) -> bytes:
-    """The mail as it was sent: its body's "From " lines unquoted, so that its words read as
-    written and the same mail fetched from the mailbox is recognised as the same."""
     if last_was_empty:
         lines = lines[:-1]
-    return _QUOTED_FROM.sub(rb"\1", b"".join(lines).replace(LINESEP, b"\n"))
+    return b"".join(lines).replace(LINESEP, b"\n")
