@@ -2,11 +2,11 @@
 timeline event it writes."""
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from helpdesk.db import row_new
+from helpdesk.letters import CJK, CJK_FIRST, accents_off
 from helpdesk.marketplaces.models import Buyer, Channel, Order
 
 from .models import (
@@ -190,11 +190,7 @@ SEARCH_TEXT_MAX = 20_000
 # spaces, and the full-text indexes (PostgreSQL's parser, SQLite's unicode61) make one word of
 # a whole run of it, so "破損" would only be found at the start of a sentence. The search text
 # holds each such character as a word of its own; the search looks for them side by side.
-CJK = "\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_EDGE = re.compile(rf"(?<=[{CJK}])(?=\S)|(?<=\S)(?=[{CJK}])")
-
-
-_KANA_MARKS = frozenset("\u3099\u309a")  # が is not か: the voicing marks stay
 
 
 def searchable(text: str) -> str:
@@ -204,11 +200,8 @@ def searchable(text: str) -> str:
     neighbours ("商品が破損" → "商 品 が 破 損"). ASCII text is unchanged."""
     if text.isascii():
         return text
-    text = "".join(c for c in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(c) or c in _KANA_MARKS)
-    text = unicodedata.normalize("NFC", text)
-    # Only text with a character from U+3005 on can hold kana or ideographs to space.
-    return _CJK_EDGE.sub(" ", text) if max(text, default="") >= "\u3005" else text
+    text = accents_off(text)
+    return _CJK_EDGE.sub(" ", text) if max(text, default="") >= CJK_FIRST else text
 
 
 def search_text_add(ticket: Ticket, words: str) -> bool:

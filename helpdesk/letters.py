@@ -1,0 +1,22 @@
+"""How the product reads letters across the buyers' languages, for matching and search alike.
+
+Kana, the iteration mark and CJK ideographs are written without spaces: each character is a
+word of its own. Accents come off ("endommagé" is "endommage"), but not the kana voicing
+marks (が is not か)."""
+
+import unicodedata
+
+CJK = "\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Text with no character from here on holds no kana or ideograph.
+CJK_FIRST = "\u3005"
+_KANA_MARKS = frozenset("\u3099\u309a")
+
+
+def accents_off(text: str) -> str:
+    """``text`` without accents, full-width letters and digits made plain (NFKD), composed
+    again (NFC). ASCII text is returned as it is: it is its own form."""
+    if text.isascii():
+        return text
+    text = "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c) or c in _KANA_MARKS)
+    return unicodedata.normalize("NFC", text)
