@@ -17,30 +17,24 @@ characters follow each other with nothing between them, so "破損" is found in
 "商品が破損していました"."""
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+
+from helpdesk.letters import CJK, CJK_FIRST, accents_off
 
 ANY_LANGUAGE = ""
 SEEN_MAX = 20_000  # words with keywords remembered per language, some 3 MiB at most
 # Kana, the long vowel mark, CJK ideographs and the iteration mark 々: one character a word.
-_CJK = "\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+(?:'[^\W{_CJK}]+)*")
+_WORD = re.compile(rf"[{CJK}]|[^\W{CJK}]+(?:'[^\W{CJK}]+)*")
 # The same words in text without kana or ideographs, found several times faster (a category
 # of characters instead of a set): most mail.
 _WORD_LATIN = re.compile(r"\w+(?:'\w+)*")
 _KANJI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Combining marks kept: the kana voicing marks (が is not か).
-_KEPT_MARKS = frozenset("\u3099\u309a")
 
 
 def fold(text: str) -> str:
     """``text`` as the keywords are compared with it (see the module's docstring)."""
-    text = text.casefold().replace("\u2019", "'")
-    if not text.isascii():  # ASCII text is its own NFKD form: most mail is done here
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c) or c in _KEPT_MARKS)
-        text = unicodedata.normalize("NFC", text)
+    text = accents_off(text.casefold().replace("\u2019", "'"))
     # "ae", "oe", "ue" → "a", "o", "u" (as ``([aou])e`` would: no pass makes a pair for
     # another), without a template expanded per match: English is full of "ue" ("question").
     return text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
@@ -68,6 +62,13 @@ class Keyword:
         return True
 
 
+def _precedence(keyword: Keyword) -> tuple[int, bool]:
+    """Which of the keywords found at one word counts: the longest; of equal length a whole
+    word before an open end ("壊れ" before "壊れ*", which a Japanese keyword of two characters
+    is as much as "work*" is); then as written (the sort keeps their order)."""
+    return -len(keyword.text), keyword.open_end
+
+
 @dataclass
 class KeywordIndex:
     """One language's keywords, by their first word: exactly, or by its first letters for a
@@ -93,7 +94,7 @@ class KeywordIndex:
         """The longest keyword first where several start alike, as the alternation did."""
         for table in (self.by_first, self.by_stem):
             for keywords in table.values():
-                keywords.sort(key=lambda k: -len(k.text))
+                keywords.sort(key=_precedence)
 
     def candidates(self, word: str) -> tuple[Keyword, ...]:
         known = self.seen.get(word)
@@ -110,7 +111,7 @@ class KeywordIndex:
                 self.none.clear()  # order numbers and the like would fill it
             self.none.add(word)
             return ()
-        found.sort(key=lambda k: -len(k.text))
+        found.sort(key=_precedence)
         if len(self.seen) >= SEEN_MAX:
             self.seen.clear()
         self.seen[word] = known = tuple(found)
@@ -156,7 +157,7 @@ def keywords_find(
 ) -> None:
     """Count the keywords of ``language`` (and of every language) in ``text``."""
     text = fold(text)
-    word = _WORD if max(text, default="") >= "\u3005" else _WORD_LATIN
+    word = _WORD if max(text, default="") >= CJK_FIRST else _WORD_LATIN
     words = word.findall(text)
     distinct = set(words)
     gaps: list[str] | None = None  # what stands between the words, once one may match
