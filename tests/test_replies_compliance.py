@@ -79,6 +79,9 @@ POSITIVES = [
     (positive("de"), "de", "Eine 5-Sterne-Bewertung würde uns sehr helfen."),
     (positive("de"), "de", "Bitte bewerten Sie uns mit 5 Sternen."),
     (positive("de"), "de", "Fünf Sterne wären großartig."),
+    (positive("de"), "de", "Über 5 Sternchen würden wir uns freuen!"),
+    (happy("de"), "de", "Wenn Sie zufrieden sind, freuen wir uns über Sterne."),
+    (happy("en"), "en", "If you are happy with the cutters, some stars would be lovely."),
     (positive("de"), "de", "Wären Sie bereit, Ihre negative Bewertung zu entfernen?"),
     (positive("de"), "de", "Bitte ändern Sie Ihre Bewertung, das Problem ist gelöst."),
     (incentive("de"), "de", "Sie erhalten einen Gutschein für eine ehrliche Bewertung."),
@@ -191,6 +194,12 @@ NEAR_MISSES = [
     ("en", "Just reply to this message and we will help. You can look at amazon.de for it."),
     ("en", "The lid is a swift fix: a new one is on its way, free of charge."),
     ("en", "Visit our Amazon store to see the matching lids."),
+    ("en", "The set has 5 star-shaped cutters. If you are happy with them, the star-shaped "
+           "lid fits too."),
+    ("en", "We packed 5 starfish moulds and five star shaped sprinkles."),
+    ("de", "Im Set sind 5 sternförmige Ausstecher. Wenn Sie zufrieden sind, passt auch der "
+           "sternförmige Deckel."),
+    ("de", "Dazu legen wir fünf Sternanis und 5 Sternschrauben bei."),
     ("de", "Vielen Dank für Ihr Feedback. Wir haben die Erstattung veranlasst."),
     ("de", "Vielen Dank für Ihr Feedback, wir werden die Verpackung ändern."),
     ("de", "Wenn Sie nicht zufrieden sind, senden Sie den Artikel einfach zurück."),

@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from helpdesk.replies.starter_rules import RULES, STARS_DE
+
 BEFORE = [("replies", "0004_starter_templates_every_language")]
 AFTER = [("replies", "0005_compliance_rules_per_language")]
 SHIPPED_BEFORE = importlib.import_module(
@@ -35,7 +37,7 @@ def test_the_new_rules_reach_an_existing_install():
         "patterns": [r"\bvorkasse\b"]}
     updated = new.objects.get(name="Positive review or feedback asked for, or a change to one (de)")
     assert updated.params != SHIPPED_BEFORE[updated.name]
-    assert r"\b(?:5|funf)[\s-]*(?:stern|★)\w*|★{3,}" in updated.params["patterns"]
+    assert STARS_DE in updated.params["patterns"]
     assert updated.message.startswith("Wer um eine positive Bewertung bittet")
     assert new.objects.filter(name="Payment through a service outside the marketplace").exists()
 
@@ -59,3 +61,26 @@ def test_the_french_and_japanese_review_words_reach_an_existing_install():
     ja = new.objects.get(name="Positive review or feedback asked for, or a change to one (ja)")
     assert any("書いて" in pattern for pattern in ja.params["patterns"])
     assert new.objects.get(name=edited).params == {"patterns": [r"\bsi vous aimez\b"]}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_star_shapes_stop_reading_as_ratings_on_an_existing_install():
+    before, after = [("replies", "0006_review_words_fr_ja")], [
+        ("replies", "0007_star_shapes_are_not_ratings")]
+    shipped_06 = importlib.import_module(
+        "helpdesk.replies.migrations.0007_star_shapes_are_not_ratings").SHIPPED_BEFORE
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("replies", "ComplianceRule")
+    for name, params in shipped_06.items():
+        old.objects.filter(name=name).update(params=params)
+    edited = "Reviews asked of happy buyers only (de)"
+    old.objects.filter(name=edited).update(params={"patterns": [r"\bwenn sie zufrieden\b"]})
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("replies", "ComplianceRule")
+    shipped_now = {name: params for name, _, _, _, _, params, *_ in RULES}
+    for name in shipped_06.keys() - {edited}:
+        assert new.objects.get(name=name).params == shipped_now[name] != shipped_06[name]
+    assert new.objects.get(name=edited).params == {"patterns": [r"\bwenn sie zufrieden\b"]}

@@ -14,7 +14,9 @@ REWARD_EN = (r"(?:refund\w*|discount\w*|coupon\w*|voucher\w*|gift card\w*|free|r
              r"[$£€]\s*\d+)")
 CHANGE_EN = (r"(?:remov|delet|chang|updat|revis|withdraw|reconsider|edit|amend|retract|"
              r"tak\w*\s+down)\w*")
-STARS_EN = r"\b(?:5|five)[\s-]*(?:stars?|★)|★{3,}"
+# A star that stands for a rating, not the shape of a thing sold ("5 star-shaped cutters",
+# "5 starfish"): "star" ends the word and is not the first half of a compound.
+STARS_EN = r"\b(?:5|five)[\s-]*(?:stars?(?![\w-]|\s+shaped?\b)|★)|★{3,}"
 # --- German
 R_DE = r"(?:bewert|rezension|kundenrezension|beurteil|feedback)\w*"
 REWARD_DE = (r"(?:gutschein|rabatt|erstatt|ruckerstatt|geld zuruck|gratis|kostenlos|geschenk|"
@@ -22,7 +24,9 @@ REWARD_DE = (r"(?:gutschein|rabatt|erstatt|ruckerstatt|geld zuruck|gratis|kosten
 CHANGE_DE = (r"(?:entfern\w*|losch\w*|andern|anderung\w*|geandert|abander\w*|zuruckzieh\w*|"
              r"zuruckzuziehen|zurucknehm\w*|anpass\w*|uberarbeit\w*|korrigier\w*|"
              r"aktualisier\w*|revidier\w*)")
-STARS_DE = r"\b(?:5|funf)[\s-]*(?:stern|★)\w*|★{3,}"
+# "5 Sterne", "fünf Sternen", "5 Sternchen"; not "5 sternförmige Ausstecher" or "Sternanis".
+STAR_WORD_DE = r"stern(?:e|en|chen)?(?![\w-])"
+STARS_DE = rf"\b(?:5|funf)[\s-]*(?:{STAR_WORD_DE}|★)|★{{3,}}"
 # --- French
 R_FR = r"(?:avis|evaluation\w*|commentaire\w*|critique\w*|note|notes|feedback)"
 REWARD_FR = (r"(?:rembours\w*|remise\w*|reduction\w*|bon d'achat|bons? de reduction|coupon\w*|"
@@ -119,7 +123,7 @@ RULES = [
     ]}),
     (HAPPY.format("en"), "pattern", "en", "block", HAPPY_MESSAGE, {"patterns": [
         r"\bif you(?:'re| are| were)?\b[^.!?;\n]{0,20}(?<!not )(?<!n't )\b(?:happy|satisfied|"
-        rf"pleased|delighted)\b[^.!?;\n]{{0,80}}\b(?:{R_EN}|stars?)\b",
+        rf"pleased|delighted)\b[^.!?;\n]{{0,80}}\b(?:{R_EN}\b|stars?(?![\w-]))",
         rf"\b(?:only|just)\b[^.!?;\n]{{0,30}}\b(?:happy|satisfied)\s+(?:customers|buyers)\b"
         rf"[^.!?;\n]{{0,60}}\b{R_EN}\b",
         rf"\bcontact us\b[^.!?;\n]{{0,40}}\b(?:instead of|before)\b[^.!?;\n]{{0,30}}\b{R_EN}\b",
@@ -158,7 +162,7 @@ RULES = [
      "Nur zufriedene Käufer um eine Bewertung zu bitten ist Bewertungsmanipulation.",
      {"patterns": [
          r"\bwenn sie\b[^.!?;\n]{0,30}(?<!nicht )\b(?:zufrieden|glucklich|begeistert)\b"
-         rf"[^.!?;\n]{{0,80}}\b(?:{R_DE}|stern\w*)",
+         rf"[^.!?;\n]{{0,80}}\b(?:{R_DE}|{STAR_WORD_DE})",
          rf"\bnur\b[^.!?;\n]{{0,30}}\bzufriedene\w*\s+(?:kunden|kaufer)\w*\b[^.!?;\n]{{0,60}}"
          rf"\b{R_DE}",
          rf"\b(?:statt|bevor)\b[^.!?;\n]{{0,30}}\b{R_DE}\b[^.!?;\n]{{0,40}}\b(?:kontaktier|meld)",
