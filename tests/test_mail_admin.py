@@ -186,11 +186,24 @@ def test_the_dry_run_shows_what_a_rule_matches_and_what_the_mail_becomes(
 
     page = admin_client.get(page["Location"], {"raw_mail": raw_id}).content.decode()
     assert "<strong>Lieferung" in page
-    assert "A-to-z claim (claim)" in page  # the inactive rule tried as if active
+    # The inactive rule tried as if active; a buyer's relayed message stays a message.
     assert "inactive" in page
+    assert "Buyer message (buyer_message)" in page
+    assert "comes through the buyer&#x27;s relay address" in page
     assert "amazon.de" in page.lower()
     assert (Ticket.objects.count(), RawMail.objects.count()) == before
     assert Ticket.objects.get().kind != "claim"
+
+
+def test_the_dry_run_shows_the_kind_a_rule_gives_a_relayed_message(admin_client, ingest_file):
+    raw_id = ingest_file(LIEFERUNG).raw_mail_id
+    rule = RecognitionRule.objects.create(
+        name="Lieferung is a cancellation", platform="amazon", field="subject",
+        pattern="Lieferung", message_kind="cancellation", priority=0, active=False,
+    )
+    page = admin_client.get(f"/admin/mail/recognitionrule/{rule.pk}/test/",
+                            {"raw_mail": raw_id}).content.decode()
+    assert "Cancellation request (cancellation)" in page
 
 
 def test_the_dry_run_of_an_extraction_pattern_shows_the_value_taken(admin_client, ingest_file):

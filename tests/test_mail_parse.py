@@ -85,14 +85,22 @@ def test_paragraphs_the_parser_moves_out_of_a_table_keep_their_line_breaks():
 
 @pytest.mark.django_db
 def test_a_raw_utf8_subject_is_matched_by_the_subject_rules_and_names_the_buyer():
-    result = mail_ingest(raw=raw_mail(
-        buyer_headers(1, From='"Jürgen Müller - Amazon Marketplace" <jm9@marketplace.amazon.de>'),
+    notice = mail_ingest(raw=raw_mail(
+        buyer_headers(1, From='"Amazon.de" <order-update@amazon.de>'),
+        f"Bestellnummer: {ORDER}".encode(), "text/plain; charset=utf-8",
+    ), source="test")
+    message = Message.objects.get(pk=notice.message_pk)
+    assert message.kind == "return_request"  # the German subject rule matched
+    assert message.subject == f"Rücksendeanfrage für Bestellung {ORDER}"
+
+    buyer = mail_ingest(raw=raw_mail(
+        buyer_headers(2, From='"Jürgen Müller - Amazon Marketplace" <jm9@marketplace.amazon.de>',
+                      Subject=f"Frage zur Größe (Bestellung: {ORDER})"),
         amazon_body("Die Tasse kam zerbrochen an.", order_id=ORDER).encode("utf-8"),
         "text/plain; charset=utf-8",
     ), source="test")
-    message = Message.objects.select_related("ticket__buyer").get(pk=result.message_pk)
-    assert message.ticket.kind == "return_request"  # the German subject rule matched
-    assert message.subject == f"Rücksendeanfrage für Bestellung {ORDER}"
+    message = Message.objects.select_related("ticket__buyer").get(pk=buyer.message_pk)
+    assert message.subject == f"Frage zur Größe (Bestellung: {ORDER})"
     assert message.ticket.buyer.name == "Jürgen Müller"
 
 
@@ -133,7 +141,9 @@ def test_a_poison_html_mail_is_filed_in_bounded_time_with_its_html_attached(name
     elapsed = time.monotonic() - started
     assert elapsed < 5, f"{name}: {elapsed:.1f} s"
     message = Message.objects.get(pk=result.message_pk)
-    assert message.ticket.kind == "return_request"
+    # Read whole: a buyer's message (its subject asks for a return; only Amazon's own
+    # notice is a return request), with the buyer's words between the markers.
+    assert message.ticket.kind == "buyer_message"
     assert WORDS in message.buyer_text
     assert message.body_html == ""  # nothing the parser had to build
     [attachment] = message.attachments.all()

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
 SHIPPED_BEFORE = importlib.import_module(
     "helpdesk.mail.migrations.0008_reply_copy_and_auto_reply_subjects").SHIPPED_BEFORE
+NOTICE_SUBJECTS = importlib.import_module(
+    "helpdesk.mail.migrations.0010_notice_subjects_every_language")
 
 GERMAN = (
     "Bestellnummer 302-1234567-7654321\n\n"
@@ -275,3 +277,142 @@ def test_a_mail_programs_content_language_is_read_as_a_language_code(header, lan
     result = mail_ingest(raw=raw, source="test")
     assert result.outcome == Outcome.STORED
     assert Message.objects.get(pk=result.message_pk).ticket.language == language
+
+
+ORDER = "302-1234567-7654321"
+# Amazon's notices as each marketplace titles them, sent from an address of Amazon's that
+# names no kind (donotreply@) and without the notification-type header (older templates,
+# a forwarding mailbox that drops it): the subject alone tells what the mail is.
+NOTICES_BY_SUBJECT = {
+    "return_request": {
+        "com": f"Return authorization request for order # {ORDER}",
+        "de": f"Rücksendeanfrage für Bestellung {ORDER}",
+        "fr": f"Demande de retour pour la commande {ORDER}",
+        "it": f"Richiesta di reso per l'ordine {ORDER}",
+        "es": f"Solicitud de devolución para el pedido {ORDER}",
+        "co.jp": f"返品リクエスト：注文番号 {ORDER}",
+    },
+    "claim": {
+        "com": f"Claim received on order {ORDER}",
+        "de": f"A-bis-z-Garantieantrag für Bestellung {ORDER}",
+        "fr": f"Réclamation au titre de la garantie A à Z reçue pour la commande {ORDER}",
+        "it": f"Reclamo Garanzia dalla A alla Z ricevuto per l'ordine {ORDER}",
+        "es": f"Reclamación de la Garantía de la A a la Z recibida para el pedido {ORDER}",
+        "co.jp": f"Amazonマーケットプレイス保証の申請がありました（注文番号 {ORDER}）",
+    },
+    "chargeback": {
+        "com": f"Chargeback notification for order {ORDER}",
+        "de": f"Rückbuchung zu Bestellung {ORDER}",
+        "fr": f"Rétrofacturation pour la commande {ORDER}",
+        "it": f"Contestazione di addebito per l'ordine {ORDER}",
+        "es": f"Contracargo para el pedido {ORDER}",
+        "co.jp": f"チャージバックのお知らせ（注文番号 {ORDER}）",
+    },
+    "cancellation": {
+        "com": f"Order cancellation request from Amazon customer Jo (Order: {ORDER})",
+        "de": f"Stornierungsanfrage für Bestellung {ORDER}",
+        "fr": f"Demande d'annulation pour la commande {ORDER}",
+        "it": f"Richiesta di cancellazione per l'ordine {ORDER}",
+        "es": f"Solicitud de cancelación del pedido {ORDER}",
+        "co.jp": f"注文キャンセルリクエスト（注文番号 {ORDER}）",
+    },
+    "feedback": {
+        "com": f"Negative feedback received for order {ORDER}",
+        "de": f"Negative Bewertung zu Bestellung {ORDER}",
+        "fr": f"Évaluation négative pour la commande {ORDER}",
+        "it": f"Feedback negativo per l'ordine {ORDER}",
+        "es": f"Valoración negativa del pedido {ORDER}",
+        "co.jp": f"低い評価が投稿されました（注文番号 {ORDER}）",
+    },
+}
+
+
+def amazons_notice(tld: str, subject: str) -> bytes:
+    return build_mail(
+        message_id=f"<notice-{tld}@x>", date=mail_date(T0), subject=subject,
+        sender=f'"Amazon.{tld}" <donotreply@amazon.{tld}>', body=f"Order {ORDER}.",
+        headers={"Authentication-Results": f"{MAIL_SERVERS[0]}; dkim=pass header.d=amazon.{tld}"},
+    )
+
+
+@pytest.mark.parametrize(("kind", "tld", "subject"), [
+    (kind, tld, subject) for kind, subjects in NOTICES_BY_SUBJECT.items()
+    for tld, subject in subjects.items()
+])
+def test_amazons_notices_are_known_by_their_subject_in_every_shipped_language(
+    db, kind, tld, subject
+):
+    ticket, = filed([[amazons_notice(tld, subject)]])["tickets"]
+    assert ticket["messages"][0]["kind"] == kind
+
+
+@pytest.mark.parametrize(("tld", "subject"), [
+    ("co.jp", NOTICES_BY_SUBJECT["claim"]["co.jp"]),
+    ("fr", NOTICES_BY_SUBJECT["claim"]["fr"]),
+])
+def test_a_claim_known_by_its_subject_gets_the_claims_three_days(db, tld, subject):
+    ticket, = filed([[amazons_notice(tld, subject)]])["tickets"]
+    clock, = ticket["obligations"]
+    assert (clock["kind"], clock["due_at"]) == ("claim", "2026-10-08T10:00:00+00:00")
+
+
+@pytest.mark.parametrize("subject", [
+    f"Re: About your A-to-z claim on order {ORDER}",
+    f"RE: Return request for order {ORDER}",
+    f"Aw: Ihre Rücksendeanfrage zu Bestellung {ORDER}",
+    f"R: Reclamo Garanzia dalla A alla Z per l'ordine {ORDER}",
+    f"Re: Chargeback on order {ORDER}",
+    f"Re: Negative feedback on order {ORDER}",
+    f"Re: Refund issued for order {ORDER}",
+    "Re: Your message to Jo Doe",
+])
+def test_a_buyer_writing_about_a_claim_or_a_return_is_still_a_message_on_the_24_h_clock(
+    db, subject
+):
+    """A buyer answers the seller's "About your A-to-z claim" through Amazon's relay, or
+    writes "Return request" in the subject: the notices themselves only ever come from
+    Amazon's own addresses, so this is a message, and it must be answered within 24 h, not
+    left for the claim's three days."""
+    mail = build_mail(
+        message_id="<buyer@x>", date=mail_date(T0), subject=subject,
+        sender='"Jo Doe - Amazon Marketplace" <jo1@marketplace.amazon.com>',
+        body=amazon_body("I still want my money back.", order_id=ORDER),
+    )
+    ticket, = filed([[mail]])["tickets"]
+    assert ticket["messages"][0]["kind"] == "buyer_message"
+    clock, = ticket["obligations"]
+    assert (clock["kind"], clock["due_at"]) == ("buyer_reply", "2026-10-06T10:00:00+00:00")
+
+
+def test_a_rule_an_admin_writes_on_the_relay_address_still_decides_the_kind(db):
+    RecognitionRule.objects.create(
+        name="Returns alias", platform="amazon", field="from", pattern=r"^returns-",
+        message_kind="return_request", priority=1)
+    mail = build_mail(
+        message_id="<r@x>", date=mail_date(T0), subject=f"Question (Order: {ORDER})",
+        sender='"Jo Doe - Amazon Marketplace" <returns-jo1@marketplace.amazon.com>',
+        body=amazon_body("Please take it back.", order_id=ORDER),
+    )
+    ticket, = filed([[mail]])["tickets"]
+    assert ticket["messages"][0]["kind"] == "return_request"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_existing_install_learns_the_notice_subjects_but_keeps_an_admins_edit_and_deletion():
+    before, after = [("mail", "0009_mailbox_server_checked")], [
+        ("mail", "0010_notice_subjects_every_language")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    rule = executor.loader.project_state(before).apps.get_model("mail", "RecognitionRule")
+    for name, pattern in NOTICE_SUBJECTS.SHIPPED_BEFORE.items():
+        rule.objects.filter(name=name).update(pattern=pattern)
+    rule.objects.filter(name__in=NOTICE_SUBJECTS.ADDED).delete()
+    rule.objects.filter(name="Amazon: refund notice subject").update(pattern=r"refund")
+    rule.objects.filter(name="Amazon: claim subject (de)").delete()
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    assert "チャージバック" in RecognitionRule.objects.get(name="Amazon: chargeback subject").pattern
+    assert set(NOTICE_SUBJECTS.ADDED) <= set(RecognitionRule.objects.values_list("name",
+                                                                                flat=True))
+    assert RecognitionRule.objects.get(name="Amazon: refund notice subject").pattern == "refund"
+    assert not RecognitionRule.objects.filter(name="Amazon: claim subject (de)").exists()

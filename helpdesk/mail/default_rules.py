@@ -46,9 +46,20 @@ RECOGNITION_RULES = [
      r"claim (received|decision|filed) on order|a-to-z (guarantee )?claim", "claim", 40),
     ("Amazon: claim subject (de)", "amazon", "de", "subject",
      r"a-bis-z|garantieantrag|antrag auf erstattung", "claim", 40),
+    ("Amazon: claim subject (fr)", "amazon", "fr", "subject",
+     r"garantie (de )?a (à|a) z|réclamation (reçue|déposée|ouverte)"
+     r"|décision (relative à|concernant|sur) (la|votre) réclamation", "claim", 40),
+    ("Amazon: claim subject (it)", "amazon", "it", "subject",
+     r"garanzia dalla a alla z|reclamo (ricevuto|presentato|aperto)"
+     r"|decisione (sul|relativa al) reclamo", "claim", 40),
+    ("Amazon: claim subject (es)", "amazon", "es", "subject",
+     r"garantía de la a a la z|reclamación (recibida|presentada|abierta)"
+     r"|decisión (sobre|de) la reclamación", "claim", 40),
+    ("Amazon: claim subject (ja)", "amazon", "ja", "subject",
+     r"マーケットプレイス保証|aからzまで保証|a-z保証", "claim", 40),
     ("Amazon: chargeback subject", "amazon", "", "subject",
-     r"chargeback|rückbuchung|rétrofacturation|contestazione di addebito|contracargo",
-     "chargeback", 40),
+     r"chargeback|rückbuchung|rétrofacturation|contestazione di addebito|contracargo"
+     r"|チャージバック", "chargeback", 40),
     ("Amazon: cancellation subject (en)", "amazon", "en", "subject",
      r"order cancell?ation request", "cancellation", 40),
     ("Amazon: cancellation subject (de)", "amazon", "de", "subject",
@@ -56,16 +67,20 @@ RECOGNITION_RULES = [
     ("Amazon: cancellation subject (fr, it, es)", "amazon", "", "subject",
      r"demande d'annulation|richiesta di cancellazione|solicitud de cancelación", "cancellation",
      40),
+    ("Amazon: cancellation subject (ja)", "amazon", "ja", "subject",
+     r"キャンセル(リクエスト|依頼|のリクエスト)", "cancellation", 40),
     ("Amazon: negative feedback subject", "amazon", "", "subject",
      r"negative feedback|negatives feedback|negative bewertung|commentaire négatif"
-     r"|feedback negativo|valoración negativa", "feedback", 40),
+     r"|évaluation négative|feedback negativo|valutazione negativa|valoración negativa"
+     r"|comentario negativo|低い評価|否定的な評価|ネガティブな?評価|悪い評価", "feedback", 40),
     ("Amazon: reply confirmation subject", "amazon", "", "subject",
      r"^(your (message|e-?mail) to|ihre (nachricht|e-?mail) an|votre (message|e-?mail|courriel) à"
      r"|il tuo messaggio a|la tua e-?mail a|tu (mensaje|correo electrónico|e-?mail) a)\b",
      "reply_confirmation", 45),
     ("Amazon: refund notice subject", "amazon", "", "subject",
      r"refund (initiated|issued)|erstattung (veranlasst|eingeleitet)|remboursement (initié|effectué)"
-     r"|rimborso (avviato|emesso)|reembolso (iniciado|emitido)", "notice", 45),
+     r"|rimborso (avviato|emesso)|reembolso (iniciado|emitido)|返金(のお知らせ|を(開始|完了))",
+     "notice", 45),
     # Before the notification header: a buyer's out-of-office is relayed as a buyer message.
     ("Auto-reply subject", "", "", "subject",
      r"^(auto(matic)? ?reply|automatische antwort|out of (the )?office|abwesenheitsnotiz"

@@ -44,6 +44,24 @@ from .text import split_quoted
 
 AUTO_KINDS = {MessageKind.AUTO_REPLY}
 OUTBOUND_KINDS = {MessageKind.SELLER_REPLY, MessageKind.REPLY_CONFIRMATION}
+# What only the marketplace itself sends, from its own addresses (order-update@,
+# atoz-guarantee-no-reply@, cb-seller-notification@, donotreply@ …), never through a buyer's
+# relay alias. A buyer answering "Re: About your A-to-z claim" or writing "Return request"
+# in the subject is still writing a message, whose 24 h clock runs: a subject or body rule
+# does not make a relayed mail one of these. Amazon's notification-type header, and a rule
+# an admin wrote on the sender's address, still do.
+MARKETPLACE_ONLY_KINDS = {
+    MessageKind.RETURN_REQUEST, MessageKind.CLAIM, MessageKind.CHARGEBACK,
+    MessageKind.FEEDBACK, MessageKind.OPT_OUT, MessageKind.REPLY_CONFIRMATION,
+    MessageKind.NOTICE,
+}
+_WORDED_FIELDS = {"subject", "body", "from_name"}
+
+
+def relay_mail_passes_over(*, kind: str, field: str) -> bool:
+    """Whether a rule of ``kind`` on ``field`` is passed over for mail through a buyer's
+    relay alias (``MARKETPLACE_ONLY_KINDS``)."""
+    return kind in MARKETPLACE_ONLY_KINDS and field in _WORDED_FIELDS
 BODY_SCAN_LIMIT = 20_000
 # A text this short (a subject, an address, one line of a body) is searched without the
 # time bound by a rule that passed the hostile probes when the rules were compiled: the
@@ -404,8 +422,11 @@ def recognise(mail: ParsedMail, ruleset: Ruleset | None = None) -> Recognised:
     if from_seller:
         kind = MessageKind.SELLER_REPLY
     else:
+        from_buyer = channel.is_relay_alias(mail.from_address)
         for rule in ruleset.rules:
             if rule.platform and rule.platform != platform:
+                continue
+            if from_buyer and relay_mail_passes_over(kind=rule.kind, field=rule.field):
                 continue
             if fields[rule.field] and ruleset.search(rule, rule.regex, fields[rule.field],
                                                      skipped):

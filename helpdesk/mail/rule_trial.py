@@ -16,7 +16,7 @@ from .models import (
 )
 from .parse import ParsedMail, ParseError, parse_mail
 from .raw_store import blob_get
-from .recognise import Recognised, Ruleset, mail_fields, recognise
+from .recognise import Recognised, Ruleset, mail_fields, recognise, relay_mail_passes_over
 
 # Enough of a field's text to see where a match sits; a body can be 20,000 characters.
 SHOWN_CHARACTERS = 2_000
@@ -104,6 +104,16 @@ def rule_trial(*, rule: SellerPattern, raw_mail: RawMail) -> Trial:
         trial.notes.append(
             f"This rule is for {rule.get_platform_display()}; the mail is from "
             f"{outcome.channel}, so the rule is not used on it."
+        )
+    elif (isinstance(rule, RecognitionRule) and any(hit.matched for hit in trial.hits)
+          and outcome.kind != rule.message_kind
+          and outcome.buyer_alias == mail.from_address
+          and relay_mail_passes_over(kind=rule.message_kind, field=rule.field)):
+        trial.notes.append(
+            f"The rule matches, but the mail comes through the buyer's relay address: only "
+            f"the marketplace itself sends a {rule.get_message_kind_display().lower()}, so "
+            f"words in a buyer's subject or body never make their message one. A rule on "
+            f"the sender's address still can."
         )
     elif (isinstance(rule, RecognitionRule) and any(hit.matched for hit in trial.hits)
           and outcome.kind != rule.message_kind):
