@@ -49,7 +49,9 @@ def test_the_job_of_a_killed_worker_runs_again_at_the_next_recovery(
         wait_for(lambda: "done" in runs.read_text(), timeout=30,
                  what="the job to run again and finish")
         assert starts(runs) == 2
-        assert StartedJobRegistry(queue=queue).count == 0
+        # The job writes "done" a moment before its worker files it as finished.
+        wait_for(lambda: StartedJobRegistry(queue=queue).count == 0, timeout=30,
+                 what="the finished job to leave the started registry")
         # A second run finds nothing to do.
         assert jobs.jobs_recover() == jobs.Recovered()
     finally:
