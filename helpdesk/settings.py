@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "helpdesk.performance",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "helpdesk.api",
     "helpdesk.webhooks",
 ]
@@ -262,6 +263,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its page, like every endpoint, for helpdesk users only.
     "SERVE_PERMISSIONS": ["helpdesk.api.permissions.HelpdeskScope"],
+    # The reference page's script from our own static files (drf-spectacular-sidecar), not a
+    # CDN's latest build run with the reader's session on our origin.
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "TicketKindEnum": "helpdesk.tickets.models.TicketKind",

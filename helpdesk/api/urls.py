@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .security import reference_csp
 
 router = DefaultRouter()
 router.include_format_suffixes = False  # JSON; ?format=api for the browsable page
@@ -22,7 +23,8 @@ app_name = "api"
 
 
 urlpatterns = [
-    path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", reference_csp(SpectacularRedocView.as_view(url_name="api:schema")),
+         name="docs"),
     path("orders/import/", views.OrderImport.as_view(), name="order-import"),
     path("reports/sla/", views.SlaReport.as_view(), name="sla-report"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
