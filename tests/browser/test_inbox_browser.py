@@ -1,7 +1,7 @@
 """An agent's day in a real browser: find an at-risk ticket, reply with a template and see
 the clock stop; a reply the mail server would not take shows in the inbox and is retried;
 mark another "no response required"; the list refreshing itself keeps the selection; a
-buyer's HTML with a script runs nothing."""
+buyer's HTML with a script runs nothing; a buyer's endless word stays on the screen."""
 
 import re
 from datetime import timedelta
@@ -161,3 +161,34 @@ def test_the_list_refreshes_itself_and_keeps_the_selection_and_place(
     page.keyboard.press("o")
     page.wait_for_url(f"**/inbox/tickets/{cursor_id}/")
     assert Ticket.objects.count() == 4 and page.errors == []
+
+
+def test_an_endless_word_in_the_subject_name_or_text_stays_inside_the_page(
+    page, live_server, desk, log_in
+):
+    """A buyer's 5,000 characters without a space (a pasted link, a held key) in the text,
+    300 in the subject and 400 in the name: the page wraps them inside their boxes, nothing
+    runs off the screen or under the side panel."""
+    endless = ticket_make(subject="Lid " + "W" * 300, words="A" * 5000 + "\n\nend",
+                          buyer_name="N" * 400, age=timedelta(hours=1))
+    log_in("agent1", PASSWORD)
+    page.goto(f"{live_server.url}/inbox/tickets/{endless.pk}/")
+    expect(page.locator(".msg .words")).to_contain_text("end")
+    page.fill("#note-text", "Tracking " + "9" * 2000)
+    page.click("form.note button[type=submit]")
+    expect(page.locator(".events .ev-note")).to_be_visible()
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    thread_right = page.evaluate(
+        "document.querySelector('.thread').getBoundingClientRect().right")
+    side = page.evaluate("document.querySelector('.side').getBoundingClientRect()")
+    past = page.evaluate("""([thread, side]) => [...document.querySelectorAll(
+        '.ticket-head *, .thread *, .side *')].filter(e => {
+            const r = e.getBoundingClientRect();
+            const box = e.closest('.side') ? side : e.closest('.thread') ? thread : null;
+            return r.width > 0 && (r.right > (box ? box : innerWidth) + 1
+                                   || e.scrollWidth > e.clientWidth + 1
+                                      && getComputedStyle(e).overflowX === 'visible');
+        }).map(e => e.tagName + '.' + e.className)""", [thread_right, side["right"]])
+    assert past == []
+    assert page.errors == []
