@@ -1,7 +1,8 @@
 """An agent's day in a real browser: find an at-risk ticket, reply with a template and see
 the clock stop; a reply the mail server would not take shows in the inbox and is retried;
 mark another "no response required"; the list refreshing itself keeps the selection; a
-buyer's HTML with a script runs nothing; a buyer's endless word stays on the screen."""
+buyer's HTML with a script runs nothing; a buyer's endless word, or a letter heaped with
+accents, stays in its own box."""
 
 import re
 from datetime import timedelta
@@ -191,4 +192,33 @@ def test_an_endless_word_in_the_subject_name_or_text_stays_inside_the_page(
                                       && getComputedStyle(e).overflowX === 'visible');
         }).map(e => e.tagName + '.' + e.className)""", [thread_right, side["right"]])
     assert past == []
+    assert page.errors == []
+
+
+def test_letters_heaped_with_accents_stay_inside_their_own_lines(page, live_server, desk, log_in):
+    """"Zalgo" text, a letter carrying hundreds of combining accents, draws a column far above
+    and below its line: in the subject, the sender's name and the text it must not smear
+    over the toolbar, the neighbouring message or the reply box. The gaps between the boxes
+    look the same as for the same words without the accents."""
+    heap = "".join(chr(0x300 + n % 0x6F) for n in range(400))
+    tickets = [ticket_make(subject=f"Help Z{accents}algo please", words=f"Text Z{accents}algo",
+                           buyer_name=f"Zalgo Z{accents}", age=timedelta(hours=1))
+               for accents in ("", heap)]
+    log_in("agent1", PASSWORD)
+    gaps = []
+    for ticket in tickets:
+        page.goto(f"{live_server.url}/inbox/tickets/{ticket.pk}/")
+        expect(page.locator(".msg .words")).to_contain_text("algo")
+        box = page.evaluate("""() => {
+            const r = s => document.querySelector(s).getBoundingClientRect();
+            const head = r('.ticket-head'), msg = r('.thread .msg'), reply = r('#reply');
+            return {x: msg.left, width: msg.width, above: head.bottom + 1,
+                    between: msg.bottom + 1, reply: reply.top - 1, first: msg.top - 1};
+        }""")
+        gaps.append([
+            page.screenshot(clip={"x": box["x"], "y": y, "width": box["width"], "height": h})
+            for y, h in ((box["above"], box["first"] - box["above"]),
+                         (box["between"], box["reply"] - box["between"]))
+        ])
+    assert gaps[0] == gaps[1]
     assert page.errors == []
