@@ -222,3 +222,14 @@ def test_letters_heaped_with_accents_stay_inside_their_own_lines(page, live_serv
         ])
     assert gaps[0] == gaps[1]
     assert page.errors == []
+
+
+def test_a_long_wrong_value_named_in_a_message_wraps_inside_it(page, live_server, desk, log_in):
+    """A link whose filter holds thousands of characters without a space (mangled in a chat,
+    or crafted): the message naming the wrong value wraps, the inbox stays on the screen."""
+    log_in("agent1", PASSWORD)
+    page.goto(f"{live_server.url}/inbox/?channel={'C' * 3000}")
+    expect(page.locator(".flash li.error")).to_contain_text("Channel")
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.errors == []
