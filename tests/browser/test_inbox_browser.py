@@ -233,3 +233,20 @@ def test_a_long_wrong_value_named_in_a_message_wraps_inside_it(page, live_server
     width = page.evaluate("document.documentElement.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert page.errors == []
+
+
+def test_the_seller_central_list_keeps_its_tick_on_the_screen_beside_an_endless_subject(
+    page, live_server, desk, log_in
+):
+    from helpdesk.tickets.actions import ticket_clock_end
+
+    endless = ticket_make(subject="W" * 300, words="thanks", age=timedelta(hours=1))
+    ticket_clock_end(ticket=endless, actor=desk["agent"], kind="no_response_required")
+    log_in("agent1", PASSWORD)
+    page.goto(f"{live_server.url}/inbox/seller-central/")
+    tick = page.locator("table.report button").first
+    expect(tick).to_be_visible()
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert tick.bounding_box()["x"] + tick.bounding_box()["width"] <= width
+    assert page.errors == []
