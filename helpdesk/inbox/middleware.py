@@ -30,5 +30,6 @@ class AgentTimeZoneMiddleware:
         # An API view writes and reads times in UTC: the same for a script's token and the
         # agent's browser session, whatever zone the agent chose for their pages or the
         # server runs in (a time sent without an offset is UTC, too).
-        if issubclass(getattr(view_func, "cls", type(None)), APIView):
+        view_class = getattr(view_func, "cls", None)
+        if isinstance(view_class, type) and issubclass(view_class, APIView):
             timezone.activate(UTC)
