@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from api_support import ids, token_client
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from inbox_support import queue_make, ticket_make, user_make
 from reports_support import manager_make
@@ -14,6 +15,7 @@ from reports_support import manager_make
 from helpdesk.marketplaces.models import Order
 from helpdesk.sla.models import Obligation, Violation
 from helpdesk.tickets.actions import ticket_assign
+from helpdesk.tickets.models import AgentProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -174,6 +176,31 @@ def test_the_schema_and_its_page_are_for_helpdesk_users(client, agent):
     api = token_client(user_make("reader", queues=[]), ("read",))
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert "/api/tickets/{id}/replies/" in schema["paths"]
+
+
+def test_times_are_utc_whatever_the_agents_or_the_servers_zone(client, agent, settings):
+    """A script reading the API with a token, and the same agent's browser reading it with
+    the session, get the same times, in UTC as docs/API.md says: not the server's zone, not
+    the zone the agent chose for their pages (which only the pages follow)."""
+    settings.TIME_ZONE = "Europe/Berlin"
+    AgentProfile.objects.create(user=agent, time_zone="Asia/Tokyo")
+    ticket = ticket_make(now=datetime(2026, 12, 1, 2, 12, tzinfo=UTC), age=timedelta(0))
+    for api in (token_client(agent, ("read",)), client):
+        detail = api.get(f"/api/tickets/{ticket.pk}/", HTTP_ACCEPT="application/json").json()
+        assert detail["created_at"] == "2026-12-01T02:12:00Z"
+        assert detail["messages"][0]["sent_at"] == "2026-12-01T02:12:00Z"
+        assert detail["clocks"][0]["due_at"] == "2026-12-02T02:12:00Z"
+    # A time written without its zone is read in UTC too: 1 December UTC holds the message,
+    # which the manager's own 1 December (Los Angeles) would not.
+    manager = manager_make(zone="America/Los_Angeles")
+    browser = Client()
+    browser.force_login(manager)
+    query = {"since": "2026-12-01T00:00:00", "until": "2026-12-02T00:00:00"}
+    for api in (token_client(manager, ("read",)), browser):
+        body = api.get("/api/reports/sla/", query, HTTP_ACCEPT="application/json").json()
+        assert body["kinds"]["buyer_reply"]["obligations"] == 1
+    # The pages still show the agent's own zone.
+    assert "2026-12-01 11:12 JST" in client.get(f"/inbox/tickets/{ticket.pk}/").content.decode()
 
 
 @pytest.mark.parametrize("position", ["p=not-a-time", "p=2026-13-45", "o=-5&p=x", "r=1&p=",

@@ -333,3 +333,30 @@ def test_a_double_click_on_send_sends_one_reply(client, agent, settings, monkeyp
         assert sorted(statuses) == [302, 409]
         assert len(server.mails) == 1
     assert Outbox.objects.count() == 1
+
+
+def test_a_reply_in_arabic_reads_right_to_left_in_the_composer_preview_and_thread(
+    client, agent
+):
+    """The agent answering an Arabic buyer in Arabic sees their words laid out right to left
+    (the question mark at the left end) where they type, in the preview and in the reply
+    waiting on the ticket, as the buyer's own words already are."""
+    ticket = ticket_make(subject="سؤال عن الطلب", words="أين طلبي؟", buyer_name="ليلى حسن",
+                         language="ar")
+    words = "مرحبا ليلى، طلبك في الطريق. هل وصل؟"
+    outbox = Outbox.objects.create(
+        ticket=ticket, subject="رد: سؤال عن الطلب", body=words, language="ar",
+        message_id="<ar1@example-seller.com>", from_address="support@example-seller.com",
+        to_address=ticket.buyer.alias, state="failed", last_error="refused",
+        created_at=timezone.now(),
+    )
+    html = page(client, ticket)
+    assert f'<div class="words" dir="auto"><p>{words}</p></div>' in html
+    edit = client.get(f"/inbox/tickets/{ticket.pk}/reply/{outbox.pk}/edit/").content.decode()
+    assert re.search(r'<input type="text" name="subject" value="رد: سؤال عن الطلب"[^>]*'
+                     r'dir="auto"', edit)
+    assert re.search(rf'<textarea name="body"[^>]*dir="auto"[^>]*>{words}</textarea>', edit)
+    preview = client.post(f"/inbox/tickets/{ticket.pk}/reply/check/",
+                          {"subject": "رد", "body": words}).content.decode()
+    assert f'<div class="text" dir="auto">{words}</div>' in preview
+    assert '<p class="subj" dir="auto">رد</p>' in preview

@@ -124,6 +124,23 @@ def test_the_authors_alert_names_the_next_attempt_in_their_own_zone(settings, ag
     assert f"tried again at {tokyo:%Y-%m-%d %H:%M} JST" in alert.message.get_content()
 
 
+def test_an_author_without_a_zone_of_their_own_reads_the_servers_as_on_their_pages(
+    settings, agent, run_all
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    ticket = buyer_ticket()
+    settings.MAILERS = mailer_settings(free_port())  # nothing listens: the send fails
+    outbox = send(ticket, agent)
+    run_all()
+    outbox.refresh_from_db()
+    berlin = timezone.localtime(outbox.next_attempt_at, ZoneInfo("Europe/Berlin"))
+    with smtp_server() as (server, port):
+        settings.MAILERS = mailer_settings(port)
+        assert outbox_alert_job(outbox.pk) == 1
+        [alert] = server.to("anna@example.test")
+    assert f"tried again at {berlin:%Y-%m-%d %H:%M %Z}" in alert.message.get_content()
+
+
 def test_a_refused_recipient_fails_for_good_and_alerts_the_author(settings, agent, run_all):
     ticket = buyer_ticket()
     with smtp_server() as (server, port):

@@ -11,7 +11,6 @@ itself: an agent confirms the reply arrived or sends it again knowingly.
 import logging
 from datetime import datetime, timedelta
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
@@ -226,8 +225,9 @@ def _event(outbox: Outbox, kind: str, text: str, actor: object = None) -> None:
 
 
 def _their_time(user: object, at: datetime) -> str:
-    """``at`` in the zone the user chose for their pages, as the page would show it."""
-    local = at.astimezone(agent_zone(user=user) or ZoneInfo("UTC"))
+    """``at`` in the zone of the user's pages, as the page would show it: the one they chose,
+    else the server's ``TIME_ZONE``."""
+    local = at.astimezone(agent_zone(user=user) or timezone.get_default_timezone())
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 

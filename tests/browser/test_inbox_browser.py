@@ -1,7 +1,8 @@
 """An agent's day in a real browser: find an at-risk ticket, reply with a template and see
 the clock stop; a reply the mail server would not take shows in the inbox and is retried;
 mark another "no response required"; the list refreshing itself keeps the selection; a
-buyer's HTML with a script runs nothing."""
+buyer's HTML with a script runs nothing; a buyer's endless word, or a letter heaped with
+accents, stays in its own box."""
 
 import re
 from datetime import timedelta
@@ -161,3 +162,91 @@ def test_the_list_refreshes_itself_and_keeps_the_selection_and_place(
     page.keyboard.press("o")
     page.wait_for_url(f"**/inbox/tickets/{cursor_id}/")
     assert Ticket.objects.count() == 4 and page.errors == []
+
+
+def test_an_endless_word_in_the_subject_name_or_text_stays_inside_the_page(
+    page, live_server, desk, log_in
+):
+    """A buyer's 5,000 characters without a space (a pasted link, a held key) in the text,
+    300 in the subject and 170 in the name: the page wraps them inside their boxes, nothing
+    runs off the screen or under the side panel."""
+    endless = ticket_make(subject="Lid " + "W" * 300, words="A" * 5000 + "\n\nend",
+                          buyer_name="N" * 170, age=timedelta(hours=1))
+    log_in("agent1", PASSWORD)
+    page.goto(f"{live_server.url}/inbox/tickets/{endless.pk}/")
+    expect(page.locator(".msg .words")).to_contain_text("end")
+    page.fill("#note-text", "Tracking " + "9" * 2000)
+    page.click("form.note button[type=submit]")
+    expect(page.locator(".events .ev-note")).to_be_visible()
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    thread_right = page.evaluate(
+        "document.querySelector('.thread').getBoundingClientRect().right")
+    side = page.evaluate("document.querySelector('.side').getBoundingClientRect()")
+    past = page.evaluate("""([thread, side]) => [...document.querySelectorAll(
+        '.ticket-head *, .thread *, .side *')].filter(e => {
+            const r = e.getBoundingClientRect();
+            const box = e.closest('.side') ? side : e.closest('.thread') ? thread : null;
+            return r.width > 0 && (r.right > (box ? box : innerWidth) + 1
+                                   || e.scrollWidth > e.clientWidth + 1
+                                      && getComputedStyle(e).overflowX === 'visible');
+        }).map(e => e.tagName + '.' + e.className)""", [thread_right, side["right"]])
+    assert past == []
+    assert page.errors == []
+
+
+def test_letters_heaped_with_accents_stay_inside_their_own_lines(page, live_server, desk, log_in):
+    """"Zalgo" text, a letter carrying hundreds of combining accents, draws a column far above
+    and below its line: in the subject, the sender's name and the text it must not smear
+    over the toolbar, the neighbouring message or the reply box. The gaps between the boxes
+    look the same as for the same words without the accents."""
+    heap = "".join(chr(0x300 + n % 0x6F) for n in range(400))
+    tickets = [ticket_make(subject=f"Help Z{accents}algo please", words=f"Text Z{accents}algo",
+                           buyer_name=f"Zalgo Z{accents[:150]}", age=timedelta(hours=1))
+               for accents in ("", heap)]
+    log_in("agent1", PASSWORD)
+    gaps = []
+    for ticket in tickets:
+        page.goto(f"{live_server.url}/inbox/tickets/{ticket.pk}/")
+        expect(page.locator(".msg .words")).to_contain_text("algo")
+        box = page.evaluate("""() => {
+            const r = s => document.querySelector(s).getBoundingClientRect();
+            const head = r('.ticket-head'), msg = r('.thread .msg'), reply = r('#reply');
+            return {x: msg.left, width: msg.width, above: head.bottom + 1,
+                    between: msg.bottom + 1, reply: reply.top - 1, first: msg.top - 1};
+        }""")
+        gaps.append([
+            page.screenshot(clip={"x": box["x"], "y": y, "width": box["width"], "height": h})
+            for y, h in ((box["above"], box["first"] - box["above"]),
+                         (box["between"], box["reply"] - box["between"]))
+        ])
+    assert gaps[0] == gaps[1]
+    assert page.errors == []
+
+
+def test_a_long_wrong_value_named_in_a_message_wraps_inside_it(page, live_server, desk, log_in):
+    """A link whose filter holds thousands of characters without a space (mangled in a chat,
+    or crafted): the message naming the wrong value wraps, the inbox stays on the screen."""
+    log_in("agent1", PASSWORD)
+    page.goto(f"{live_server.url}/inbox/?channel={'C' * 3000}")
+    expect(page.locator(".flash li.error")).to_contain_text("Channel")
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.errors == []
+
+
+def test_the_seller_central_list_keeps_its_tick_on_the_screen_beside_an_endless_subject(
+    page, live_server, desk, log_in
+):
+    from helpdesk.tickets.actions import ticket_clock_end
+
+    endless = ticket_make(subject="W" * 300, words="thanks", age=timedelta(hours=1))
+    ticket_clock_end(ticket=endless, actor=desk["agent"], kind="no_response_required")
+    log_in("agent1", PASSWORD)
+    page.goto(f"{live_server.url}/inbox/seller-central/")
+    tick = page.locator("table.report button").first
+    expect(tick).to_be_visible()
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert tick.bounding_box()["x"] + tick.bounding_box()["width"] <= width
+    assert page.errors == []
