@@ -157,7 +157,7 @@ def test_the_report_shows_which_product_complaints_rise(client):
     client.force_login(manager_make())
     with time_machine.travel(now, tick=False):
         response = client.get("/reports/?period=30")
-        csv_text = client.get("/reports/csv/complaints/?period=30").content.decode()
+        csv_text = client.get("/reports/csv/complaints/?period=30").content.decode("utf-8-sig")
     rows = [
         (r["asin"], r["category"], r["previous"], r["current"])
         for r in response.context["complaints"]

@@ -120,7 +120,7 @@ def test_the_page_shows_the_rate_the_line_and_the_orders_behind_it(client):
     client.force_login(manager_make())
     with time_machine.travel(NOW, tick=False):
         page = client.get("/reports/").content.decode()
-        csv_text = client.get("/reports/csv/odr_orders/").content.decode()
+        csv_text = client.get("/reports/csv/odr_orders/").content.decode("utf-8-sig")
     assert "11.1%" in page and "Above 1.0%" in page
     assert "114-6672019-1185430" in page
     assert "114-6672019-1185430,Amazon.com,2026-11-05T18:40:00+00:00,yes,,yes" in csv_text

@@ -121,7 +121,7 @@ def test_page_csv_and_command_agree(client):
     assert "1 \"No response required\" in these windows is not yet marked" in body
     from_csv = client.get(f"/reports/amazon/csv/?report={source.pk}")
     assert from_csv.status_code == 200
-    csv_text = from_csv.content.decode()
+    csv_text = from_csv.content.decode("utf-8-sig")
     out = io.StringIO()
     call_command("performance_reconcile", f"--report={source.pk}", stdout=out)
     assert out.getvalue().replace("\r\n", "\n") == csv_text.replace("\r\n", "\n")

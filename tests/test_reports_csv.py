@@ -1,6 +1,7 @@
 """The reports' CSV files open safely in a spreadsheet: text a buyer or admin wrote that a
 spreadsheet would run as a formula is written as text (OWASP "CSV Injection")."""
 
+import codecs
 import csv
 import io
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ def csv_rows(client, url: str) -> list[list[str]]:
     with time_machine.travel(NOW, tick=False):
         response = client.get(url)
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def test_a_formula_in_a_buyers_subject_is_written_as_text(client):
@@ -60,3 +61,22 @@ def test_a_formula_in_a_user_name_is_written_as_text_and_numbers_stay_numbers(cl
     assert [row[assignee_at] for row in rows[1:]] == ["'@cmd"]
     ticket_at_column = rows[0].index("ticket")
     assert rows[1][ticket_at_column] == str(ticket.pk)  # a number, not quoted
+
+
+@pytest.mark.parametrize("url", ["/reports/csv/cases/", "/reports/csv/overview/"])
+def test_a_german_or_japanese_subject_opens_in_excel_as_written(client, url):
+    """Excel reads a CSV without UTF-8's byte order mark in the computer's legacy code page:
+    "Müller" came out as "MÃ¼ller". The file starts with the mark; read as UTF-8 past it,
+    the text is as the buyer wrote it."""
+    ticket = ticket_at(AT, kind="return_request")
+    Ticket.objects.filter(pk=ticket.pk).update(subject="Rücksendung Müller 返品")
+    obligations_recompute(ticket_ids=[ticket.pk], now=NOW)
+    client.force_login(manager_make())
+    with time_machine.travel(NOW, tick=False):
+        content = client.get(url).content
+    assert content.startswith(codecs.BOM_UTF8)
+    assert not content[3:].startswith(codecs.BOM_UTF8)
+    rows = csv_rows(client, url)
+    assert rows[0][0] and not rows[0][0].startswith("\ufeff")
+    if url.endswith("cases/"):
+        assert "Rücksendung Müller 返品" in {row[rows[0].index("subject")] for row in rows[1:]}

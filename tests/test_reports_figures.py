@@ -125,7 +125,7 @@ def test_channels_and_days_add_up_to_the_totals(client, period_data):
 def test_page_csv_and_command_agree(client, period_data):
     page = report_page(client)
     with time_machine.travel(NOW, tick=False):
-        csv_text = client.get("/reports/csv/overview/" + PERIOD).content.decode()
+        csv_text = client.get("/reports/csv/overview/" + PERIOD).content.decode("utf-8-sig")
         out = StringIO()
         call_command(
             "sla_report",
@@ -191,7 +191,7 @@ def test_violations_link_to_their_tickets_and_export(client, period_data):
         page = client.get("/reports/violations/" + PERIOD)
         rows = list(
             csv.reader(
-                io.StringIO(client.get("/reports/csv/violations/" + PERIOD).content.decode())
+                io.StringIO(client.get("/reports/csv/violations/" + PERIOD).content.decode("utf-8-sig"))
             )
         )
         bob_only = client.get("/reports/violations/" + PERIOD + "&agent=" + str(period_data[1].pk))
@@ -268,7 +268,7 @@ def test_a_day_when_the_clocks_change_counts_each_message_once(client, zone, day
             response = client.get("/reports/csv/days/", {
                 "period": "custom", "since": since.isoformat(), "until": until.isoformat()})
         assert response.status_code == 200
-        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
         return {row[0]: int(row[1]) for row in rows[1:]}
 
     one = timedelta(days=1)

@@ -16,7 +16,7 @@ from helpdesk.accounts.roles import is_helpdesk_user
 from helpdesk.db import row_id
 from helpdesk.inbox.security import inbox_csp
 from helpdesk.marketplaces.models import Channel
-from helpdesk.reports.csv_cells import csv_cell
+from helpdesk.reports.csv_cells import csv_cell, csv_download
 from helpdesk.reports.views import manager_only
 from helpdesk.tickets.selectors import tickets_visible
 
@@ -75,8 +75,7 @@ def amazon_csv(request: HttpRequest) -> HttpResponse:
     if source is None:
         raise Http404
     name = f"amazon-reconciliation-{source.report_date:%Y-%m-%d}{'-' + code if code else ''}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = csv_download(filename=name)
     reconciliation_csv(response, rows)
     return response
 

@@ -21,7 +21,7 @@ from helpdesk.tickets.selectors import users_assignable
 
 from . import selectors
 from .chart import day_chart
-from .csv_cells import csv_cell
+from .csv_cells import csv_cell, csv_download
 from .forms import ReportFilterForm, filters_query
 from .period import PRESET_LABELS
 from .tables import TABLES, Filters
@@ -132,8 +132,7 @@ def report_csv(request: HttpRequest, table: str) -> HttpResponse:
     columns, rows = TABLES[table]
     suffix = f"-{f.channel_code}" if f.channel_code else ""
     name = f"{table}-{f.period.first_day}-{f.period.last_day}{suffix}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = csv_download(filename=name)
     writer = csv.writer(response)
     writer.writerow([header for _key, header in columns])
     with report_reads():
