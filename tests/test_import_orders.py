@@ -84,6 +84,27 @@ def test_admins_upload_a_report(client, django_user_model):
     assert b"line 2: not a date" in response.content
 
 
+@pytest.mark.parametrize("typed, reason", [
+    ("9999-12-31T23:59:00-08:00", "not a date the calendar can hold in UTC"),
+    ("0001-01-01T00:00:00+05:00", "not a date the calendar can hold in UTC"),
+    ("2026-11-08T24:00:00Z", "not a date: &#x27;2026-11-08T24:00:00Z&#x27; (hour must be"),
+])
+def test_a_purchase_date_no_utc_time_can_hold_is_named_by_line_not_a_server_error(
+    client, django_user_model, typed, reason
+):
+    """Orders are stored in UTC: year 9999 in Los Angeles or year 1 in Karachi has no UTC
+    date, and the upload answered 500 with nothing said about which row."""
+    client.force_login(django_user_model.objects.create_superuser("root", password="root-pass-1234"))
+    lines = REPORT.read_text().splitlines()
+    lines[3] = lines[3].replace("2026-11-08T07:05:00-08:00", typed)
+    report = StringIO("\n".join(lines) + "\n")
+    report.name = "orders.txt"
+    response = client.post("/admin/marketplaces/order/import/", {"report": report})
+    assert response.status_code == 200
+    assert f"line 4: {reason}" in response.content.decode()
+    assert Order.objects.count() == 0
+
+
 def defect(kind: str, order_id: str, at: datetime) -> Ticket:
     ticket = ticket_at(at, kind=kind, words="")
     Ticket.objects.filter(pk=ticket.pk).update(order=Order.objects.get(order_id=order_id))

@@ -50,12 +50,21 @@ def _instant(value: str) -> datetime | None:
     value = value.strip()
     if not value:
         return None
-    parsed = parse_datetime(value.replace(" ", "T", 1))
-    if parsed is None and (day := parse_date(value)):
-        parsed = datetime(day.year, day.month, day.day)
+    try:
+        parsed = parse_datetime(value.replace(" ", "T", 1))
+        if parsed is None and (day := parse_date(value)):
+            parsed = datetime(day.year, day.month, day.day)
+    except ValueError as exc:  # well formed, but no such day, hour or offset
+        raise ValueError(f"not a date: {value!r} ({exc})") from None
     if parsed is None:
         raise ValueError(f"not a date: {value!r}")
-    return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
+    if timezone.is_naive(parsed):
+        return timezone.make_aware(parsed, UTC)
+    try:
+        # Stored in UTC: year 9999 west of Greenwich, or year 1 east of it, has no UTC date.
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"not a date the calendar can hold in UTC: {value!r}") from None
 
 
 def _text(data: bytes) -> str:
