@@ -13,7 +13,7 @@ from reports_support import manager_make, ticket_at
 
 from helpdesk.marketplaces.models import Order, OrderItem
 from helpdesk.reports.selectors import order_defect_rate
-from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models import AgentProfile, Ticket
 
 pytestmark = pytest.mark.django_db
 REPORT = ROOT / "fixtures" / "orders" / "amazon-all-orders.txt"
@@ -84,17 +84,24 @@ def test_admins_upload_a_report(client, django_user_model):
     assert b"line 2: not a date" in response.content
 
 
+FAR = "not a date the calendar can hold in every time zone"
+
+
 @pytest.mark.parametrize("typed, reason", [
-    ("9999-12-31T23:59:00-08:00", "not a date the calendar can hold in UTC"),
-    ("0001-01-01T00:00:00+05:00", "not a date the calendar can hold in UTC"),
+    ("9999-12-31T23:59:00-08:00", FAR),
+    ("0001-01-01T00:00:00+05:00", FAR),
+    ("9999-12-31 23:00:00", FAR),  # read as UTC: already 1 January 10000 in Tokyo
     ("2026-11-08T24:00:00Z", "not a date: &#x27;2026-11-08T24:00:00Z&#x27; (hour must be"),
 ])
-def test_a_purchase_date_no_utc_time_can_hold_is_named_by_line_not_a_server_error(
+def test_a_purchase_date_no_time_zone_can_hold_is_named_by_line_not_a_server_error(
     client, django_user_model, typed, reason
 ):
-    """Orders are stored in UTC: year 9999 in Los Angeles or year 1 in Karachi has no UTC
-    date, and the upload answered 500 with nothing said about which row."""
-    client.force_login(django_user_model.objects.create_superuser("root", password="root-pass-1234"))
+    """Orders are stored in UTC and shown in each user's zone: year 9999 in Los Angeles or
+    year 1 in Karachi has no UTC date, and the upload answered 500 with nothing said about
+    which row; one hour before the year 10000 in UTC made the order list fail in Tokyo."""
+    root = django_user_model.objects.create_superuser("root", password="root-pass-1234")
+    AgentProfile.objects.create(user=root, time_zone="Asia/Tokyo")
+    client.force_login(root)
     lines = REPORT.read_text().splitlines()
     lines[3] = lines[3].replace("2026-11-08T07:05:00-08:00", typed)
     report = StringIO("\n".join(lines) + "\n")
@@ -103,6 +110,7 @@ def test_a_purchase_date_no_utc_time_can_hold_is_named_by_line_not_a_server_erro
     assert response.status_code == 200
     assert f"line 4: {reason}" in response.content.decode()
     assert Order.objects.count() == 0
+    assert client.get("/admin/marketplaces/order/").status_code == 200
 
 
 def defect(kind: str, order_id: str, at: datetime) -> Ticket:

@@ -5,7 +5,7 @@ updated, an item by (order, ASIN). All or nothing: any bad row and nothing is wr
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -46,6 +46,10 @@ class ImportResult:
     items: int
 
 
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
+
+
 def _instant(value: str) -> datetime | None:
     value = value.strip()
     if not value:
@@ -58,13 +62,17 @@ def _instant(value: str) -> datetime | None:
         raise ValueError(f"not a date: {value!r} ({exc})") from None
     if parsed is None:
         raise ValueError(f"not a date: {value!r}")
-    if timezone.is_naive(parsed):
-        return timezone.make_aware(parsed, UTC)
     try:
-        # Stored in UTC: year 9999 west of Greenwich, or year 1 east of it, has no UTC date.
-        return parsed.astimezone(UTC)
+        # Stored in UTC and shown in each user's zone: year 9999 west of Greenwich, or year 1
+        # east of it, has no UTC date, and one within a day of the calendar's ends has none in
+        # some user's zone (the order list would fail for them).
+        instant = (timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed)
+                   else parsed.astimezone(UTC))
     except OverflowError:
-        raise ValueError(f"not a date the calendar can hold in UTC: {value!r}") from None
+        instant = None
+    if instant is None or not _EARLIEST <= instant <= _LATEST:
+        raise ValueError(f"not a date the calendar can hold in every time zone: {value!r}")
+    return instant
 
 
 def _text(data: bytes) -> str:
