@@ -273,6 +273,27 @@ def test_sla_report_names_a_date_at_the_end_of_the_calendar():
                      "--time-zone", "Asia/Tokyo", stdout=StringIO())
 
 
+def test_exactly_four_hours_left_is_not_yet_at_risk_on_any_page_a_second_later_it_is(
+    client, agent
+):
+    """At risk means less than a sixth of the limit left (the clock's rule, which the stored
+    state follows): the ticket page, the inbox's count, `sla_status` and the sweep's alert
+    called the clock at risk a second early, while its state still said pending."""
+    from inbox_support import page
+
+    ticket = buyer_mail(T0).ticket
+    for when, expected in ((T0 + timedelta(hours=20), "pending"),
+                           (T0 + timedelta(hours=20, seconds=1), "at_risk")):
+        with at(when):
+            assert f"badge clock {expected}" in page(client, ticket)
+            listed = client.get("/inbox/?view=at_risk").context["page"].rows
+            assert [t.pk for t in listed] == ([ticket.pk] if expected == "at_risk" else [])
+            out = StringIO()
+            call_command("sla_status", "--json", stdout=out)
+            assert json.loads(out.getvalue())["open"]["buyer_reply"][expected] == 1
+            assert sla_sweep().at_risk_alerts == (expected == "at_risk")
+
+
 def test_sla_status_lists_the_most_overdue():
     buyer_mail(T0)
     out = StringIO()
