@@ -39,6 +39,10 @@ Ending (the earliest qualifying event at or after the start; on a tie a message 
 
 Judging (due = start + limit elapsed hours in UTC, so DST never stretches it; with a
 ``BusinessCalendar`` only working time counts, for every limit of that policy)
+- *choice*: a deadline is set when its clock starts. ``deadlines`` gives the ones already set
+  ((message key, kind) → due): a limit, business hours or holidays changed since then move
+  neither a running clock nor how an ended one was judged, so last month's breaches stay
+  last month's breaches. Only clocks without one are given ``policy``'s.
 - Ended at or before due: "met" (or "no_response_required"); a reply at exactly the limit is on
   time. Ended after due: "met_late", breached. *choice*: no-response-required marked after due
   keeps state "no_response_required" but is breached, so the breach stays on record.
@@ -50,7 +54,7 @@ Judging (due = start + limit elapsed hours in UTC, so DST never stretches it; wi
   *choice*: only while open; a late reply is reported by met_late, not claim_risk.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -230,9 +234,11 @@ def obligations_compute(
     actions: Iterable[ClockAction],
     policy: Policy,
     now: datetime,
+    deadlines: Mapping[tuple[str, str], datetime] | None = None,
 ) -> list[Obligation]:
     """Every obligation of one ticket as of ``now``, in start order (see the module rules)."""
     _aware(now, "now")
+    deadlines = deadlines or {}
     ordered = sorted(messages, key=lambda m: (m.sent_at, m.key))
     sent = {m.key: m.sent_at for m in ordered}
     ends = [
@@ -257,16 +263,18 @@ def obligations_compute(
         end = next(
             (e for e in ends if e.ends(message.key, kind, start, message.received_at)), None
         )
-        result.append(_judge(message.key, kind, start, end, policy, now))
+        due = deadlines.get((message.key, kind)) or policy.due(start, kind)
+        result.append(_judge(message.key, kind, start, due.astimezone(UTC), end, policy, now))
     return result
 
 
 def _judge(
-    key: str, kind: str, start: datetime, end: _End | None, policy: Policy, now: datetime
+    key: str, kind: str, start: datetime, due: datetime, end: _End | None, policy: Policy,
+    now: datetime,
 ) -> Obligation:
-    """State, breach and claim risk of one obligation, given how (and whether) it ended."""
+    """State, breach and claim risk of one obligation, given its deadline and how (and
+    whether) it ended."""
     limit = policy.limit_hours(kind)
-    due = policy.due(start, kind)
     if end is not None:
         breached, claim_risk = end.at > due, False
         if end.action is not None and end.action.kind == "no_response_required":
