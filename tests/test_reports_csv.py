@@ -10,6 +10,7 @@ import time_machine
 from inbox_support import user_make
 from reports_support import manager_make, ticket_at
 
+from helpdesk.marketplaces.models import Order
 from helpdesk.sla.models import Obligation
 from helpdesk.sla.services import obligations_recompute, violations_record
 from helpdesk.tickets.models import Ticket
@@ -60,3 +61,25 @@ def test_a_formula_in_a_user_name_is_written_as_text_and_numbers_stay_numbers(cl
     assert [row[assignee_at] for row in rows[1:]] == ["'@cmd"]
     ticket_at_column = rows[0].index("ticket")
     assert rows[1][ticket_at_column] == str(ticket.pk)  # a number, not quoted
+
+
+def test_the_csv_files_of_open_cases_and_of_the_orders_behind_the_rate_hold_every_row(client):
+    """The page shows the nearest 20 open cases and the newest 20 defective orders; their CSV
+    files held 20 cases and 200 orders, so a file "of open cases" left cases out and the
+    file of "the orders behind the rate" had fewer orders than the rate counted."""
+    claims = [ticket_at(AT, kind="claim") for _ in range(21)]
+    orders = Order.objects.bulk_create(
+        Order(order_id=f"111-0000000-{n:07d}", purchased_at=AT) for n in range(201)
+    )
+    Ticket.objects.bulk_create(
+        Ticket(kind="chargeback", channel=claims[0].channel, order=order, subject="cb",
+               thread_subject="cb", created_at=AT, last_message_at=AT)
+        for order in orders
+    )
+    client.force_login(manager_make())
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/reports/")
+    assert len(page.context["cases"]) == 20 and len(page.context["odr_orders"]) == 20
+    assert page.context["odr"].defective == 201
+    assert len(csv_rows(client, "/reports/csv/cases/")) == 1 + 21
+    assert len(csv_rows(client, "/reports/csv/odr_orders/")) == 1 + 201
