@@ -191,6 +191,28 @@ def test_sweep_records_each_breach_once_and_alerts(run_jobs, django_user_model):
     assert any("MISSED" in m.body for m in mail.outbox)
 
 
+def test_each_alert_mail_gives_the_deadline_in_its_readers_time_zone(run_jobs, django_user_model):
+    """Times are shown in each agent's zone (DOMAIN.md); the digests wrote UTC for everyone,
+    so the agent in Tokyo read "due 10:00" for a clock due at 19:00 on their clock."""
+    from django.contrib.auth.models import Group
+
+    from helpdesk.tickets.models import AgentProfile
+
+    manager = django_user_model.objects.create_user("boss", email="boss@example-seller.com")
+    manager.groups.add(Group.objects.get_or_create(name="manager")[0])
+    AgentProfile.objects.create(user=manager, time_zone="America/Los_Angeles")
+    agent = django_user_model.objects.create_user("ann", email="ann@example-seller.com")
+    AgentProfile.objects.create(user=agent, time_zone="Asia/Tokyo")
+    message = buyer_mail()  # due 2026-10-06 10:00 UTC
+    message.ticket.assignee = agent
+    message.ticket.save()
+    sla_sweep(now=T0 + timedelta(hours=24, seconds=1))
+    run_jobs()
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert "MISSED: Buyer reply, due 2026-10-06 19:00 JST" in bodies["ann@example-seller.com"]
+    assert "MISSED: Buyer reply, due 2026-10-06 03:00 PDT" in bodies["boss@example-seller.com"]
+
+
 def test_alerts_wait_while_the_job_queue_is_away(run_jobs, django_user_model, settings):
     agent = django_user_model.objects.create_user("ann", email="ann@example-seller.com")
     message = buyer_mail()

@@ -1,13 +1,17 @@
 """At-risk and breach alerts: one mail per recipient per sweep, to the assignee and the
-managers, sent by a job so that a slow mail server never holds the sweep."""
+managers, sent by a job so that a slow mail server never holds the sweep. Each recipient
+reads the deadlines in their own time zone, as on the pages."""
 
 from collections import defaultdict
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, mailers
 
 from helpdesk import jobs
+from helpdesk.tickets.selectors import agent_zone
 
 from .models import Obligation, Violation
 
@@ -19,36 +23,47 @@ def alerts_enqueue(*, at_risk_ids: list[int], violation_ids: list[int]) -> None:
         jobs.enqueue(alerts_send_job, at_risk_ids, violation_ids, queue="mail")
 
 
-def _line(ticket, what: str, due_at) -> str:
+def _line(ticket, what: str, due_at: datetime, zone: tzinfo) -> str:
     order = f" · order {ticket.order.order_id}" if ticket and ticket.order else ""
     subject = ticket.subject if ticket else "(ticket deleted)"
     number = f"#{ticket.pk}" if ticket else ""
-    return f"- {what}, due {due_at:%Y-%m-%d %H:%M} UTC: {number} {subject}{order}"
+    due = due_at.astimezone(zone)
+    return f"- {what}, due {due:%Y-%m-%d %H:%M} {due.tzname()}: {number} {subject}{order}"
 
 
 def alerts_send_job(at_risk_ids: list[int], violation_ids: list[int]) -> int:
     """Send the digests; returns how many mails went out."""
     managers = list(
         get_user_model().objects.filter(groups__name=MANAGER_GROUP, is_active=True)
-        .exclude(email="").values_list("email", flat=True)
+        .exclude(email="")
     )
+    zones: dict[str, tzinfo] = {}  # address → the zone its user reads times in
+
+    def zone_of(user) -> tzinfo:
+        return agent_zone(user=user) or ZoneInfo(settings.TIME_ZONE)
+
+    for manager in managers:
+        zones.setdefault(manager.email, zone_of(manager))
     lines: dict[str, list[str]] = defaultdict(list)
+
+    def add(ticket, assignee, what: str, due_at: datetime) -> None:
+        if assignee is not None and assignee.email:
+            zones.setdefault(assignee.email, zone_of(assignee))
+        for address in _recipients(assignee, [m.email for m in managers]):
+            lines[address].append(_line(ticket, what, due_at, zones[address]))
+
     at_risk = Obligation.objects.filter(pk__in=at_risk_ids).select_related(
         "ticket__order", "ticket__assignee"
     )
     for obligation in at_risk:
-        line = _line(obligation.ticket, f"At risk: {obligation.get_kind_display()}",
-                     obligation.due_at)
-        for address in _recipients(obligation.ticket.assignee, managers):
-            lines[address].append(line)
+        add(obligation.ticket, obligation.ticket.assignee,
+            f"At risk: {obligation.get_kind_display()}", obligation.due_at)
     breaches = Violation.objects.filter(pk__in=violation_ids).select_related(
         "ticket__order", "ticket__assignee"
     )
     for violation in breaches:
-        line = _line(violation.ticket, f"MISSED: {violation.get_kind_display()}", violation.due_at)
-        assignee = violation.ticket.assignee if violation.ticket else None
-        for address in _recipients(assignee, managers):
-            lines[address].append(line)
+        add(violation.ticket, violation.ticket.assignee if violation.ticket else None,
+            f"MISSED: {violation.get_kind_display()}", violation.due_at)
     connection = mailers.default
     messages = [
         EmailMessage(
