@@ -195,6 +195,11 @@ def _validate_time_zone(value: str) -> None:
 
     if value not in available_timezones():
         raise ValidationError(f"Unknown time zone {value!r}; use a name like Europe/Berlin.")
+    if value in ("localtime", "Factory"):
+        # The server's own zone (the web server's and the database's may differ, so the
+        # reports' days would not add up) and no place's time: as for channels.
+        raise ValidationError(f"{value!r} is no place's time zone; use a name like "
+                              "Europe/Berlin.")
 
 
 class Queue(models.Model):
