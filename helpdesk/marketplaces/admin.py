@@ -26,7 +26,7 @@ class HolidayInline(admin.TabularInline):
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 CHANNEL_FIELDS = ["code", "name", "platform", "domain", "relay_domain", "language", "time_zone",
                   "reply_limit_hours", "return_limit_hours", "claim_limit_hours",
-                  "at_risk_share", "is_default"]
+                  "chargeback_limit_hours", "at_risk_share", "is_default"]
 
 
 def _time_field(label: str) -> forms.TimeField:
@@ -113,6 +113,7 @@ class _ChannelForm(forms.ModelForm):
                                          "claim_limit_hours")]
         if not hours or None in limits:
             return
+        limits.append(data.get("chargeback_limit_hours") or 0)
         weeks = calendar_weeks_needed(business_hours_parse(hours), max(limits))
         if weeks > CALENDAR_WEEKS:
             self.add_error("working_hours_only",
@@ -136,7 +137,7 @@ ChannelForm = type("ChannelForm", (_ChannelForm,), {
 class ChannelAdmin(admin.ModelAdmin):
     form = ChannelForm
     list_display = ["code", "name", "platform", "domain", "language", "reply_limit_hours",
-                    "return_limit_hours", "claim_limit_hours"]
+                    "return_limit_hours", "claim_limit_hours", "chargeback_limit_hours"]
     inlines = [HolidayInline]
 
     def get_fieldsets(self, request: HttpRequest, obj: Channel | None = None) -> list:

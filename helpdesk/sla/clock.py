@@ -7,12 +7,13 @@ made where the rulebook is silent marked *choice*:
 Opening
 - buyer_reply: every inbound, non-auto message of kind buyer_message or cancellation (a
   cancellation request is a buyer message that needs an answer). Limit ``buyer_reply_hours``.
-- return_request (``return_hours``), claim and chargeback (both ``claim_hours``): an inbound
-  message of that kind. *choice*: ``is_auto`` is not looked at for these, marketplace notices
-  are machine-sent by nature. *choice*: a later mail of the same kind in the ticket is a
-  follow-up, not a new case: a return_request opens a new obligation only when no earlier one is
-  still open at its time; a claim or chargeback opens one only once per ticket, so "Claim
-  Decision on Order" (also kind claim, arriving after the response) never restarts the clock.
+- return_request (``return_hours``), claim (``claim_hours``), chargeback
+  (``chargeback_hours``): an inbound message of that kind. *choice*: ``is_auto`` is not
+  looked at for these, marketplace notices are machine-sent by nature. *choice*: a later
+  mail of the same kind in the ticket is a follow-up, not a new case: a return_request opens
+  a new obligation only when no earlier one is still open at its time; a claim or chargeback
+  opens one only once per ticket, so "Claim Decision on Order" (also kind claim, arriving
+  after the response) never restarts the clock.
 - Messages are taken in (sent_at, key) order whatever the input order. Keys are unique.
   *choice*: every event given counts, even one later than ``now`` (a Date header a little
   ahead); ``now`` only judges what is still open.
@@ -165,15 +166,18 @@ class Policy:
     buyer_reply_hours: int = 24
     return_hours: int = 48
     claim_hours: int = 72
+    chargeback_hours: int = 72
     at_risk_share: float = 1 / 6  # 4 h of 24 h
     claim_risk_hours: int = 48
     calendar: BusinessCalendar | None = None
 
     def limit_hours(self, kind: str) -> int:
         """The limit for an obligation kind."""
-        if kind == "buyer_reply":
-            return self.buyer_reply_hours
-        return self.return_hours if kind == "return_request" else self.claim_hours
+        return {
+            "buyer_reply": self.buyer_reply_hours,
+            "return_request": self.return_hours,
+            "chargeback": self.chargeback_hours,
+        }.get(kind, self.claim_hours)
 
     def due(self, start: datetime, kind: str) -> datetime:
         """The deadline of an obligation of ``kind`` that started at ``start`` (UTC)."""
