@@ -113,6 +113,33 @@ def test_a_purchase_date_no_time_zone_can_hold_is_named_by_line_not_a_server_err
     assert client.get("/admin/marketplaces/order/").status_code == 200
 
 
+@pytest.mark.parametrize("typed, reason", [
+    ("-1", "quantity must be from 0 to 1,000,000, not -1"),
+    ("99999999999", "quantity must be from 0 to 1,000,000, not 99999999999"),
+    ("1e3", "quantity is not a whole number: &#x27;1e3&#x27;"),
+])
+def test_a_quantity_no_order_line_can_have_is_named_by_line_not_a_server_error(
+    admin_client, typed, reason
+):
+    """A negative quantity or one past the database's integers was a server error on
+    upload; 0 (a cancelled line) still imports."""
+    lines = REPORT.read_text().splitlines()
+    column = lines[0].split("\t").index("quantity")
+
+    def upload(quantity: str):
+        cells = lines[3].split("\t")
+        cells[column] = quantity
+        report = StringIO("\n".join([*lines[:3], "\t".join(cells), *lines[4:]]) + "\n")
+        report.name = "orders.txt"
+        return admin_client.post("/admin/marketplaces/order/import/", {"report": report})
+
+    response = upload(typed)
+    assert response.status_code == 200
+    assert f"line 4: {reason}" in response.content.decode()
+    assert Order.objects.count() == 0
+    assert upload("0").status_code == 302 and Order.objects.count() == 9
+
+
 def defect(kind: str, order_id: str, at: datetime) -> Ticket:
     ticket = ticket_at(at, kind=kind, words="")
     Ticket.objects.filter(pk=ticket.pk).update(order=Order.objects.get(order_id=order_id))

@@ -75,6 +75,21 @@ def _instant(value: str) -> datetime | None:
     return instant
 
 
+# No order line holds more; the column is a 32-bit integer in the database.
+QUANTITY_MAX = 1_000_000
+
+
+def _quantity(value: str) -> int:
+    """A line's quantity: a whole number from 0 (a cancelled line) to QUANTITY_MAX."""
+    try:
+        quantity = int(value)
+    except ValueError:
+        raise ValueError(f"quantity is not a whole number: {value!r}") from None
+    if not 0 <= quantity <= QUANTITY_MAX:
+        raise ValueError(f"quantity must be from 0 to {QUANTITY_MAX:,}, not {value}")
+    return quantity
+
+
 def _text(data: bytes) -> str:
     # Seller Central writes UTF-8 on most marketplaces, Windows-1252 on some older ones.
     try:
@@ -124,7 +139,7 @@ def _rows_read(reader: csv.DictReader) -> list[OrderRow]:
             if purchased is None:
                 raise ValueError("purchase-date is empty")
             shipped = _instant(row.get("ship-date", ""))
-            quantity = int(row.get("quantity") or 1)
+            quantity = _quantity(row.get("quantity") or "1")
         except ValueError as exc:
             problems.append((line, str(exc)))
             continue
