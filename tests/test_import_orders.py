@@ -140,6 +140,18 @@ def test_a_quantity_no_order_line_can_have_is_named_by_line_not_a_server_error(
     assert upload("0").status_code == 302 and Order.objects.count() == 9
 
 
+def test_an_order_id_longer_than_any_is_named_by_line_not_a_server_error(admin_client):
+    """PostgreSQL refused to store it (the column holds 40 characters): a server error."""
+    lines = REPORT.read_text().splitlines()
+    lines[3] = "1" * 41 + lines[3][lines[3].index("\t"):]
+    report = StringIO("\n".join(lines) + "\n")
+    report.name = "orders.txt"
+    response = admin_client.post("/admin/marketplaces/order/import/", {"report": report})
+    assert response.status_code == 200
+    assert "line 4: amazon-order-id is longer than 40 characters" in response.content.decode()
+    assert Order.objects.count() == 0
+
+
 def defect(kind: str, order_id: str, at: datetime) -> Ticket:
     ticket = ticket_at(at, kind=kind, words="")
     Ticket.objects.filter(pk=ticket.pk).update(order=Order.objects.get(order_id=order_id))

@@ -75,6 +75,7 @@ def _instant(value: str) -> datetime | None:
     return instant
 
 
+ORDER_ID_MAX = Order._meta.get_field("order_id").max_length
 # No order line holds more; the column is a 32-bit integer in the database.
 QUANTITY_MAX = 1_000_000
 
@@ -135,6 +136,9 @@ def _rows_read(reader: csv.DictReader) -> list[OrderRow]:
             order_id = row["amazon-order-id"]
             if not order_id:
                 raise ValueError("amazon-order-id is empty")
+            if len(order_id) > ORDER_ID_MAX:
+                # Cut short it would be another order's id: refused, not truncated.
+                raise ValueError(f"amazon-order-id is longer than {ORDER_ID_MAX} characters")
             purchased = _instant(row["purchase-date"])
             if purchased is None:
                 raise ValueError("purchase-date is empty")
