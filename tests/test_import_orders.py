@@ -2,7 +2,7 @@
 defect rate they make possible."""
 
 from datetime import UTC, datetime, timedelta
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
@@ -149,6 +149,16 @@ def test_an_order_id_longer_than_any_is_named_by_line_not_a_server_error(admin_c
     response = admin_client.post("/admin/marketplaces/order/import/", {"report": report})
     assert response.status_code == 200
     assert "line 4: amazon-order-id is longer than 40 characters" in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_a_report_with_a_nul_byte_is_named_by_line_not_a_server_error(admin_client):
+    """PostgreSQL cannot store a NUL in text: the upload was a server error."""
+    report = BytesIO(REPORT.read_bytes().replace(b"Travel Mug 450 ml", b"Travel Mug\x00", 1))
+    report.name = "orders.txt"
+    response = admin_client.post("/admin/marketplaces/order/import/", {"report": report})
+    assert response.status_code == 200
+    assert "line 3: the file holds a NUL byte" in response.content.decode()
     assert Order.objects.count() == 0
 
 

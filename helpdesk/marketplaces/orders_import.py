@@ -92,6 +92,10 @@ def _quantity(value: str) -> int:
 
 
 def _text(data: bytes) -> str:
+    # A NUL byte is in no text report, and PostgreSQL cannot store one in a text column.
+    if (nul := data.find(b"\x00")) >= 0:
+        line = data[:nul].count(b"\n") + 1
+        raise OrderImportError([(line, "the file holds a NUL byte: it is not a text report")])
     # Seller Central writes UTF-8 on most marketplaces, Windows-1252 on some older ones.
     try:
         return data.decode("utf-8-sig")
