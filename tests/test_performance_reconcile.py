@@ -102,10 +102,14 @@ def test_amazons_24_hours_are_counted_whatever_limit_the_seller_set_the_channel(
     agent_replies(ticket_at(start, channel="amazon-com"), start + timedelta(hours=25), None)
     ticket_at(datetime(2026, 11, 30, 6, tzinfo=UTC), channel="amazon-com")  # 18 h at the end
     ticket_at(start, channel="amazon-com")  # never answered
+    # Answered in 2 h, but after the window's end: Amazon's report had no response then.
+    end = datetime(2026, 12, 1, tzinfo=UTC)
+    agent_replies(ticket_at(end - timedelta(hours=1), channel="amazon-com"),
+                  end + timedelta(hours=1), None)
     us = next(r for r in reconciliation(source=_import(), now=NOW)
               if r.figure.marketplace_id == US)
-    assert us.ours == ContactFigures(contacts=4, within_24h=1, after_24h=1, no_response_24h=1,
-                                     average_response_hours=21.5)
+    assert us.ours == ContactFigures(contacts=5, within_24h=1, after_24h=2, no_response_24h=1,
+                                     average_response_hours=15.0)
 
 
 def test_a_marketplace_without_clocks_is_all_difference():

@@ -49,11 +49,13 @@ _ANSWERED = Q(state__in=[ObligationState.MET, ObligationState.MET_LATE])
 
 
 def amazon_aggregates(end: datetime) -> dict:
-    """Amazon's three counts over buyer-reply clocks, judged at ``end``."""
+    """Amazon's three counts over buyer-reply clocks, judged at ``end``. A reply after the
+    window's end is late, whenever it came: Amazon's report, made then, had no response."""
     day = int(AMAZON_DAY.total_seconds())
+    in_time = Q(response_seconds__lte=day, satisfied_at__lt=end)
     return {
-        "within_day": Count("pk", filter=_ANSWERED & Q(response_seconds__lte=day)),
-        "after_day": Count("pk", filter=_ANSWERED & Q(response_seconds__gt=day)),
+        "within_day": Count("pk", filter=_ANSWERED & in_time),
+        "after_day": Count("pk", filter=_ANSWERED & ~in_time),
         "silent_past_day": Count("pk", filter=Q(is_open=True, starts_at__lt=end - AMAZON_DAY)),
     }
 
