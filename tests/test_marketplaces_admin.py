@@ -69,6 +69,9 @@ def test_unticking_working_hours_goes_back_to_calendar_hours(admin_client):
     ({"day2_opens": "17:00", "day2_closes": "09:00"}, "On Wednesday closing must be after opening"),
     ({"day3_opens": "", "day3_closes": ""}, "Give Thursday&#x27;s opening and closing time"),
     ({"day1_opens": "25:99"}, "Enter a valid time"),
+    # Stored to the minute, these seconds are the same minute: no working time that day.
+    ({"day0_opens": "09:00:10", "day0_closes": "09:00:50"},
+     "On Monday closing must be after opening"),
     ({f"day{d}_closed": "on" for d in range(7)}, "Every day is closed"),
 ])
 def test_bad_working_hours_are_refused_on_the_day(admin_client, changes, message):

@@ -85,6 +85,10 @@ class _ChannelForm(forms.ModelForm):
                 if data.get(f"day{day}_closed") or opens in self.errors or closes in self.errors:
                     continue
                 opening, closing = data.get(opens), data.get(closes)
+                if opening is not None and closing is not None:
+                    # Stored to the minute: 09:00:10 to 09:00:50 would be no time at all.
+                    opening, closing = (t.replace(second=0, microsecond=0)
+                                        for t in (opening, closing))
                 if opening is None or closing is None:
                     self.add_error(opens, f"Give {name}'s opening and closing time, or tick "
                                    "closed.")
