@@ -5,11 +5,24 @@ word of its own. Accents come off ("endommagé" is "endommage"), but not the kan
 marks (が is not か)."""
 
 import unicodedata
+from collections.abc import Iterable
 
 CJK = "\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Text with no character from here on holds no kana or ideograph.
 CJK_FIRST = "\u3005"
 _KANA_MARKS = frozenset("\u3099\u309a")
+
+
+def name_key(text: str) -> str:
+    """How people tell names apart when they pick one from a list: "Refund", "refund " and
+    "Réfund" are the same name to them."""
+    return accents_off(" ".join(text.split())).casefold()
+
+
+def name_taken(name: str, others: Iterable[str]) -> str | None:
+    """The name among ``others`` that reads as ``name`` (``name_key``), if any."""
+    key = name_key(name)
+    return next((other for other in others if name_key(other) == key), None)
 
 
 def accents_off(text: str) -> str:

@@ -252,6 +252,18 @@ def test_claim_risk_after_48_hours_unanswered_only_while_open():
     assert not risk(T0 + 60 * H, reply("r", T0 + 50 * H))
 
 
+def test_a_deadline_already_set_stands_whatever_the_policy_says_now():
+    """The limit was 24 h when "q" arrived; the seller has since set 48 h. "q" keeps its
+    deadline (answered at 30 h: late), the new "q2" gets 48 h."""
+    result = obligations_compute(
+        messages=[inbound("q", T0), reply("r", T0 + 30 * H), inbound("q2", T0 + 40 * H)],
+        actions=[], policy=Policy(buyer_reply_hours=48), now=T0 + 50 * H,
+        deadlines={("q", "buyer_reply"): T0 + 24 * H},
+    )
+    got = {o.key: (o.state, o.due_at) for o in result}
+    assert got == {"q": ("met_late", T0 + 24 * H), "q2": ("pending", T0 + 88 * H)}
+
+
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError):
         inbound("q", datetime(2026, 1, 1))

@@ -45,3 +45,20 @@ def test_one_kanji_is_a_keyword_of_its_own(admin_client):
         "category": category.pk, "keywords": "傷", "language": "ja", "is_active": "on"})
     assert page.status_code == 302
     assert ComplaintRule.objects.filter(keywords="傷", language="ja").exists()
+
+
+def test_a_category_named_like_an_existing_one_is_refused_on_its_field(admin_client):
+    """Agents correct a ticket's category from a list by name and the reports count by it:
+    "Damaged in transit" beside "damaged in transit" split one kind of complaint in two."""
+    existing = ComplaintCategory.objects.first()
+    typed = f" {existing.name.upper()} "
+    empty_rules = {"rules-TOTAL_FORMS": "0", "rules-INITIAL_FORMS": "0",
+                   "rules-MIN_NUM_FORMS": "0", "rules-MAX_NUM_FORMS": "1000"}
+    page = admin_client.post("/admin/complaints/complaintcategory/add/",
+                             {"code": "shouted", "name": typed, "position": "5", **empty_rules})
+    assert page.status_code == 200
+    assert "already has this name" in page.content.decode()
+    assert not ComplaintCategory.objects.filter(code="shouted").exists()
+    page = admin_client.post("/admin/complaints/complaintcategory/add/",
+                             {"code": "sizing", "name": "Sizing", "position": "5", **empty_rules})
+    assert page.status_code == 302

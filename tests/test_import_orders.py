@@ -2,7 +2,7 @@
 defect rate they make possible."""
 
 from datetime import UTC, datetime, timedelta
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from reports_support import manager_make, ticket_at
 
 from helpdesk.marketplaces.models import Order, OrderItem
 from helpdesk.reports.selectors import order_defect_rate
-from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models import AgentProfile, Ticket
 
 pytestmark = pytest.mark.django_db
 REPORT = ROOT / "fixtures" / "orders" / "amazon-all-orders.txt"
@@ -82,6 +82,84 @@ def test_admins_upload_a_report(client, django_user_model):
     bad.name = "bad.txt"
     response = client.post("/admin/marketplaces/order/import/", {"report": bad})
     assert b"line 2: not a date" in response.content
+
+
+FAR = "not a date the calendar can hold in every time zone"
+
+
+@pytest.mark.parametrize("typed, reason", [
+    ("9999-12-31T23:59:00-08:00", FAR),
+    ("0001-01-01T00:00:00+05:00", FAR),
+    ("9999-12-31 23:00:00", FAR),  # read as UTC: already 1 January 10000 in Tokyo
+    ("2026-11-08T24:00:00Z", "not a date: &#x27;2026-11-08T24:00:00Z&#x27; (hour must be"),
+])
+def test_a_purchase_date_no_time_zone_can_hold_is_named_by_line_not_a_server_error(
+    client, django_user_model, typed, reason
+):
+    """Orders are stored in UTC and shown in each user's zone: year 9999 in Los Angeles or
+    year 1 in Karachi has no UTC date, and the upload answered 500 with nothing said about
+    which row; one hour before the year 10000 in UTC made the order list fail in Tokyo."""
+    root = django_user_model.objects.create_superuser("root", password="root-pass-1234")
+    AgentProfile.objects.create(user=root, time_zone="Asia/Tokyo")
+    client.force_login(root)
+    lines = REPORT.read_text().splitlines()
+    lines[3] = lines[3].replace("2026-11-08T07:05:00-08:00", typed)
+    report = StringIO("\n".join(lines) + "\n")
+    report.name = "orders.txt"
+    response = client.post("/admin/marketplaces/order/import/", {"report": report})
+    assert response.status_code == 200
+    assert f"line 4: {reason}" in response.content.decode()
+    assert Order.objects.count() == 0
+    assert client.get("/admin/marketplaces/order/").status_code == 200
+
+
+@pytest.mark.parametrize("typed, reason", [
+    ("-1", "quantity must be from 0 to 1,000,000, not -1"),
+    ("99999999999", "quantity must be from 0 to 1,000,000, not 99999999999"),
+    ("1e3", "quantity is not a whole number: &#x27;1e3&#x27;"),
+])
+def test_a_quantity_no_order_line_can_have_is_named_by_line_not_a_server_error(
+    admin_client, typed, reason
+):
+    """A negative quantity or one past the database's integers was a server error on
+    upload; 0 (a cancelled line) still imports."""
+    lines = REPORT.read_text().splitlines()
+    column = lines[0].split("\t").index("quantity")
+
+    def upload(quantity: str):
+        cells = lines[3].split("\t")
+        cells[column] = quantity
+        report = StringIO("\n".join([*lines[:3], "\t".join(cells), *lines[4:]]) + "\n")
+        report.name = "orders.txt"
+        return admin_client.post("/admin/marketplaces/order/import/", {"report": report})
+
+    response = upload(typed)
+    assert response.status_code == 200
+    assert f"line 4: {reason}" in response.content.decode()
+    assert Order.objects.count() == 0
+    assert upload("0").status_code == 302 and Order.objects.count() == 9
+
+
+def test_an_order_id_longer_than_any_is_named_by_line_not_a_server_error(admin_client):
+    """PostgreSQL refused to store it (the column holds 40 characters): a server error."""
+    lines = REPORT.read_text().splitlines()
+    lines[3] = "1" * 41 + lines[3][lines[3].index("\t"):]
+    report = StringIO("\n".join(lines) + "\n")
+    report.name = "orders.txt"
+    response = admin_client.post("/admin/marketplaces/order/import/", {"report": report})
+    assert response.status_code == 200
+    assert "line 4: amazon-order-id is longer than 40 characters" in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_a_report_with_a_nul_byte_is_named_by_line_not_a_server_error(admin_client):
+    """PostgreSQL cannot store a NUL in text: the upload was a server error."""
+    report = BytesIO(REPORT.read_bytes().replace(b"Travel Mug 450 ml", b"Travel Mug\x00", 1))
+    report.name = "orders.txt"
+    response = admin_client.post("/admin/marketplaces/order/import/", {"report": report})
+    assert response.status_code == 200
+    assert "line 3: the file holds a NUL byte" in response.content.decode()
+    assert Order.objects.count() == 0
 
 
 def defect(kind: str, order_id: str, at: datetime) -> Ticket:

@@ -13,7 +13,7 @@ from mails import FIXTURE_MAIL
 from helpdesk.mail.raw_store import blob_put
 from helpdesk.mail.services import mail_ingest
 from helpdesk.marketplaces.models import Channel
-from helpdesk.tickets.actions import ticket_escalate
+from helpdesk.tickets.actions import ticket_clock_end, ticket_escalate
 from helpdesk.tickets.models import (
     AgentProfile,
     Attachment,
@@ -160,6 +160,25 @@ def test_times_inside_timeline_texts_read_in_the_agents_zone(client, agent):
     html = page(client, ticket)
     assert "Clock missed: Buyer reply was due 2026-03-30 08:30 JST" in html
     assert "23:30 UTC" not in html
+
+
+@pytest.mark.parametrize("zone, typed", [
+    ("UTC", "2026-02-30 10:00 UTC"),  # no such day
+    ("Asia/Tokyo", "9999-12-31 23:59 UTC"),  # past the calendar's end in Tokyo
+    ("America/Los_Angeles", "0001-01-01 00:00 UTC"),  # before its start in Los Angeles
+])
+def test_a_buyer_name_or_note_shaped_like_an_impossible_time_leaves_the_ticket_readable(
+    client, agent, zone, typed
+):
+    """The timeline shows its UTC times in the agent's zone, and its lines also carry what
+    people typed: such a buyer name or "no response required" note made the ticket's page a
+    server error for everyone, for good."""
+    AgentProfile.objects.create(user=agent, time_zone=zone)
+    ticket = ticket_make(subject="Odd name", buyer_name=typed)
+    ticket_clock_end(ticket=ticket, actor=agent, note=f"Buyer wrote {typed}")
+    html = page(client, ticket)
+    assert f"from {typed} - Amazon Marketplace" in html
+    assert f"No response required: Buyer wrote {typed}" in html
 
 
 def test_a_wrong_assignee_or_case_id_is_named_not_read_as_nobody(client, agent):

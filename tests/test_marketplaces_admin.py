@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 from ingest_support import filed
-from mails import build_mail, kaufland_message
+from mails import FIXTURE_MAIL, build_mail, kaufland_message
 
+from helpdesk.mail.services import mail_ingest
 from helpdesk.marketplaces.models import Channel
+from helpdesk.sla.models import Obligation
 from helpdesk.sla.policy import channel_policy
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +69,9 @@ def test_unticking_working_hours_goes_back_to_calendar_hours(admin_client):
     ({"day2_opens": "17:00", "day2_closes": "09:00"}, "On Wednesday closing must be after opening"),
     ({"day3_opens": "", "day3_closes": ""}, "Give Thursday&#x27;s opening and closing time"),
     ({"day1_opens": "25:99"}, "Enter a valid time"),
+    # Stored to the minute, these seconds are the same minute: no working time that day.
+    ({"day0_opens": "09:00:10", "day0_closes": "09:00:50"},
+     "On Monday closing must be after opening"),
     ({f"day{d}_closed": "on" for d in range(7)}, "Every day is closed"),
 ])
 def test_bad_working_hours_are_refused_on_the_day(admin_client, changes, message):
@@ -114,6 +119,25 @@ def test_a_limit_no_deadline_can_follow_from_is_refused(admin_client, changes, m
     channel.refresh_from_db()
     assert (channel.reply_limit_hours, channel.return_limit_hours, channel.claim_limit_hours,
             channel.business_hours) == (24, 48, 72, {})
+
+
+def test_a_chargeback_gets_its_own_limit_or_else_the_claims(admin_client):
+    """Every limit is the seller's to set per channel and clock (DOMAIN.md): Amazon's help
+    pages give a chargeback 7 days, but it could only share the A-to-z claim's 72 h."""
+    def due_after(name: str) -> int:
+        raw = (FIXTURE_MAIL / "amazon-com" / name).read_bytes()
+        result = mail_ingest(raw=raw, source=f"test:{name}")
+        obligation = Obligation.objects.get(message_id=result.message_pk)
+        return int((obligation.due_at - obligation.starts_at).total_seconds() // 3600)
+
+    channel = Channel.objects.get(code="amazon-com")
+    page = admin_client.post(_url(channel), _post(channel, chargeback_limit_hours="168"))
+    assert page.status_code == 302
+    assert (due_after("chargeback.eml"), due_after("atoz_claim_received.eml")) == (168, 72)
+    assert admin_client.post(_url(channel), _post(channel, chargeback_limit_hours="0")
+                             ).status_code == 200  # refused like every limit
+    admin_client.post(_url(channel), _post(channel))  # left empty: the claim's limit
+    assert channel_policy(Channel.objects.get(pk=channel.pk)).limit_hours("chargeback") == 72
 
 
 def test_every_installed_channel_passes_the_checks_the_admin_applies():

@@ -179,6 +179,44 @@ def test_the_command_imports_reports_once_and_refuses_a_bad_one(tmp_path, capsys
     assert PerformanceImport.objects.count() == 2
 
 
+_LATE_TO = "performanceMetrics[0].lateShipmentRate.reportingDateRange.reportingDateTo"
+_CONTACT_END = ("performanceMetrics[0].buyerSellerContactResponseTimeMetrics"
+                ".responseTimeMetrics[0].timeFrame.end")
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    (_LATE_TO, "9999-12-31T23:59Z"),  # the window's end, a minute later, is past the calendar
+    (_LATE_TO, "9999-12-31T20:00-08:00"),  # no UTC time holds it
+    (_CONTACT_END, "9999-12-31T23:59Z"),
+    ("performanceMetrics[0].orderDefectRate.mfn.reportingDateRange.reportingDateFrom",
+     "0001-01-01T00:00+05:00"),
+])
+def test_a_date_at_the_end_of_the_calendar_names_the_field_on_upload_not_a_server_error(
+    admin_client: Client, path, value
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = raw(changed(report(), path, value))
+    page = admin_client.post("/admin/performance/performanceimport/upload/",
+                             {"report": SimpleUploadedFile("far.json", bad)})
+    assert page.status_code == 200
+    assert f"{path}: the date is too close to the ends of the calendar" in page.text
+    assert _stored() == (0, 0, 0)
+
+
+def test_a_report_of_the_first_years_of_the_calendar_leaves_the_health_page_readable(
+    admin_client: Client
+):
+    """Ours beside Amazon's looks back 60 days from a window's end: a window ending in the
+    calendar's first weeks has no such 60 days, so such a date is refused at import."""
+    path = "performanceMetrics[0].orderDefectRate.mfn.reportingDateRange"
+    doc = changed(changed(report(), f"{path}.reportingDateFrom", "0001-01-01T00:00Z"),
+                  f"{path}.reportingDateTo", "0001-01-02T23:59Z")
+    with pytest.raises(ReportInvalid, match="too close to the ends of the calendar"):
+        performance_import(raw=raw(doc))
+    assert admin_client.get("/reports/health/").status_code == 200
+
+
 def test_the_admin_upload_imports_and_shows_the_problems(admin_client: Client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -18,8 +18,9 @@ from performance_support import (
     reconciliation_world,
     report,
 )
-from reports_support import ticket_at
+from reports_support import agent_replies, ticket_at
 
+from helpdesk.marketplaces.models import Channel
 from helpdesk.performance.importing import performance_import
 from helpdesk.performance.reconcile import ContactFigures, reconciliation
 from helpdesk.sla.models import Obligation
@@ -88,6 +89,27 @@ def test_marking_in_seller_central_takes_the_ticket_off_the_explanations():
               if r.figure.marketplace_id == US)
     assert us.explained("nrr_unmarked") == 0
     assert us.explained("never_received") == 3  # what is left unexplained
+
+
+def test_amazons_24_hours_are_counted_whatever_limit_the_seller_set_the_channel():
+    """The seller holds Amazon.com to 12 h for itself; Amazon still measures 24 h. A reply
+    after 18 h is within Amazon's 24 h, and a message left 18 h at the window's end is no
+    "contact older than 24 h": ours counted both against the 12 h and differed from
+    Amazon's for nothing."""
+    Channel.objects.filter(code="amazon-com").update(reply_limit_hours=12)
+    start = datetime(2026, 11, 10, 8, tzinfo=UTC)
+    agent_replies(ticket_at(start, channel="amazon-com"), start + timedelta(hours=18), None)
+    agent_replies(ticket_at(start, channel="amazon-com"), start + timedelta(hours=25), None)
+    ticket_at(datetime(2026, 11, 30, 6, tzinfo=UTC), channel="amazon-com")  # 18 h at the end
+    ticket_at(start, channel="amazon-com")  # never answered
+    # Answered in 2 h, but after the window's end: Amazon's report had no response then.
+    end = datetime(2026, 12, 1, tzinfo=UTC)
+    agent_replies(ticket_at(end - timedelta(hours=1), channel="amazon-com"),
+                  end + timedelta(hours=1), None)
+    us = next(r for r in reconciliation(source=_import(), now=NOW)
+              if r.figure.marketplace_id == US)
+    assert us.ours == ContactFigures(contacts=5, within_24h=1, after_24h=2, no_response_24h=1,
+                                     average_response_hours=15.0)
 
 
 def test_a_marketplace_without_clocks_is_all_difference():

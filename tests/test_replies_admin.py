@@ -86,6 +86,39 @@ def test_a_template_language_that_is_no_language_is_refused_on_its_field(
     assert ReplyTemplate.objects.get(name="Lieferung").variants.get().language == "ja"
 
 
+@pytest.mark.parametrize("typed", ["LIEFERUNG", " lieferung ", "Liéferung", "Lieferung"])
+def test_a_template_name_that_reads_as_an_existing_one_is_refused_on_its_field(
+    admin_client, typed
+):
+    """Agents pick templates by name: "Lieferung" and "LIEFERUNG" were two templates that
+    looked like one listed twice."""
+    assert admin_client.post("/admin/replies/replytemplate/add/",
+                             template_post()).status_code == 302
+    page = admin_client.post("/admin/replies/replytemplate/add/",
+                             {**template_post(), "name": typed})
+    assert page.status_code == 200
+    assert "The template &#x27;Lieferung&#x27; already has this name" in page.content.decode()
+    assert ReplyTemplate.objects.filter(name__icontains="ferung").count() == 1
+    mine = ReplyTemplate.objects.get(name="Lieferung")
+    renamed = {**template_post(), "name": "LIEFERUNG", "variants-INITIAL_FORMS": "1",
+               "variants-0-id": str(mine.variants.get().pk), "variants-0-template": str(mine.pk)}
+    page = admin_client.post(f"/admin/replies/replytemplate/{mine.pk}/change/", renamed)
+    assert page.status_code == 302  # its own name in other capitals is no clash
+
+
+def test_a_nul_character_pasted_into_a_rules_parameters_is_refused_on_the_field(
+    admin_client
+):
+    """PostgreSQL cannot store a NUL in JSON: saving the rule was a server error."""
+    for params in ({"patterns": ["bewert\x00ung"]}, {"patterns": ["x"], "no\x00te": 1}):
+        page = admin_client.post(ADD, {**rule_post("Pasted", ["x"]),
+                                       "params": json.dumps(params)})
+        html = page.content.decode()
+        assert page.status_code == 200 and "Remove the NUL character (\\u0000)" in html
+        assert 'id="id_params_error"' in html
+    assert not ComplianceRule.objects.filter(name="Pasted").exists()
+
+
 def test_a_compliance_rule_in_no_language_is_refused(admin_client):
     page = admin_client.post(ADD, rule_post("Japanisch", [r"レビュー"], language="jp"))
     assert page.status_code == 200 and "“jp” is no ISO 639-1" in page.content.decode()

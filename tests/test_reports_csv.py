@@ -11,6 +11,7 @@ import time_machine
 from inbox_support import user_make
 from reports_support import manager_make, ticket_at
 
+from helpdesk.marketplaces.models import Order
 from helpdesk.sla.models import Obligation
 from helpdesk.sla.services import obligations_recompute, violations_record
 from helpdesk.tickets.models import Ticket
@@ -80,3 +81,25 @@ def test_a_german_or_japanese_subject_opens_in_excel_as_written(client, url):
     assert rows[0][0] and not rows[0][0].startswith("\ufeff")
     if url.endswith("cases/"):
         assert "Rücksendung Müller 返品" in {row[rows[0].index("subject")] for row in rows[1:]}
+
+
+def test_the_csv_files_of_open_cases_and_of_the_orders_behind_the_rate_hold_every_row(client):
+    """The page shows the nearest 20 open cases and the newest 20 defective orders; their CSV
+    files held 20 cases and 200 orders, so a file "of open cases" left cases out and the
+    file of "the orders behind the rate" had fewer orders than the rate counted."""
+    claims = [ticket_at(AT, kind="claim") for _ in range(21)]
+    orders = Order.objects.bulk_create(
+        Order(order_id=f"111-0000000-{n:07d}", purchased_at=AT) for n in range(201)
+    )
+    Ticket.objects.bulk_create(
+        Ticket(kind="chargeback", channel=claims[0].channel, order=order, subject="cb",
+               thread_subject="cb", created_at=AT, last_message_at=AT)
+        for order in orders
+    )
+    client.force_login(manager_make())
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/reports/")
+    assert len(page.context["cases"]) == 20 and len(page.context["odr_orders"]) == 20
+    assert page.context["odr"].defective == 201
+    assert len(csv_rows(client, "/reports/csv/cases/")) == 1 + 21
+    assert len(csv_rows(client, "/reports/csv/odr_orders/")) == 1 + 201

@@ -295,6 +295,54 @@ def test_sla_report_names_a_date_at_the_end_of_the_calendar():
                      "--time-zone", "Asia/Tokyo", stdout=StringIO())
 
 
+def test_exactly_four_hours_left_is_not_yet_at_risk_on_any_page_a_second_later_it_is(
+    client, agent
+):
+    """At risk means less than a sixth of the limit left (the clock's rule, which the stored
+    state follows): the ticket page, the inbox's count, `sla_status` and the sweep's alert
+    called the clock at risk a second early, while its state still said pending."""
+    from inbox_support import page
+
+    ticket = buyer_mail(T0).ticket
+    for when, expected in ((T0 + timedelta(hours=20), "pending"),
+                           (T0 + timedelta(hours=20, seconds=1), "at_risk")):
+        with at(when):
+            assert f"badge clock {expected}" in page(client, ticket)
+            listed = client.get("/inbox/?view=at_risk").context["page"].rows
+            assert [t.pk for t in listed] == ([ticket.pk] if expected == "at_risk" else [])
+            out = StringIO()
+            call_command("sla_status", "--json", stdout=out)
+            assert json.loads(out.getvalue())["open"]["buyer_reply"][expected] == 1
+            assert sla_sweep().at_risk_alerts == (expected == "at_risk")
+
+
+def test_a_limit_changed_later_moves_no_deadline_already_set_and_erases_no_past_breach():
+    """The seller raised Amazon.com's limit to 48 h in November: the buyer's next message
+    recomputed the ticket, and October's late answer was withdrawn as "met in time after
+    all", gone from October's report. Lowered again, a reply that was on time would have
+    become a new October breach. A deadline is the one its clock started with."""
+    channel = buyer_mail(T0, n=1).ticket.channel
+    seller_reply(T0 + timedelta(hours=30), n=1)  # 6 h late on 24 h
+    sla_sweep(now=T0 + timedelta(hours=31))
+    channel.reply_limit_hours = 48
+    channel.save()
+    later = T0 + timedelta(days=30)
+    buyer_mail(later, n=2)
+    seller_reply(later + timedelta(hours=30), n=2, headers={"In-Reply-To": "<b2@x>"})
+    channel.reply_limit_hours = 12
+    channel.save()
+    buyer_mail(later + timedelta(days=3), n=3)
+    sla_sweep(now=later + timedelta(days=3, hours=1))
+
+    first, second, third = Obligation.objects.order_by("starts_at")
+    assert first.ticket_id == second.ticket_id == third.ticket_id
+    assert (first.state, first.due_at) == ("met_late", T0 + timedelta(hours=24))
+    assert (second.state, second.due_at) == ("met", later + timedelta(hours=48))
+    assert third.due_at == later + timedelta(days=3, hours=12)
+    [october] = Violation.objects.all()
+    assert (october.obligation, october.withdrawn_at) == (first, None)
+
+
 def test_sla_status_lists_the_most_overdue():
     buyer_mail(T0)
     out = StringIO()

@@ -1,5 +1,7 @@
 """What the API shows of each thing, and what its requests may carry (every field bounded)."""
 
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
@@ -221,9 +223,21 @@ class OrderImportResult(serializers.Serializer):
     items = serializers.IntegerField()
 
 
+class InstantField(serializers.DateTimeField):
+    """DRF's date-time, where a time without an offset that the calendar cannot hold in UTC
+    (year 1 read east of Greenwich) is "out of range" like one with an offset, not a server
+    error from DRF's own check of it."""
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("overflow")
+
+
 class SlaReportQuery(serializers.Serializer):
-    since = serializers.DateTimeField()
-    until = serializers.DateTimeField()
+    since = InstantField()
+    until = InstantField()
     channel = serializers.SlugField(required=False, max_length=50)
 
     def validate(self, data: dict) -> dict:

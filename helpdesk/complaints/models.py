@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from helpdesk.letters import name_taken
 from helpdesk.marketplaces.models import LANGUAGE_CHOICES
 from helpdesk.tickets.models import Ticket
 
@@ -23,6 +24,14 @@ class ComplaintCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Agents pick a ticket's category by name, and the reports count by it: two that
+        # differ only in capitals, spaces or accents would split one kind of complaint.
+        others = ComplaintCategory.objects.exclude(pk=self.pk).values_list("name", flat=True)
+        if taken := name_taken(self.name, others):
+            raise ValidationError({"name": f"The category {taken!r} already has this name "
+                                           "(capitals, spaces and accents aside)."})
 
 
 class ComplaintRule(models.Model):

@@ -46,8 +46,13 @@ def local_times(text: str) -> str:
     """A stored text with each "2026-03-29 14:05 UTC" in it shown in the agent's zone."""
 
     def local(match: re.Match) -> str:
-        at = datetime.fromisoformat(f"{match[1]}T{match[2]}").replace(tzinfo=UTC)
-        return full_time(at)
+        # Texts also carry what people typed (a buyer's name, an agent's note): a day that
+        # does not exist, or one at the calendar's end that the agent's zone cannot hold, is
+        # left as written rather than failing the ticket's page.
+        try:
+            return full_time(datetime.fromisoformat(f"{match[1]}T{match[2]}").replace(tzinfo=UTC))
+        except (ValueError, OverflowError):
+            return match[0]
 
     return _UTC_TIME.sub(local, text)
 

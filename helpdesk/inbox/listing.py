@@ -219,7 +219,7 @@ def inbox_counts(
         )
     numbers.update(clocks.aggregate(
         at_risk=Count("ticket", distinct=True,
-                      filter=Q(at_risk_at__lte=now, due_at__gte=now)),
+                      filter=Q(at_risk_at__lt=now, due_at__gte=now)),
         overdue=Count("ticket", distinct=True, filter=Q(due_at__lt=now)),
     ))
     # From the few due follow-ups to their tickets (EXISTS), not from every visible ticket:

@@ -26,7 +26,7 @@ class HolidayInline(admin.TabularInline):
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 CHANNEL_FIELDS = ["code", "name", "platform", "domain", "relay_domain", "language", "time_zone",
                   "reply_limit_hours", "return_limit_hours", "claim_limit_hours",
-                  "at_risk_share", "is_default"]
+                  "chargeback_limit_hours", "at_risk_share", "is_default"]
 
 
 def _time_field(label: str) -> forms.TimeField:
@@ -85,6 +85,10 @@ class _ChannelForm(forms.ModelForm):
                 if data.get(f"day{day}_closed") or opens in self.errors or closes in self.errors:
                     continue
                 opening, closing = data.get(opens), data.get(closes)
+                if opening is not None and closing is not None:
+                    # Stored to the minute: 09:00:10 to 09:00:50 would be no time at all.
+                    opening, closing = (t.replace(second=0, microsecond=0)
+                                        for t in (opening, closing))
                 if opening is None or closing is None:
                     self.add_error(opens, f"Give {name}'s opening and closing time, or tick "
                                    "closed.")
@@ -113,6 +117,7 @@ class _ChannelForm(forms.ModelForm):
                                          "claim_limit_hours")]
         if not hours or None in limits:
             return
+        limits.append(data.get("chargeback_limit_hours") or 0)
         weeks = calendar_weeks_needed(business_hours_parse(hours), max(limits))
         if weeks > CALENDAR_WEEKS:
             self.add_error("working_hours_only",
@@ -136,7 +141,7 @@ ChannelForm = type("ChannelForm", (_ChannelForm,), {
 class ChannelAdmin(admin.ModelAdmin):
     form = ChannelForm
     list_display = ["code", "name", "platform", "domain", "language", "reply_limit_hours",
-                    "return_limit_hours", "claim_limit_hours"]
+                    "return_limit_hours", "claim_limit_hours", "chargeback_limit_hours"]
     inlines = [HolidayInline]
 
     def get_fieldsets(self, request: HttpRequest, obj: Channel | None = None) -> list:

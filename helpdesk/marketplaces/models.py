@@ -83,7 +83,12 @@ class Channel(models.Model):
     )
     claim_limit_hours = models.PositiveIntegerField(
         validators=LIMIT_HOURS_VALIDATORS,
-        default=72, help_text="Hours an A-to-z claim or chargeback may wait for a response."
+        default=72, help_text="Hours an A-to-z claim may wait for a response."
+    )
+    chargeback_limit_hours = models.PositiveIntegerField(
+        validators=LIMIT_HOURS_VALIDATORS, null=True, blank=True,
+        help_text="Hours a chargeback may wait for a response; empty: the A-to-z claim's "
+        "limit. (Amazon's help pages give a chargeback 7 days: 168.)"
     )
     at_risk_share = models.FloatField(
         default=1 / 6,

@@ -5,7 +5,7 @@ updated, an item by (order, ASIN). All or nothing: any bad row and nothing is wr
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -46,19 +46,56 @@ class ImportResult:
     items: int
 
 
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
+
+
 def _instant(value: str) -> datetime | None:
     value = value.strip()
     if not value:
         return None
-    parsed = parse_datetime(value.replace(" ", "T", 1))
-    if parsed is None and (day := parse_date(value)):
-        parsed = datetime(day.year, day.month, day.day)
+    try:
+        parsed = parse_datetime(value.replace(" ", "T", 1))
+        if parsed is None and (day := parse_date(value)):
+            parsed = datetime(day.year, day.month, day.day)
+    except ValueError as exc:  # well formed, but no such day, hour or offset
+        raise ValueError(f"not a date: {value!r} ({exc})") from None
     if parsed is None:
         raise ValueError(f"not a date: {value!r}")
-    return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
+    try:
+        # Stored in UTC and shown in each user's zone: year 9999 west of Greenwich, or year 1
+        # east of it, has no UTC date, and one within a day of the calendar's ends has none in
+        # some user's zone (the order list would fail for them).
+        instant = (timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed)
+                   else parsed.astimezone(UTC))
+    except OverflowError:
+        instant = None
+    if instant is None or not _EARLIEST <= instant <= _LATEST:
+        raise ValueError(f"not a date the calendar can hold in every time zone: {value!r}")
+    return instant
+
+
+ORDER_ID_MAX = Order._meta.get_field("order_id").max_length
+# No order line holds more; the column is a 32-bit integer in the database.
+QUANTITY_MAX = 1_000_000
+
+
+def _quantity(value: str) -> int:
+    """A line's quantity: a whole number from 0 (a cancelled line) to QUANTITY_MAX."""
+    try:
+        quantity = int(value)
+    except ValueError:
+        raise ValueError(f"quantity is not a whole number: {value!r}") from None
+    if not 0 <= quantity <= QUANTITY_MAX:
+        raise ValueError(f"quantity must be from 0 to {QUANTITY_MAX:,}, not {value}")
+    return quantity
 
 
 def _text(data: bytes) -> str:
+    # A NUL byte is in no text report, and PostgreSQL cannot store one in a text column.
+    if (nul := data.find(b"\x00")) >= 0:
+        line = data[:nul].count(b"\n") + 1
+        raise OrderImportError([(line, "the file holds a NUL byte: it is not a text report")])
     # Seller Central writes UTF-8 on most marketplaces, Windows-1252 on some older ones.
     try:
         return data.decode("utf-8-sig")
@@ -103,11 +140,14 @@ def _rows_read(reader: csv.DictReader) -> list[OrderRow]:
             order_id = row["amazon-order-id"]
             if not order_id:
                 raise ValueError("amazon-order-id is empty")
+            if len(order_id) > ORDER_ID_MAX:
+                # Cut short it would be another order's id: refused, not truncated.
+                raise ValueError(f"amazon-order-id is longer than {ORDER_ID_MAX} characters")
             purchased = _instant(row["purchase-date"])
             if purchased is None:
                 raise ValueError("purchase-date is empty")
             shipped = _instant(row.get("ship-date", ""))
-            quantity = int(row.get("quantity") or 1)
+            quantity = _quantity(row.get("quantity") or "1")
         except ValueError as exc:
             problems.append((line, str(exc)))
             continue

@@ -13,10 +13,11 @@ Parsed with pydantic: every refusal names the field's path and the reason, and u
 fields (the listing-policy blocks Amazon adds) are left alone."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     AwareDatetime,
     BaseModel,
@@ -36,13 +37,34 @@ Status = Literal["GOOD", "BAD", "NONE", "FAIR", "POOR", "AT_RISK"]
 Condition = Literal["GREATER_THAN", "LESS_THAN", "EQUALS"]
 
 
+# Windows are stored in UTC and run to the end of their last minute, and ours beside
+# Amazon's looks back 60 days from a window's end: a year's margin covers both.
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=366)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=366)
+
+
+def _in_utc(value: datetime) -> datetime:
+    """A time at the calendar's ends (year 9999, year 1) has no window end to store or no
+    60 days before it to count; it is no report's date."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not _EARLIEST <= utc <= _LATEST:
+        raise ValueError("the date is too close to the ends of the calendar")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
 class _Part(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
 
 class DateRange(_Part):
-    reportingDateFrom: AwareDatetime
-    reportingDateTo: AwareDatetime
+    reportingDateFrom: Instant
+    reportingDateTo: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> "DateRange":
@@ -116,8 +138,8 @@ class AccountHealthRating(_Part):
 
 
 class TimeFrame(_Part):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> "TimeFrame":

@@ -100,16 +100,35 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/replies/replytemplate/preview.html", context)
 
 
+def _holds_nul(value: object) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class ParamsField(forms.JSONField):
     """Django's JSON field, refusing what ``json.loads`` fails on other than by a syntax
     error: nesting past Python's recursion limit (``[[[[…]]]]``) and integers of more than
-    4,300 digits were server errors."""
+    4,300 digits were server errors. So was a NUL character (``\\u0000``, pasted with a
+    pattern), which PostgreSQL cannot store in JSON."""
 
     def to_python(self, value: object) -> object:
         try:
-            return super().to_python(value)
+            parsed = super().to_python(value)
         except (RecursionError, ValueError) as exc:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        if _holds_nul(parsed):
+            raise forms.ValidationError("Remove the NUL character (\\u0000): no text holds one.",
+                                        code="null_characters_not_allowed")
+        return parsed
 
     def bound_data(self, data: object, initial: object) -> object:
         try:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from helpdesk.letters import name_taken
 from helpdesk.marketplaces.models import LANGUAGE_CHOICES, Channel, Platform
 from helpdesk.tickets.models import Message, Ticket
 
@@ -37,6 +38,12 @@ class ReplyTemplate(models.Model):
         self.default_language = self.default_language.strip().lower()
         if problem := language_problem(self.default_language):
             raise ValidationError({"default_language": problem})
+        # Agents pick templates by name: two that differ only in capitals, spaces or accents
+        # look like one template twice in the picker.
+        others = ReplyTemplate.objects.exclude(pk=self.pk).values_list("name", flat=True)
+        if taken := name_taken(self.name, others):
+            raise ValidationError({"name": f"The template {taken!r} already has this name "
+                                           "(capitals, spaces and accents aside)."})
 
 
 class ReplyTemplateVariant(models.Model):

@@ -209,8 +209,9 @@ def response_by_agent(
     return sorted(result, key=lambda row: (row["agent"] is None, row["agent"] or ""))
 
 
-def cases_open(*, now: datetime, channel_code: str = "", limit: int = 20) -> QuerySet:
-    """Open return requests, claims and chargebacks, the nearest deadline first."""
+def cases_open(*, now: datetime, channel_code: str = "", limit: int | None = 20) -> QuerySet:
+    """Open return requests, claims and chargebacks, the nearest deadline first (all of them
+    with ``limit`` None)."""
     qs = Obligation.objects.open().filter(kind__in=CASE_KINDS)
     if channel_code:
         qs = qs.filter(channel__code=channel_code)
@@ -343,8 +344,11 @@ def order_defect_rate(*, now: datetime, channel_code: str = "") -> OrderDefectRa
     )
 
 
-def defective_orders(*, now: datetime, channel_code: str = "", limit: int = 200) -> QuerySet:
-    """The orders behind the rate, newest first, with which defects each has."""
+def defective_orders(
+    *, now: datetime, channel_code: str = "", limit: int | None = 200
+) -> QuerySet:
+    """The orders behind the rate, newest first, with which defects each has (all of them
+    with ``limit`` None)."""
     _since, orders = _orders_window(now, channel_code)
     return (
         orders.annotate(

@@ -36,7 +36,13 @@ def _overview(f: Filters) -> list[dict]:
     return [{"kind": kind, **figures} for kind, figures in report.items()]
 
 
-def _cases(f: Filters) -> list[dict]:
+# The page shows the first rows of these; their CSV files hold every row, so that the file of
+# "the orders behind the rate" has as many orders as the rate counts.
+CASES_SHOWN = 20
+ODR_ORDERS_SHOWN = 20
+
+
+def case_rows(f: Filters, *, limit: int | None = None) -> list[dict]:
     return [
         {
             "kind": o.kind,
@@ -46,7 +52,7 @@ def _cases(f: Filters) -> list[dict]:
             "started": o.starts_at,
             "due": o.due_at,
         }
-        for o in selectors.cases_open(now=f.now, channel_code=f.channel_code)
+        for o in selectors.cases_open(now=f.now, channel_code=f.channel_code, limit=limit)
     ]
 
 
@@ -84,7 +90,7 @@ def _complaints(f: Filters) -> list[dict]:
     ]
 
 
-def _odr_orders(f: Filters) -> list[dict]:
+def odr_order_rows(f: Filters, *, limit: int | None = None) -> list[dict]:
     return [
         {
             "order": o.order_id,
@@ -94,7 +100,8 @@ def _odr_orders(f: Filters) -> list[dict]:
             "chargeback": o.chargeback,
             "feedback": o.feedback,
         }
-        for o in selectors.defective_orders(now=f.now, channel_code=f.channel_code)
+        for o in selectors.defective_orders(now=f.now, channel_code=f.channel_code,
+                                            limit=limit)
     ]
 
 
@@ -120,7 +127,7 @@ TABLES: dict[str, tuple[list[tuple[str, str]], Callable[[Filters], list[dict]]]]
             ("started", "started UTC"),
             ("due", "due UTC"),
         ],
-        _cases,
+        case_rows,
     ),
     "violations": (
         [
@@ -154,6 +161,6 @@ TABLES: dict[str, tuple[list[tuple[str, str]], Callable[[Filters], list[dict]]]]
             ("chargeback", "chargeback"),
             ("feedback", "negative feedback"),
         ],
-        _odr_orders,
+        odr_order_rows,
     ),
 }

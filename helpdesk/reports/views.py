@@ -24,7 +24,7 @@ from .chart import day_chart
 from .csv_cells import csv_cell, csv_download
 from .forms import ReportFilterForm, filters_query
 from .period import PRESET_LABELS
-from .tables import TABLES, Filters
+from .tables import CASES_SHOWN, ODR_ORDERS_SHOWN, TABLES, Filters, case_rows, odr_order_rows
 
 
 def manager_only(view: Callable) -> Callable:
@@ -64,10 +64,11 @@ def report_page(request: HttpRequest) -> HttpResponse:
     with report_reads():
         tables = {
             name: TABLES[name][1](f)
-            for name in ("overview", "channels", "agents", "days", "cases", "complaints")
+            for name in ("overview", "channels", "agents", "days", "complaints")
         }
+        tables["cases"] = case_rows(f, limit=CASES_SHOWN)
         odr = selectors.order_defect_rate(now=f.now, channel_code=f.channel_code)
-        odr_orders = TABLES["odr_orders"][1](f)[:20]
+        odr_orders = odr_order_rows(f, limit=ODR_ORDERS_SHOWN)
     labels = dict(ObligationKind.choices)
     for row in tables["overview"]:
         row["label"] = labels[row["kind"]]

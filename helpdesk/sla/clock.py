@@ -7,12 +7,13 @@ made where the rulebook is silent marked *choice*:
 Opening
 - buyer_reply: every inbound, non-auto message of kind buyer_message or cancellation (a
   cancellation request is a buyer message that needs an answer). Limit ``buyer_reply_hours``.
-- return_request (``return_hours``), claim and chargeback (both ``claim_hours``): an inbound
-  message of that kind. *choice*: ``is_auto`` is not looked at for these, marketplace notices
-  are machine-sent by nature. *choice*: a later mail of the same kind in the ticket is a
-  follow-up, not a new case: a return_request opens a new obligation only when no earlier one is
-  still open at its time; a claim or chargeback opens one only once per ticket, so "Claim
-  Decision on Order" (also kind claim, arriving after the response) never restarts the clock.
+- return_request (``return_hours``), claim (``claim_hours``), chargeback
+  (``chargeback_hours``): an inbound message of that kind. *choice*: ``is_auto`` is not
+  looked at for these, marketplace notices are machine-sent by nature. *choice*: a later
+  mail of the same kind in the ticket is a follow-up, not a new case: a return_request opens
+  a new obligation only when no earlier one is still open at its time; a claim or chargeback
+  opens one only once per ticket, so "Claim Decision on Order" (also kind claim, arriving
+  after the response) never restarts the clock.
 - Messages are taken in (sent_at, key) order whatever the input order. Keys are unique.
   *choice*: every event given counts, even one later than ``now`` (a Date header a little
   ahead); ``now`` only judges what is still open.
@@ -39,6 +40,10 @@ Ending (the earliest qualifying event at or after the start; on a tie a message 
 
 Judging (due = start + limit elapsed hours in UTC, so DST never stretches it; with a
 ``BusinessCalendar`` only working time counts, for every limit of that policy)
+- *choice*: a deadline is set when its clock starts. ``deadlines`` gives the ones already set
+  ((message key, kind) → due): a limit, business hours or holidays changed since then move
+  neither a running clock nor how an ended one was judged, so last month's breaches stay
+  last month's breaches. Only clocks without one are given ``policy``'s.
 - Ended at or before due: "met" (or "no_response_required"); a reply at exactly the limit is on
   time. Ended after due: "met_late", breached. *choice*: no-response-required marked after due
   keeps state "no_response_required" but is breached, so the breach stays on record.
@@ -50,7 +55,7 @@ Judging (due = start + limit elapsed hours in UTC, so DST never stretches it; wi
   *choice*: only while open; a late reply is reported by met_late, not claim_risk.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -161,15 +166,18 @@ class Policy:
     buyer_reply_hours: int = 24
     return_hours: int = 48
     claim_hours: int = 72
+    chargeback_hours: int = 72
     at_risk_share: float = 1 / 6  # 4 h of 24 h
     claim_risk_hours: int = 48
     calendar: BusinessCalendar | None = None
 
     def limit_hours(self, kind: str) -> int:
         """The limit for an obligation kind."""
-        if kind == "buyer_reply":
-            return self.buyer_reply_hours
-        return self.return_hours if kind == "return_request" else self.claim_hours
+        return {
+            "buyer_reply": self.buyer_reply_hours,
+            "return_request": self.return_hours,
+            "chargeback": self.chargeback_hours,
+        }.get(kind, self.claim_hours)
 
     def due(self, start: datetime, kind: str) -> datetime:
         """The deadline of an obligation of ``kind`` that started at ``start`` (UTC)."""
@@ -230,9 +238,11 @@ def obligations_compute(
     actions: Iterable[ClockAction],
     policy: Policy,
     now: datetime,
+    deadlines: Mapping[tuple[str, str], datetime] | None = None,
 ) -> list[Obligation]:
     """Every obligation of one ticket as of ``now``, in start order (see the module rules)."""
     _aware(now, "now")
+    deadlines = deadlines or {}
     ordered = sorted(messages, key=lambda m: (m.sent_at, m.key))
     sent = {m.key: m.sent_at for m in ordered}
     ends = [
@@ -257,16 +267,18 @@ def obligations_compute(
         end = next(
             (e for e in ends if e.ends(message.key, kind, start, message.received_at)), None
         )
-        result.append(_judge(message.key, kind, start, end, policy, now))
+        due = deadlines.get((message.key, kind)) or policy.due(start, kind)
+        result.append(_judge(message.key, kind, start, due.astimezone(UTC), end, policy, now))
     return result
 
 
 def _judge(
-    key: str, kind: str, start: datetime, end: _End | None, policy: Policy, now: datetime
+    key: str, kind: str, start: datetime, due: datetime, end: _End | None, policy: Policy,
+    now: datetime,
 ) -> Obligation:
-    """State, breach and claim risk of one obligation, given how (and whether) it ended."""
+    """State, breach and claim risk of one obligation, given its deadline and how (and
+    whether) it ended."""
     limit = policy.limit_hours(kind)
-    due = policy.due(start, kind)
     if end is not None:
         breached, claim_risk = end.at > due, False
         if end.action is not None and end.action.kind == "no_response_required":

@@ -39,7 +39,8 @@ class ObligationQuerySet(models.QuerySet):
         return self.open().filter(due_at__gte=now, due_at__lt=now + delta)
 
     def at_risk(self, now) -> "ObligationQuerySet":
-        return self.open().filter(at_risk_at__lte=now, due_at__gte=now)
+        # Less than the at-risk share left (the clock's rule): from just after at_risk_at.
+        return self.open().filter(at_risk_at__lt=now, due_at__gte=now)
 
     def started_between(self, since, until) -> "ObligationQuerySet":
         return self.filter(starts_at__gte=since, starts_at__lt=until)
@@ -112,7 +113,7 @@ class Obligation(models.Model):
             return self.state
         if now > self.due_at:
             return ObligationState.OVERDUE
-        return ObligationState.AT_RISK if now >= self.at_risk_at else ObligationState.PENDING
+        return ObligationState.AT_RISK if now > self.at_risk_at else ObligationState.PENDING
 
 
 class Violation(models.Model):

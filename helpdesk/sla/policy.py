@@ -71,6 +71,9 @@ def channel_policy(channel: Channel, holidays: frozenset | None = None) -> Polic
         _limit(channel, "return_limit_hours", defaults.return_hours),
         _limit(channel, "claim_limit_hours", defaults.claim_hours),
     )
+    # No limit of its own: a chargeback has the A-to-z claim's.
+    chargeback = (limits[2] if channel.chargeback_limit_hours is None
+                  else _limit(channel, "chargeback_limit_hours", limits[2]))
     calendar = None
     if channel.business_hours:
         if holidays is None:
@@ -78,7 +81,7 @@ def channel_policy(channel: Channel, holidays: frozenset | None = None) -> Polic
         try:
             time_zone_validate(channel.time_zone)  # the zone is otherwise read only when used
             hours = business_hours_parse(channel.business_hours)
-            if calendar_weeks_needed(hours, max(limits)) > CALENDAR_WEEKS:
+            if calendar_weeks_needed(hours, max(*limits, chargeback)) > CALENDAR_WEEKS:
                 raise ValidationError("the limits would take more than ten years of its hours")
             calendar = BusinessCalendar(
                 time_zone=channel.time_zone, hours=hours, holidays=holidays
@@ -90,6 +93,7 @@ def channel_policy(channel: Channel, holidays: frozenset | None = None) -> Polic
         buyer_reply_hours=limits[0],
         return_hours=limits[1],
         claim_hours=limits[2],
+        chargeback_hours=chargeback,
         at_risk_share=(channel.at_risk_share if 0 < channel.at_risk_share < 1
                        else defaults.at_risk_share),
         calendar=calendar,

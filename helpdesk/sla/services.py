@@ -57,6 +57,13 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
     existing = {
         (o.message_id, o.kind): o for o in Obligation.objects.filter(ticket_id__in=ids)
     }
+    # A deadline stays the one its clock was given when it started (clock.py): the channel's
+    # limits and hours may have changed since. Not when the message's time has changed.
+    starts = {pk: sent_at for pk, _t, _d, _k, _a, sent_at, *_ in rows}
+    deadlines = {
+        (str(message_id), kind): o.due_at for (message_id, kind), o in existing.items()
+        if starts.get(message_id) == o.starts_at
+    }
     policies = _policies(set(Channel.objects.filter(pk__in=set(channel_of.values()))))
 
     to_create, to_update, moved = [], [], []
@@ -66,7 +73,8 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
         channel_id = channel_of[ticket_id]
         policy = policies[channel_id]
         computed = clock.obligations_compute(
-            messages=messages[ticket_id], actions=actions[ticket_id], policy=policy, now=now
+            messages=messages[ticket_id], actions=actions[ticket_id], policy=policy, now=now,
+            deadlines=deadlines,
         )
         for result in computed:
             row = existing.pop((int(result.key), result.kind), None)

@@ -13,8 +13,8 @@ def sla_status(*, now: datetime, most_overdue: int = 10) -> dict:
     open_ = Obligation.objects.open()
     rows = open_.values("kind").annotate(
         overdue=Count("pk", filter=Q(due_at__lt=now)),
-        at_risk=Count("pk", filter=Q(due_at__gte=now, at_risk_at__lte=now)),
-        pending=Count("pk", filter=Q(at_risk_at__gt=now)),
+        at_risk=Count("pk", filter=Q(due_at__gte=now, at_risk_at__lt=now)),
+        pending=Count("pk", filter=Q(at_risk_at__gte=now)),
         claim_risk=Count("pk", filter=Q(claim_risk_at__lte=now)),
     )
     by_kind = {kind: {"overdue": 0, "at_risk": 0, "pending": 0, "claim_risk": 0} for kind in KINDS}

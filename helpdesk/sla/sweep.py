@@ -46,7 +46,7 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
         result.breaches_recorded = len(violations_record(obligations=unrecorded, now=now))
 
         at_risk = Obligation.objects.open().filter(
-            at_risk_alerted_at=None, at_risk_at__lte=now, due_at__gte=now
+            at_risk_alerted_at=None, at_risk_at__lt=now, due_at__gte=now
         )
         at_risk_ids = list(at_risk.values_list("pk", flat=True))
         # While the job queue is away an alert would be marked sent and never go: the clocks

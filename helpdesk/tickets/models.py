@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from helpdesk.letters import name_taken
 from helpdesk.marketplaces.models import Buyer, Channel, Order
 
 
@@ -194,6 +195,11 @@ def _validate_time_zone(value: str) -> None:
 
     if value not in available_timezones():
         raise ValidationError(f"Unknown time zone {value!r}; use a name like Europe/Berlin.")
+    if value in ("localtime", "Factory"):
+        # The server's own zone (the web server's and the database's may differ, so the
+        # reports' days would not add up) and no place's time: as for channels.
+        raise ValidationError(f"{value!r} is no place's time zone; use a name like "
+                              "Europe/Berlin.")
 
 
 class Queue(models.Model):
@@ -224,6 +230,12 @@ class Queue(models.Model):
         unknown = sorted(set(self.kinds) - set(TicketKind.values))
         if unknown:
             raise ValidationError({"kinds": f"Unknown kinds: {', '.join(unknown)}."})
+        # Agents filter by queue name: two that differ only in capitals, spaces or accents
+        # look like one queue twice.
+        others = Queue.objects.exclude(pk=self.pk).values_list("name", flat=True)
+        if taken := name_taken(self.name, others):
+            raise ValidationError({"name": f"The queue {taken!r} already has this name "
+                                           "(capitals, spaces and accents aside)."})
 
 
 class AgentProfile(models.Model):
