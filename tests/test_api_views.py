@@ -168,14 +168,14 @@ def test_the_sla_report_is_the_managers_as_on_the_pages(agent):
     assert api.get("/api/reports/sla/").json()["errors"].keys() == {"since", "until"}
 
 
-@pytest.mark.parametrize("since", ["0001-01-01", "0001-01-01T00:00:00+05:00"])
 def test_a_report_from_the_first_day_of_the_calendar_is_out_of_range_not_a_server_error(
-    client, since
+    client,
 ):
-    """Read in the manager's zone (Berlin), midnight of 1 January of year 1 has no UTC time:
-    the browsable API answered 500."""
+    """Midnight of 1 January of year 1 east of Greenwich has no UTC time: the browsable API
+    answered 500. (Without an offset the API reads UTC, which holds it.)"""
     client.force_login(manager_make(zone="Europe/Berlin"))
-    response = client.get("/api/reports/sla/", {"since": since, "until": "2026-01-01"},
+    response = client.get("/api/reports/sla/", {"since": "0001-01-01T00:00:00+05:00",
+                                                "until": "2026-01-01"},
                           HTTP_ACCEPT="application/json")
     assert response.status_code == 400
     assert response.json()["errors"] == {"since": ["Datetime value out of range."]}
