@@ -222,3 +222,21 @@ def test_a_report_with_crlf_line_ends_imports_and_garbage_is_refused(tmp_path):
     garbage.write_bytes(b"amazon-order-id\tpurchase-date\n1\t2026-01-01\x00\r\x7f\n")
     with pytest.raises(CommandError, match="nothing imported"):
         import_file(garbage)
+
+
+def test_an_odr_of_exactly_one_percent_is_past_the_limit_on_the_reports_as_on_health(client):
+    """Amazon asks for an order defect rate under 1 %: one defective order in a hundred is
+    past it. The account health page judged Amazon's 1.00 % so; the reports page called
+    ours fine."""
+    channel = ticket_at(NOW - timedelta(days=3)).channel
+    Order.objects.bulk_create(
+        Order(order_id=f"111-0000000-{n:07d}", channel=channel,
+              purchased_at=NOW - timedelta(days=20)) for n in range(100)
+    )
+    defect("claim", "111-0000000-0000007", NOW - timedelta(days=10))
+    odr = order_defect_rate(now=NOW)
+    assert (odr.orders, odr.defective) == (100, 1) and odr.above_limit
+    client.force_login(manager_make())
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/reports/").content.decode()
+    assert '<div class="tile below"><dt>ODR, last 60 days</dt><dd>1.0' in page

@@ -301,7 +301,9 @@ class OrderDefectRate:
 
     @property
     def above_limit(self) -> bool:
-        return self.rate is not None and self.rate > ODR_LIMIT
+        # Amazon asks for an ODR *under* 1 %: 1.00 % is past it, as the account health page
+        # (performance.thresholds) judges Amazon's own figure.
+        return self.rate is not None and self.rate >= ODR_LIMIT
 
 
 def _defect(kind: str) -> Exists:
