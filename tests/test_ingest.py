@@ -1,5 +1,6 @@
 """The ingest service: store, dedupe, quarantine, thread, sent time, sanitising."""
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from itertools import permutations
 
@@ -83,6 +84,38 @@ def test_a_different_mail_reusing_a_message_id_is_kept():
     result = ingest(build_mail(body="a different mail, same id"))
     assert result.outcome == Outcome.STORED
     assert ingest(build_mail(body="a different mail, same id")).outcome == Outcome.DUPLICATE
+
+
+def test_two_mails_with_one_message_id_and_one_text_but_other_subjects_are_both_shown():
+    """A ticket system that copies its notification under one Message-ID ("Incident
+    assigned", then "Work notes added", the same footer text): two mails, each shown with
+    its own subject and date, whichever was fetched first. The one fetched second was
+    taken for a repeat of the first, so which of them the seller saw followed the order
+    of fetching."""
+    assigned = build_mail(subject="Incident 678439 assigned", body="See the portal.",
+                          date="Mon, 05 Oct 2026 10:00:00 +0000")
+    noted = build_mail(subject="Incident 678439: work notes added", body="See the portal.",
+                       date="Mon, 05 Oct 2026 11:00:00 +0000")
+    shown = filed([[assigned], [noted]])
+    assert sorted(m["subject"] for t in shown["tickets"] for m in t["messages"]) == [
+        "Incident 678439 assigned", "Incident 678439: work notes added"]
+    assert filed([[noted], [assigned]]) == shown
+    assert filed([[noted, assigned, noted], [assigned]]) == shown
+
+
+def test_a_mail_kept_as_a_second_under_its_message_id_by_an_earlier_version_is_not_filed_again():
+    """Mail filed before the subject and date counted in telling two mails under one
+    Message-ID apart keeps its key: imported again (from the file, or posted by the
+    webhook), it is a repeat, not a second message in the ticket."""
+    ingest(build_mail(body="first"))
+    second = build_mail(body="a different mail, same id")
+    row = RawMail.objects.get(pk=ingest(second).raw_mail_id)
+    body = second.replace(b"\r\n", b"\n").partition(b"\n\n")[2].strip()
+    row.dedup_key = f"mid:<m1@example.test>#{hashlib.sha256(body).hexdigest()[:16]}"
+    row.save(update_fields=["dedup_key"])
+    assert ingest(second).outcome == Outcome.DUPLICATE
+    assert mail_receive(raw=second, source="webhook").outcome == Outcome.DUPLICATE
+    assert Message.objects.count() == 2
 
 
 def test_without_message_id_identical_bytes_are_a_duplicate():
