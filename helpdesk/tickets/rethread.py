@@ -89,6 +89,11 @@ class ThreadMail:
     untrusted_reason: str = ""
     channel_id: int | None = None
     asin: str = ""
+    sha256: str = ""  # the raw mail's (``services.written``)
+
+    def place(self) -> tuple[datetime, str, str, int]:
+        """Its place in the order written (``services.written``), then its row."""
+        return self.sent_at, self.message_id, self.sha256, self.pk
 
 
 def threads_replay(
@@ -103,7 +108,7 @@ def threads_replay(
     channels = channels or {}
     pinned: dict[int, Ticket] = {}
     thread_of: dict[int, Ticket] = {}
-    for mail in sorted(mails, key=lambda m: (m.sent_at, m.message_id, m.pk)):
+    for mail in sorted(mails, key=ThreadMail.place):
         order = orders.get(mail.order_id) if mail.order_id else None
         buyer = buyers.get(mail.buyer_id) if mail.buyer_id else None
         subject = thread_subject(mail.subject)
@@ -130,7 +135,7 @@ def threads_replay(
             direction=mail.direction, kind=mail.kind, is_auto=mail.is_auto,
             sent_at=mail.sent_at, received_at=mail.received_at, message_id=mail.message_id,
             in_reply_to="", references=list(mail.referenced_ids), buyer_text=mail.buyer_text,
-            untrusted_reason=mail.untrusted_reason,
+            untrusted_reason=mail.untrusted_reason, sha256=mail.sha256,
         )
         ticket_follow(ticket, new)
         lookup.ticket_added(ticket)
@@ -200,13 +205,14 @@ def _thread_mails(ticket_ids: set[int]) -> list[ThreadMail]:
     rows = Message.objects.filter(ticket_id__in=ticket_ids).values_list(
         "pk", "ticket_id", "sent_at", "received_at", "message_id", "direction", "kind",
         "is_auto", "order_id", "buyer_id", "subject", "language", "buyer_text", "thread_pinned",
-        "untrusted_reason", "channel_id", "asin",
+        "untrusted_reason", "channel_id", "asin", "raw__sha256",
     )
     return [
         ThreadMail(pk, ticket_id, sent, received, mid, tuple(refs[pk]), direction, kind, auto,
-                   order_id, buyer_id, subject, language, text, pinned, doubt, channel_id, asin)
+                   order_id, buyer_id, subject, language, text, pinned, doubt, channel_id, asin,
+                   sha256 or "")
         for (pk, ticket_id, sent, received, mid, direction, kind, auto, order_id, buyer_id,
-             subject, language, text, pinned, doubt, channel_id, asin) in rows
+             subject, language, text, pinned, doubt, channel_id, asin, sha256) in rows
     ]
 
 
@@ -218,7 +224,7 @@ def _write(
     earlier thread took, else a new one), move messages, merge emptied tickets."""
     members: dict[int, list[ThreadMail]] = defaultdict(list)
     threads: dict[int, Ticket] = {}
-    for mail in sorted(mails, key=lambda m: (m.sent_at, m.message_id, m.pk)):
+    for mail in sorted(mails, key=ThreadMail.place):
         thread = thread_of[mail.pk]
         members[id(thread)].append(mail)
         threads.setdefault(id(thread), thread)

@@ -63,6 +63,16 @@ class NewMessage:
     attachments: list[NewAttachment] = field(default_factory=list)
     # Why it ends no clock although it claims to answer (mail.trust); "" when it counts.
     untrusted_reason: str = ""
+    # The SHA-256 of the raw mail: of two mails of one second under one Message-ID (a
+    # broken sender's), the order threading takes them in (``written``), not arrival's.
+    sha256: str = ""
+
+
+def written(new: "NewMessage") -> tuple[datetime, str, str]:
+    """Where a message stands in the order written, as threading and its replay take mail:
+    by sent time, then Message-ID, then the raw mail's hash, so that no tie is left for the
+    order of arrival to break."""
+    return new.sent_at, new.message_id, new.sha256
 
 
 def ticket_build(
