@@ -1,6 +1,8 @@
 """The ingest service: store, dedupe, quarantine, thread, sent time, sanitising."""
 
+import base64
 import hashlib
+import quopri
 from datetime import UTC, datetime, timedelta
 from itertools import permutations
 
@@ -77,6 +79,23 @@ def test_same_message_id_with_other_transport_headers_is_a_duplicate():
     assert ingest(raw).outcome == Outcome.STORED
     relayed = b"Received: from mx.example.test; Mon, 05 Oct 2026 10:00:05 +0000\r\n" + raw
     assert ingest(relayed).outcome == Outcome.DUPLICATE
+
+
+def test_a_buyer_mail_a_server_re_encoded_on_the_way_is_one_message_with_one_clock():
+    """The seller's mail provider passes a buyer's message on as base64 where the copy in the
+    seller's mailbox export has it quoted-printable (a server that takes no 8-bit text
+    re-encodes it): the same words, one message, one clock."""
+    quoted = buyer_message(1, datetime(2026, 11, 18, 9, 0, tzinfo=UTC), alias="eli",
+                           order="114-1234567-1234567", words="Wo ist mein Paket? Grüße")
+    head, _, body = quoted.replace(b"\r\n", b"\n").partition(b"\n\n")
+    assert b"quoted-printable" in head
+    as_base64 = (head.replace(b"quoted-printable", b"base64") + b"\n\n"
+                 + base64.encodebytes(quopri.decodestring(body)))
+    assert ingest(quoted).outcome == Outcome.STORED
+    assert ingest(as_base64).outcome == Outcome.DUPLICATE
+    assert mail_receive(raw=as_base64, source="webhook").outcome == Outcome.DUPLICATE
+    assert Message.objects.count() == 1
+    assert Ticket.objects.get().obligations.count() == 1
 
 
 def test_a_different_mail_reusing_a_message_id_is_kept():

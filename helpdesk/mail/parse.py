@@ -456,18 +456,38 @@ AUTHOR_HEADERS = (
 )
 
 
-def author_headers(raw: bytes) -> str:
+def author_headers(raw: bytes, *, content_type: bool = True) -> str:
     """The ``AUTHOR_HEADERS`` of a mail as its author wrote them, decoded, their whitespace
     folded, one per line in a fixed order (from the header block alone, bounded). Two
-    copies under one Message-ID that differ here are two mails (``mail.records``)."""
+    copies under one Message-ID that differ here are two mails (``mail.records``).
+    Without ``content_type``, the MIME type (and its boundary) is left out."""
     try:
         found = _raw_headers(_header_block(raw))
     except Exception:  # a header block the parser cannot read: none were written
         return ""
     return "\n".join(
         f"{name}: {' | '.join(decode(value) for value in found.get(name, []))}"
-        for name in AUTHOR_HEADERS
+        for name in AUTHOR_HEADERS if content_type or name != "content-type"
     )
+
+
+def mail_content(raw: bytes) -> list[tuple[str, str, bytes]] | None:
+    """What a mail says below its headers, whatever transfer encoding carried it: each
+    part's type, file name and decoded bytes (a text's line ends normalised, its trailing
+    blank lines dropped), in order. None when the MIME cannot be read."""
+    try:
+        parts = []
+        for part in _message(raw).walk():
+            if part.is_multipart():
+                continue
+            ctype = part.get_content_type()
+            data = part.get_payload(decode=True) or b""
+            if ctype.startswith("text/"):
+                data = data.replace(b"\r\n", b"\n").strip()
+            parts.append((ctype, _filename(part) or "", data))
+    except Exception:  # unreadable MIME is compared by its bytes alone
+        return None
+    return parts
 
 
 def _header_block(raw: bytes) -> Message:

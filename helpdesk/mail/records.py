@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import RawMail, RawMailStatus
-from .parse import author_headers, header_message_id, storable
+from .parse import author_headers, header_message_id, mail_content, storable
 from .raw_store import blob_get, blob_key, blob_put
 
 logger = logging.getLogger(__name__)
@@ -78,9 +78,21 @@ def key_choose(
         return keys[0], True  # no Message-ID: the key is the bytes' own
     fingerprint = mail_fingerprint(raw)
     for key, holder_raw in held:
-        if holder_raw is not None and mail_fingerprint(holder_raw) == fingerprint:
+        if holder_raw is not None and (
+            mail_fingerprint(holder_raw) == fingerprint or _reencoded(raw, holder_raw)
+        ):
             return key, True
     return keys[1], any(key == keys[1] for key, _ in held)
+
+
+def _reencoded(raw: bytes, other: bytes) -> bool:
+    """The same mail, encoded for transport another way: a server that takes no 8-bit text
+    converts a part to quoted-printable or base64 (RFC 6152), and may write the parts
+    anew under another boundary. Only read when the author's headers are the same."""
+    if author_headers(raw, content_type=False) != author_headers(other, content_type=False):
+        return False
+    content = mail_content(raw)
+    return content is not None and content == mail_content(other)
 
 
 def raw_mail_keep(*, raw: bytes, source: str, trusted: bool = False) -> IngestResult:
