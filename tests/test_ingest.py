@@ -144,6 +144,23 @@ def test_without_message_id_identical_bytes_are_a_duplicate():
     assert ingest(build_mail(message_id=None, body="no id, other text")).outcome == Outcome.STORED
 
 
+def test_a_forward_without_a_message_id_posted_and_imported_from_a_file_is_one_message():
+    """A colleague forwards a buyer's mail as an attachment from a client that writes no
+    Message-ID; the mail service posts it to the webhook and the seller's export has it too.
+    The webhook took the forwarded mail's Message-ID for the forward's own, so the file's
+    copy was a second message."""
+    forward = (
+        b"From: Mira <mira@example-seller.com>\r\nTo: support@example-seller.com\r\n"
+        b"Subject: Fwd: Question\r\nDate: Mon, 05 Oct 2026 10:00:00 +0000\r\n"
+        b"Content-Type: message/rfc822\r\n\r\n"
+        b"Message-ID: <original@amazon.test>\r\nFrom: buyer@marketplace.amazon.com\r\n"
+        b"Subject: Question\r\n\r\nWhere is my parcel?\r\n"
+    )
+    assert mail_receive(raw=forward, source="webhook").outcome == Outcome.QUEUED
+    assert ingest(forward).outcome == Outcome.DUPLICATE
+    assert RawMail.objects.count() == 1
+
+
 def test_unparsable_mail_is_quarantined_whole_with_its_reason():
     raw = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00binary outlook msg"
     result = ingest(raw)

@@ -436,13 +436,15 @@ def _headers_read(msg: Message) -> ParsedMail:
 
 def header_message_id(raw: bytes) -> str:
     """The Message-ID as ``parse_mail`` reads it, from the header block alone (cheap and
-    bounded: the body is not parsed); what ``scan_message_id`` finds if that fails."""
+    bounded: the body is not parsed); what ``scan_message_id`` finds if that cannot be read.
+    A header block read without one has none: the scan would find the Message-ID of a mail
+    forwarded in the body, which ``parse_mail`` does not take for the mail's own."""
     try:
         msg = _header_block(raw)
         ids = _message_ids(str(msg.get("Message-ID") or ""))
-    except Exception:  # whatever the header block is, the scan below still looks
-        ids = []
-    return ids[0] if ids else scan_message_id(raw)
+    except Exception:  # whatever the header block is, the scan still looks
+        return scan_message_id(raw)
+    return ids[0] if ids else ""
 
 
 # The headers a mail's author writes (RFC 5322's originator, destination, identification
