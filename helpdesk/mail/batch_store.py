@@ -53,9 +53,7 @@ def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
     )
     rows = _Rows()
     # In the order written: then only mail older than what its threads hold needs a replay.
-    # (Sent time, Message-ID, hash): the order a replay takes them in (``tickets.rethread``).
-    for mail, recognition in zip(mails, read, strict=True):
-        recognition.new.sha256 = mail.sha256
+    # (Sent time, Message-ID, content): the order a replay takes them in (``tickets.rethread``).
     in_order = sorted(range(len(mails)), key=lambda i: (written(read[i].new), i))
     outcomes = {i: _mail_thread(mails[i], buyers, orders, lookup, rows) for i in in_order}
     rows.save()
@@ -206,7 +204,7 @@ def _mail_thread(
     order = orders[found.order_id] if found.order_id else None
     facts = thread_facts(parsed, found, order, buyer)
     # Written before the newest mail of a thread it touches, in the order a replay takes them
-    # (sent time, Message-ID, hash: mail of the same second is not ordered by arrival).
+    # (sent time, Message-ID, content: mail of the same second is not ordered by arrival).
     late = any(
         lookup.newest(t) > written(new)
         for t in lookup.reach(message_id=facts["message_id"],

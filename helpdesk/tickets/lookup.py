@@ -12,11 +12,13 @@ from django.db.models import F, Q
 from helpdesk.marketplaces.models import Buyer, Order
 
 from .models import Message, MessageReference, Ticket
-from .services import NewMessage, references_of, written
+from .services import NewMessage, content_key, references_of, written
 
 # (sent time, Message-ID, raw mail's hash): a message's place in the order written.
 Written = tuple[datetime, str, str]
 
+# The fields of a message row that ``content_key`` reads.
+_SAID = ("direction", "kind", "is_auto", "subject", "from_address", "to_address", "buyer_text")
 # New tickets rank after every stored one, in the order they were opened (see ``_age``).
 _NEW_RANK = 1 << 62
 
@@ -69,12 +71,12 @@ class MemoryLookup:
         ends = (
             Message.objects.filter(ticket_id__in=loaded)
             .filter(Q(sent_at=F("ticket__last_message_at")) | Q(sent_at=F("ticket__created_at")))
-            .order_by().values_list("ticket_id", "sent_at", "message_id", "raw__sha256")
+            .order_by().values_list("ticket_id", "sent_at", "message_id", *_SAID)
         )
         newest: dict[int, Written] = {}
         first: dict[int, Written] = {}
-        for pk, sent_at, message_id, sha256 in ends:
-            place = (sent_at, message_id, sha256 or "")
+        for pk, sent_at, message_id, *said in ends:
+            place = (sent_at, message_id, content_key(**dict(zip(_SAID, said, strict=True))))
             if sent_at == loaded[pk].last_message_at:
                 newest[pk] = max(newest.get(pk, place), place)
             if sent_at == loaded[pk].created_at:
@@ -101,7 +103,7 @@ class MemoryLookup:
             self._of_buyer[ticket.buyer_id].append(ticket)
 
     def message_added(self, ticket: Ticket, new: NewMessage) -> None:
-        self._first.setdefault(id(ticket), (ticket.created_at, new.message_id, new.sha256))
+        self._first.setdefault(id(ticket), (ticket.created_at, *written(new)[1:]))
         self._newest[id(ticket)] = max(self.newest(ticket), written(new))
         if new.message_id:
             self._with_message_id[new.message_id].append(ticket)

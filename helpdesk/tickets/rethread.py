@@ -42,6 +42,7 @@ from .services import (
     NEEDS_SELLER,
     OPENS_TICKET_OF_KIND,
     NewMessage,
+    content_key,
     opened_event,
     ticket_build,
     ticket_fill,
@@ -89,11 +90,16 @@ class ThreadMail:
     untrusted_reason: str = ""
     channel_id: int | None = None
     asin: str = ""
-    sha256: str = ""  # the raw mail's (``services.written``)
+    from_address: str = ""
+    to_address: str = ""
 
     def place(self) -> tuple[datetime, str, str, int]:
         """Its place in the order written (``services.written``), then its row."""
-        return self.sent_at, self.message_id, self.sha256, self.pk
+        return self.sent_at, self.message_id, content_key(
+            direction=self.direction, kind=self.kind, is_auto=self.is_auto,
+            subject=self.subject, from_address=self.from_address, to_address=self.to_address,
+            buyer_text=self.buyer_text,
+        ), self.pk
 
 
 def threads_replay(
@@ -135,7 +141,8 @@ def threads_replay(
             direction=mail.direction, kind=mail.kind, is_auto=mail.is_auto,
             sent_at=mail.sent_at, received_at=mail.received_at, message_id=mail.message_id,
             in_reply_to="", references=list(mail.referenced_ids), buyer_text=mail.buyer_text,
-            untrusted_reason=mail.untrusted_reason, sha256=mail.sha256,
+            untrusted_reason=mail.untrusted_reason, subject=mail.subject,
+            from_address=mail.from_address, to_address=mail.to_address,
         )
         ticket_follow(ticket, new)
         lookup.ticket_added(ticket)
@@ -205,14 +212,15 @@ def _thread_mails(ticket_ids: set[int]) -> list[ThreadMail]:
     rows = Message.objects.filter(ticket_id__in=ticket_ids).values_list(
         "pk", "ticket_id", "sent_at", "received_at", "message_id", "direction", "kind",
         "is_auto", "order_id", "buyer_id", "subject", "language", "buyer_text", "thread_pinned",
-        "untrusted_reason", "channel_id", "asin", "raw__sha256",
+        "untrusted_reason", "channel_id", "asin", "from_address", "to_address",
     )
     return [
         ThreadMail(pk, ticket_id, sent, received, mid, tuple(refs[pk]), direction, kind, auto,
                    order_id, buyer_id, subject, language, text, pinned, doubt, channel_id, asin,
-                   sha256 or "")
+                   from_address, to_address)
         for (pk, ticket_id, sent, received, mid, direction, kind, auto, order_id, buyer_id,
-             subject, language, text, pinned, doubt, channel_id, asin, sha256) in rows
+             subject, language, text, pinned, doubt, channel_id, asin, from_address,
+             to_address) in rows
     ]
 
 
