@@ -14,11 +14,12 @@ from helpdesk.marketplaces.models import Buyer, Order
 from .models import Message, MessageReference, Ticket
 from .services import NewMessage, content_key, references_of, written
 
-# (sent time, Message-ID, raw mail's hash): a message's place in the order written.
+# (sent time, Message-ID, content_key): a message's place in the order written.
 Written = tuple[datetime, str, str]
 
 # The fields of a message row that ``content_key`` reads.
 _SAID = ("direction", "kind", "is_auto", "subject", "from_address", "to_address", "buyer_text")
+
 # New tickets rank after every stored one, in the order they were opened (see ``_age``).
 _NEW_RANK = 1 << 62
 
