@@ -46,7 +46,9 @@ def shown() -> dict:
         ticket = json.loads(line)
         ticket.pop("id")
         tickets.append(ticket)
-    tickets.sort(key=lambda t: json.dumps(t["messages"], sort_keys=True))
+    # By all it shows, not its messages alone: two tickets may hold alike messages (the same
+    # reply to two buyers) and differ by buyer only.
+    tickets.sort(key=lambda t: json.dumps(t, sort_keys=True))
     report = StringIO()
     call_command("sla_report", "--since", "2020-01-01", "--until", "2030-01-01", "--json",
                  stdout=report)

@@ -4,6 +4,7 @@ its own) these tests are skipped, except under CI where that fails (the ``corpor
 
 import json
 import os
+import random
 import subprocess
 import sys
 from io import StringIO
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from ingest_support import filed
 
 from helpdesk.mail.models import RawMail, RawMailStatus
 from helpdesk.mail.raw_store import blob_get
@@ -47,6 +49,20 @@ def test_every_corpus_mail_is_stored_or_quarantined_and_a_second_run_stores_noth
     second = run_ingest(corpora)
     assert second == {"read": len(mails), "stored": 0, "duplicates": len(mails),
                       "quarantined": 0, "tickets_created": 0}
+
+
+def test_the_corpus_in_shuffled_runs_and_again_shows_the_tickets_of_one_run_in_file_order(
+    corpora,
+):
+    """Real reply chains, repeats under one Message-ID, mail without a Message-ID or a Date
+    and broken mail: fetched in another order, split over several runs and then all again,
+    the tickets, their clocks and the report are those of one run in file order."""
+    mails = [raw for path in paths_expand([corpora]) for _, raw in mails_read(path)]
+    expected = filed([mails])
+    order = mails[:]
+    random.Random(7).shuffle(order)
+    runs = [order[:40], order[40:41], order[41:200], order[200:]]
+    assert filed([*runs, mails[::-1]]) == expected
 
 
 def test_the_outlook_msg_file_is_quarantined_with_a_reason(corpora):

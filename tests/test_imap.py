@@ -19,6 +19,7 @@ from helpdesk.mail.models import Mailbox, MailboxFolderState, RawMail, RawMailSt
 from helpdesk.mail.raw_store import blob_get
 from helpdesk.mail.services import mails_ingest
 from helpdesk.mail.sources import imap
+from helpdesk.mail.sources.files import mails_read, paths_expand
 from helpdesk.mail.sources.imap import _examine, _new_uids, imap_mailbox_name
 from helpdesk.tickets.models import Message
 
@@ -511,3 +512,15 @@ def test_a_mail_deleted_by_the_sellers_mail_program_during_the_poll_is_skipped_n
     monkeypatch.setattr(imap, "_sizes", real_sizes)
     monkeypatch.setattr(imap, "_fetch", real_fetch)
     assert fetch()["shop"]["fetched"] == 0
+
+
+
+def test_the_real_world_corpus_fetched_from_the_mailbox_shows_what_its_files_show(
+    account, mailbox, fetch, corpora
+):
+    """The mailbox carries every mail with CRLF line ends where the files have LF: among
+    them mails of one second under one Message-ID, which must still thread alike."""
+    mails = [raw for path in paths_expand([corpora]) for _, raw in mails_read(path)]
+    by_files = filed([mails])
+    account.append("INBOX", *mails[::-1])
+    assert shown_after(fetch) == by_files

@@ -1,5 +1,8 @@
 """The ingest service: store, dedupe, quarantine, thread, sent time, sanitising."""
 
+import base64
+import hashlib
+import quopri
 from datetime import UTC, datetime, timedelta
 from itertools import permutations
 
@@ -78,6 +81,23 @@ def test_same_message_id_with_other_transport_headers_is_a_duplicate():
     assert ingest(relayed).outcome == Outcome.DUPLICATE
 
 
+def test_a_buyer_mail_a_server_re_encoded_on_the_way_is_one_message_with_one_clock():
+    """The seller's mail provider passes a buyer's message on as base64 where the copy in the
+    seller's mailbox export has it quoted-printable (a server that takes no 8-bit text
+    re-encodes it): the same words, one message, one clock."""
+    quoted = buyer_message(1, datetime(2026, 11, 18, 9, 0, tzinfo=UTC), alias="eli",
+                           order="114-1234567-1234567", words="Wo ist mein Paket? Grüße")
+    head, _, body = quoted.replace(b"\r\n", b"\n").partition(b"\n\n")
+    assert b"quoted-printable" in head
+    as_base64 = (head.replace(b"quoted-printable", b"base64") + b"\n\n"
+                 + base64.encodebytes(quopri.decodestring(body)))
+    assert ingest(quoted).outcome == Outcome.STORED
+    assert ingest(as_base64).outcome == Outcome.DUPLICATE
+    assert mail_receive(raw=as_base64, source="webhook").outcome == Outcome.DUPLICATE
+    assert Message.objects.count() == 1
+    assert Ticket.objects.get().obligations.count() == 1
+
+
 def test_a_different_mail_reusing_a_message_id_is_kept():
     ingest(build_mail(body="first"))
     result = ingest(build_mail(body="a different mail, same id"))
@@ -85,11 +105,60 @@ def test_a_different_mail_reusing_a_message_id_is_kept():
     assert ingest(build_mail(body="a different mail, same id")).outcome == Outcome.DUPLICATE
 
 
+def test_two_mails_with_one_message_id_and_one_text_but_other_subjects_are_both_shown():
+    """A ticket system that copies its notification under one Message-ID ("Incident
+    assigned", then "Work notes added", the same footer text): two mails, each shown with
+    its own subject and date, whichever was fetched first. The one fetched second was
+    taken for a repeat of the first, so which of them the seller saw followed the order
+    of fetching."""
+    assigned = build_mail(subject="Incident 678439 assigned", body="See the portal.",
+                          date="Mon, 05 Oct 2026 10:00:00 +0000")
+    noted = build_mail(subject="Incident 678439: work notes added", body="See the portal.",
+                       date="Mon, 05 Oct 2026 11:00:00 +0000")
+    shown = filed([[assigned], [noted]])
+    assert sorted(m["subject"] for t in shown["tickets"] for m in t["messages"]) == [
+        "Incident 678439 assigned", "Incident 678439: work notes added"]
+    assert filed([[noted], [assigned]]) == shown
+    assert filed([[noted, assigned, noted], [assigned]]) == shown
+
+
+def test_a_mail_kept_as_a_second_under_its_message_id_by_an_earlier_version_is_not_filed_again():
+    """Mail filed before the subject and date counted in telling two mails under one
+    Message-ID apart keeps its key: imported again (from the file, or posted by the
+    webhook), it is a repeat, not a second message in the ticket."""
+    ingest(build_mail(body="first"))
+    second = build_mail(body="a different mail, same id")
+    row = RawMail.objects.get(pk=ingest(second).raw_mail_id)
+    body = second.replace(b"\r\n", b"\n").partition(b"\n\n")[2].strip()
+    row.dedup_key = f"mid:<m1@example.test>#{hashlib.sha256(body).hexdigest()[:16]}"
+    row.save(update_fields=["dedup_key"])
+    assert ingest(second).outcome == Outcome.DUPLICATE
+    assert mail_receive(raw=second, source="webhook").outcome == Outcome.DUPLICATE
+    assert Message.objects.count() == 2
+
+
 def test_without_message_id_identical_bytes_are_a_duplicate():
     raw = build_mail(message_id=None, body="no id")
     assert ingest(raw).outcome == Outcome.STORED
     assert ingest(raw).outcome == Outcome.DUPLICATE
     assert ingest(build_mail(message_id=None, body="no id, other text")).outcome == Outcome.STORED
+
+
+def test_a_forward_without_a_message_id_posted_and_imported_from_a_file_is_one_message():
+    """A colleague forwards a buyer's mail as an attachment from a client that writes no
+    Message-ID; the mail service posts it to the webhook and the seller's export has it too.
+    The webhook took the forwarded mail's Message-ID for the forward's own, so the file's
+    copy was a second message."""
+    forward = (
+        b"From: Mira <mira@example-seller.com>\r\nTo: support@example-seller.com\r\n"
+        b"Subject: Fwd: Question\r\nDate: Mon, 05 Oct 2026 10:00:00 +0000\r\n"
+        b"Content-Type: message/rfc822\r\n\r\n"
+        b"Message-ID: <original@amazon.test>\r\nFrom: buyer@marketplace.amazon.com\r\n"
+        b"Subject: Question\r\n\r\nWhere is my parcel?\r\n"
+    )
+    assert mail_receive(raw=forward, source="webhook").outcome == Outcome.QUEUED
+    assert ingest(forward).outcome == Outcome.DUPLICATE
+    assert RawMail.objects.count() == 1
 
 
 def test_unparsable_mail_is_quarantined_whole_with_its_reason():

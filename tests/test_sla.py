@@ -12,7 +12,9 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
-from mails import amazon_body, build_mail
+from ingest_support import filed
+from mails import amazon_body, build_mail, buyer_message
+from mails import seller_reply as sent_folder_reply
 
 from helpdesk import jobs
 from helpdesk.mail.recognise import ruleset_forget
@@ -482,3 +484,20 @@ def test_a_breach_withdrawn_by_a_late_copy_of_an_in_time_reply_stays_withdrawn_a
         assert (result.breaches_recorded, result.breach_alerts) == (0, 0)
     assert Violation.objects.count() == 1 and Violation.objects.get().alerted_at is None
     assert message.ticket.obligations.get().state == "met"
+
+
+def test_a_reply_to_a_message_id_two_questions_share_answers_the_first_whichever_came_first():
+    """A broken relay sends two of the buyer's questions under one Message-ID, a day apart;
+    the seller's answer (its computer's clock ten minutes slow) replies to that id. It
+    answers the question written first, in time, and leaves the second one open, whichever
+    question was fetched first."""
+    t0 = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    first = buyer_message(1, t0, alias="ida", order="114-1234567-1234567",
+                          words="Is it dishwasher safe?")
+    second = buyer_message(1, t0 + timedelta(hours=30), alias="ida",
+                           order="114-1234567-1234567", words="Can I return it?")
+    answer = sent_folder_reply(2, t0 - timedelta(minutes=10), alias="ida",
+                               refs="<b1@amazon.test>")
+    shown = filed([[first], [second], [answer]])
+    assert [o["state"] for t in shown["tickets"] for o in t["obligations"]] == ["met", "overdue"]
+    assert filed([[second], [first], [answer]]) == shown

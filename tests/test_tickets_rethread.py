@@ -682,3 +682,22 @@ def test_mail_written_in_the_same_second_gives_the_same_tickets_in_any_order():
         random.Random(seed).shuffle(order)
         shown.add(repr(filed([[mail] for mail in order])))
     assert len(shown) == 1
+
+
+def test_two_mails_a_shop_system_sent_under_one_message_id_in_one_second_thread_alike_in_any_order():
+    """A shop system sends "paid" and "shipped" for one order in the same second under one
+    Message-ID; the buyer answers one of them. Which mail the answer is filed with, and so
+    which tickets the seller sees, must not follow which of the two was fetched first."""
+    def notice(subject: str, words: str) -> bytes:
+        return build_mail(message_id="<n1@shop-system.example>", date=mail_date(T0),
+                          sender="Shop System <noreply@shop-system.example>",
+                          subject=subject, body=words)
+    paid, shipped = notice("Order 4711 paid", "Paid."), notice("Order 4711 shipped", "Shipped.")
+    answer = build_mail(message_id="<a1@buyer.example>", date=mail_date(T0 + timedelta(hours=1)),
+                        sender="Jo <jo@buyer.example>", subject="Re: Order 4711",
+                        body="When does it arrive?",
+                        headers={"In-Reply-To": "<n1@shop-system.example>"})
+    expected = filed([[paid], [shipped], [answer]])
+    for runs in ([[shipped], [paid], [answer]], [[answer], [shipped], [paid]],
+                 [[shipped, paid, answer]], [[answer, shipped], [paid]]):
+        assert filed(runs) == expected

@@ -10,7 +10,9 @@ guard), the batch is split in halves until the mail that fails is alone: it is q
 (or found a duplicate), and the mail around it is filed."""
 
 import logging
+import operator
 from dataclasses import replace
+from functools import reduce
 
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
@@ -23,7 +25,14 @@ from .batch_store import mails_store, mails_trusted
 from .models import RawMail
 from .parse import storable
 from .raw_store import blob_get
-from .records import IngestResult, Outcome, key_choose, raw_mail_quarantine
+from .records import (
+    FINGERPRINT_SUFFIX,
+    IngestResult,
+    Outcome,
+    key_choose,
+    keys_held,
+    raw_mail_quarantine,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +55,6 @@ def kept_ingest(kept: list[KeptMail]) -> list[IngestResult]:
                         vouched.append(key)
                     continue
                 mail = replace(mail, keys=(key, ""))
-                holders[key] = mail.raw
             if mail.recognition is None:
                 results[index] = _quarantine(mail, mail.problem or "could not be read")
                 continue
@@ -62,17 +70,23 @@ def kept_ingest(kept: list[KeptMail]) -> list[IngestResult]:
     return results  # type: ignore[return-value]
 
 
-def _holders(mails: list[KeptMail]) -> dict[str, bytes | None]:
-    """The batch's dedup keys that stored mails hold, with the holder's bytes when they are
-    needed to tell a duplicate from a different mail reusing a Message-ID (None: unknown)."""
+# Per first dedup key: every mail kept under it, (its key, its bytes).
+Held = dict[str, list[tuple[str, bytes | None]]]
+
+
+def _holders(mails: list[KeptMail]) -> Held:
+    """Per first dedup key of the batch that stored mails hold: every mail kept under it
+    (by Message-ID, the other mails reusing it too), by key, with its bytes (None: gone)."""
     firsts = {mail.keys[0] for mail in mails if mail.raw_mail is None}
-    seconds = {mail.keys[1] for mail in mails if mail.raw_mail is None and mail.keys[1]}
-    held: dict[str, bytes | None] = {}
-    for key, sha256 in RawMail.objects.filter(dedup_key__in=firsts | seconds).values_list(
-        "dedup_key", "sha256"
-    ):
-        reused = key in firsts and key.startswith("mid:")  # same mail, or another reusing it?
-        held[key] = _bytes(sha256) if reused else None
+    taken = set(RawMail.objects.filter(dedup_key__in=firsts).values_list("dedup_key", flat=True))
+    held: Held = {key: [] for key in taken}
+    reused = [key for key in taken if key.startswith("mid:")]  # same mail, or another?
+    if reused:
+        for key, sha256 in RawMail.objects.filter(
+            reduce(operator.or_, (keys_held(key) for key in reused))
+        ).order_by("pk").values_list("dedup_key", "sha256"):
+            first = key if key in held else key[:-len(FINGERPRINT_SUFFIX)]
+            held.get(first, []).append((key, _bytes(sha256)))
     return held
 
 
@@ -83,15 +97,17 @@ def _bytes(sha256: str) -> bytes | None:
         return None  # its bytes are gone from the store: a new mail is kept, not judged by it
 
 
-def _key_free(mail: KeptMail, holders: dict[str, bytes | None]) -> tuple[str, bool]:
-    """(the key ``mail`` is kept under, False), or (the key of the mail it repeats, True)."""
-    key, collision = mail.keys
-    if key not in holders:
-        return key, False
-    other = key_choose(mail.keys, mail.raw, holders[key])
-    if other is None:
-        return key, True
-    return other, other in holders
+def _key_free(mail: KeptMail, holders: Held) -> tuple[str, bool]:
+    """(the key ``mail`` is kept under, False), or (the key of the mail it repeats, True);
+    ``holders`` learns of the mail kept."""
+    first = mail.keys[0]
+    if first not in holders:
+        holders[first] = [(first, mail.raw)]
+        return first, False
+    key, duplicate = key_choose(mail.keys, mail.raw, holders[first])
+    if not duplicate:
+        holders[first].append((key, mail.raw))
+    return key, duplicate
 
 
 def _duplicate(key: str) -> IngestResult:

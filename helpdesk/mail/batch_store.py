@@ -28,6 +28,7 @@ from helpdesk.tickets.services import (
     references_of,
     ticket_build,
     ticket_fill,
+    written,
 )
 from helpdesk.tickets.threading import thread_resolve, thread_subject
 from helpdesk.tickets.writing import MessageRows
@@ -52,10 +53,9 @@ def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
     )
     rows = _Rows()
     # In the order written: then only mail older than what its threads hold needs a replay.
-    # (Sent time, Message-ID): the order a replay takes them in (``tickets.rethread``).
-    written = sorted(range(len(mails)),
-                     key=lambda i: (read[i].new.sent_at, read[i].new.message_id, i))
-    outcomes = {i: _mail_thread(mails[i], buyers, orders, lookup, rows) for i in written}
+    # (Sent time, Message-ID, content): the order a replay takes them in (``tickets.rethread``).
+    in_order = sorted(range(len(mails)), key=lambda i: (written(read[i].new), i))
+    outcomes = {i: _mail_thread(mails[i], buyers, orders, lookup, rows) for i in in_order}
     rows.save()
     touched = {ticket.pk for ticket in rows.touched.values()}
     if rows.late:
@@ -204,15 +204,15 @@ def _mail_thread(
     order = orders[found.order_id] if found.order_id else None
     facts = thread_facts(parsed, found, order, buyer)
     # Written before the newest mail of a thread it touches, in the order a replay takes them
-    # (sent time, then Message-ID: mail of the same second is not ordered by arrival).
+    # (sent time, Message-ID, content: mail of the same second is not ordered by arrival).
     late = any(
-        lookup.newest(t) > (new.sent_at, new.message_id)
+        lookup.newest(t) > written(new)
         for t in lookup.reach(message_id=facts["message_id"],
                               referenced_ids=facts["referenced_ids"], order=order, buyer=buyer)
     )
     ticket = thread_resolve(lookup, **facts)
     late = late or ticket is not None and any(
-        lookup.newest(t) > (new.sent_at, new.message_id) for t in lookup.rivals(ticket)
+        lookup.newest(t) > written(new) for t in lookup.rivals(ticket)
     )
     created = ticket is None
     if ticket is None:

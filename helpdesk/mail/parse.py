@@ -436,16 +436,67 @@ def _headers_read(msg: Message) -> ParsedMail:
 
 def header_message_id(raw: bytes) -> str:
     """The Message-ID as ``parse_mail`` reads it, from the header block alone (cheap and
-    bounded: the body is not parsed); what ``scan_message_id`` finds if that fails."""
+    bounded: the body is not parsed); what ``scan_message_id`` finds if that cannot be read.
+    A header block read without one has none: the scan would find the Message-ID of a mail
+    forwarded in the body, which ``parse_mail`` does not take for the mail's own."""
+    try:
+        msg = _header_block(raw)
+        ids = _message_ids(str(msg.get("Message-ID") or ""))
+    except Exception:  # whatever the header block is, the scan still looks
+        return scan_message_id(raw)
+    return ids[0] if ids else ""
+
+
+# The headers a mail's author writes (RFC 5322's originator, destination, identification
+# and informational fields, the MIME type of what follows) and those the recognisers read
+# from the sender's side. What servers add on the way (Received, Delivered-To, Return-Path,
+# Authentication-Results, DKIM signatures, spam scores) is none of them.
+AUTHOR_HEADERS = (
+    "from", "sender", "reply-to", "to", "cc", "subject", "date", "in-reply-to", "references",
+    "content-type",
+    *(h for h in KEPT_HEADERS if h not in {"return-path", "authentication-results"}),
+)
+
+
+def author_headers(raw: bytes, *, content_type: bool = True) -> str:
+    """The ``AUTHOR_HEADERS`` of a mail as its author wrote them, decoded, their whitespace
+    folded, one per line in a fixed order (from the header block alone, bounded). Two
+    copies under one Message-ID that differ here are two mails (``mail.records``).
+    Without ``content_type``, the MIME type (and its boundary) is left out."""
+    try:
+        found = _raw_headers(_header_block(raw))
+    except Exception:  # a header block the parser cannot read: none were written
+        return ""
+    return "\n".join(
+        f"{name}: {' | '.join(decode(value) for value in found.get(name, []))}"
+        for name in AUTHOR_HEADERS if content_type or name != "content-type"
+    )
+
+
+def mail_content(raw: bytes) -> list[tuple[str, str, bytes]] | None:
+    """What a mail says below its headers, whatever transfer encoding carried it: each
+    part's type, file name and decoded bytes (a text's line ends normalised, its trailing
+    blank lines dropped), in order. None when the MIME cannot be read."""
+    try:
+        parts = []
+        for part in _message(raw).walk():
+            if part.is_multipart():
+                continue
+            ctype = part.get_content_type()
+            data = part.get_payload(decode=True) or b""
+            if ctype.startswith("text/"):
+                data = data.replace(b"\r\n", b"\n").strip()
+            parts.append((ctype, _filename(part) or "", data))
+    except Exception:  # unreadable MIME is compared by its bytes alone
+        return None
+    return parts
+
+
+def _header_block(raw: bytes) -> Message:
     head, sep, _ = raw[:_HEADER_BLOCK_MAX].partition(b"\n\n")
     if not sep:
         head, _, _ = head.partition(b"\r\n\r\n")
-    try:
-        msg = email.message_from_bytes(head, policy=BOUNDED)
-        ids = _message_ids(str(msg.get("Message-ID") or ""))
-    except Exception:  # whatever the header block is, the scan below still looks
-        ids = []
-    return ids[0] if ids else scan_message_id(raw)
+    return email.message_from_bytes(head, policy=BOUNDED)
 
 
 # No real header block is this long; a mail whose is, is read by the scan.

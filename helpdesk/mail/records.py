@@ -5,10 +5,11 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import RawMail, RawMailStatus
-from .parse import header_message_id, storable
+from .parse import author_headers, header_message_id, mail_content, storable
 from .raw_store import blob_get, blob_key, blob_put
 
 logger = logging.getLogger(__name__)
@@ -30,11 +31,18 @@ class IngestResult:
     reason: str = ""
 
 
-def body_fingerprint(raw: bytes) -> str:
-    """Hash of the body with line endings normalised: the same mail fetched by IMAP, posted
-    by a webhook or read from a file differs in transport headers, not here."""
+# A second mail under a Message-ID is kept under ``mid:<id>#`` and 16 hex digits.
+FINGERPRINT_SUFFIX = "#0123456789abcdef"
+
+
+def mail_fingerprint(raw: bytes) -> str:
+    """Hash of what the mail's author wrote: the headers of ``parse.AUTHOR_HEADERS`` and the
+    body with line endings normalised. The same mail fetched by IMAP, posted by a webhook
+    or read from a file differs in transport headers, not here; a different mail reusing a
+    Message-ID (another subject or date over the same text) differs here."""
     _, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
-    return blob_key(body.strip())[:16]
+    return blob_key(author_headers(raw).encode("utf-8", "surrogatepass") + b"\n\n"
+                    + body.strip())[:16]
 
 
 def dedup_keys(raw: bytes, message_id: str | None = None) -> tuple[str, str]:
@@ -47,14 +55,44 @@ def dedup_keys(raw: bytes, message_id: str | None = None) -> tuple[str, str]:
     if not message_id:
         return f"sha:{blob_key(raw)}", ""
     key = f"mid:{message_id[:900]}"
-    return key, f"{key}#{body_fingerprint(raw)}"
+    return key, f"{key}#{mail_fingerprint(raw)}"
 
 
-def key_choose(keys: tuple[str, str], raw: bytes, holder_raw: bytes | None) -> str | None:
-    """The key to keep a mail under when ``keys[0]`` is held by a mail whose bytes are
-    ``holder_raw``: None if it is the same mail (a duplicate), else the key of its own."""
-    same = holder_raw is not None and body_fingerprint(holder_raw) == body_fingerprint(raw)
-    return None if same or not keys[1] else keys[1]
+def keys_held(key: str) -> Q:
+    """The rows of every mail kept under a Message-ID's key: the first under ``key``
+    itself, the others under ``key#<fingerprint>``."""
+    if not key.startswith("mid:"):
+        return Q(dedup_key=key)
+    return Q(dedup_key=key) | Q(dedup_key__startswith=f"{key}#")
+
+
+def key_choose(
+    keys: tuple[str, str], raw: bytes, held: list[tuple[str, bytes | None]]
+) -> tuple[str, bool]:
+    """(the key of the mail that ``raw`` repeats, True), or (the key to keep it under,
+    False), when ``keys[0]`` is held. ``held``: every mail kept under that Message-ID, by
+    key, with its bytes (None: gone from the store, so it judges nothing). Every one is
+    compared, not only the first: a key given before fingerprints covered the headers
+    names a mail by its body alone."""
+    if not keys[1]:
+        return keys[0], True  # no Message-ID: the key is the bytes' own
+    fingerprint = mail_fingerprint(raw)
+    for key, holder_raw in held:
+        if holder_raw is not None and (
+            mail_fingerprint(holder_raw) == fingerprint or _reencoded(raw, holder_raw)
+        ):
+            return key, True
+    return keys[1], any(key == keys[1] for key, _ in held)
+
+
+def _reencoded(raw: bytes, other: bytes) -> bool:
+    """The same mail, encoded for transport another way: a server that takes no 8-bit text
+    converts a part to quoted-printable or base64 (RFC 6152), and may write the parts
+    anew under another boundary. Only read when the author's headers are the same."""
+    if author_headers(raw, content_type=False) != author_headers(other, content_type=False):
+        return False
+    content = mail_content(raw)
+    return content is not None and content == mail_content(other)
 
 
 def raw_mail_keep(*, raw: bytes, source: str, trusted: bool = False) -> IngestResult:
@@ -65,13 +103,13 @@ def raw_mail_keep(*, raw: bytes, source: str, trusted: bool = False) -> IngestRe
     keys = dedup_keys(raw)
     row = raw_mail_create(raw, sha256, source, keys[0], trusted=trusted)
     if row is None:
-        first = RawMail.objects.filter(dedup_key=keys[0]).first()
-        holder = _bytes_of(first) if first is not None else None
-        key = key_choose(keys, raw, holder)
-        if key is not None:
+        held = [(first.dedup_key, _bytes_of(first))
+                for first in RawMail.objects.filter(keys_held(keys[0])).order_by("pk")]
+        key, duplicate = key_choose(keys, raw, held)
+        if not duplicate:
             row = raw_mail_create(raw, sha256, source, key, trusted=trusted)
         if row is None:
-            existing = RawMail.objects.filter(dedup_key=key or keys[0]).first()
+            existing = RawMail.objects.filter(dedup_key=key).first()
             return IngestResult(Outcome.DUPLICATE, existing.pk if existing else None)
     return IngestResult(Outcome.QUEUED, row.pk)
 

@@ -38,7 +38,9 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
         "received_at", "message_id", "in_reply_to",
     ))
     keys: dict[tuple[int, str], str] = {}  # (ticket, Message-ID) → the message's clock key
-    for pk, ticket_id, *_, message_id, _ in rows:
+    # Of several messages under one Message-ID (a broken sender's), a reply answers the one
+    # written first, not the one filed first: the clocks must not follow the arrival order.
+    for pk, ticket_id, *_, message_id, _ in sorted(rows, key=lambda row: (row[5], row[0])):
         keys.setdefault((ticket_id, message_id), str(pk))
     for pk, ticket_id, direction, kind, is_auto, sent_at, doubt, received_at, _, parent in rows:
         # A reply from a source the seller's own mail does not come from ends no clock.

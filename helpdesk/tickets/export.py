@@ -18,9 +18,12 @@ def ticket_export_rows(*, since: datetime | None = None) -> Iterator[dict]:
     tickets = Ticket.objects.select_related("channel", "buyer", "order").order_by("pk")
     if since is not None:
         tickets = tickets.filter(last_message_at__gte=since)
-    # Mail written in the same second is listed by Message-ID: the export of the same mail
-    # is the same whatever order it arrived in.
-    messages = Message.objects.order_by("sent_at", "message_id", "pk").only(
+    # Mail written in the same second is listed by Message-ID (then by what it says): the
+    # export of the same mail is the same whatever order it arrived in.
+    messages = Message.objects.order_by(
+        "sent_at", "message_id", "direction", "kind", "is_auto", "subject", "from_address",
+        "to_address", "buyer_text", "pk",
+    ).only(
         "ticket_id", "message_id", "direction", "kind", "sent_at", "is_auto", "subject"
     )
     for ticket in tickets.prefetch_related(

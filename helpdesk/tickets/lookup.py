@@ -7,12 +7,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Q
 
 from helpdesk.marketplaces.models import Buyer, Order
 
 from .models import Message, MessageReference, Ticket
-from .services import NewMessage, references_of
+from .services import NewMessage, content_key, references_of, written
+
+# (sent time, Message-ID, content_key): a message's place in the order written.
+Written = tuple[datetime, str, str]
+
+# The fields of a message row that ``content_key`` reads.
+_SAID = ("direction", "kind", "is_auto", "subject", "from_address", "to_address", "buyer_text")
 
 # New tickets rank after every stored one, in the order they were opened (see ``_age``).
 _NEW_RANK = 1 << 62
@@ -28,8 +34,8 @@ class MemoryLookup:
         self._of_order: dict[int, list[Ticket]] = defaultdict(list)
         self._of_buyer: dict[int, list[Ticket]] = defaultdict(list)
         self._rank: dict[int, int] = {}  # id(ticket) → pk, or its place after them
-        self._newest: dict[int, tuple[datetime, str]] = {}  # id(ticket) → see newest()
-        self._first: dict[int, tuple[datetime, str]] = {}  # id(ticket) → see _age()
+        self._newest: dict[int, Written] = {}  # id(ticket) → see newest()
+        self._first: dict[int, Written] = {}  # id(ticket) → see _age()
 
     @classmethod
     def prefetch(
@@ -62,20 +68,24 @@ class MemoryLookup:
         # And of those written in its first second, the one a replay takes first (``_age``):
         # one query for both ends of every ticket (a few messages each).
         for ticket in loaded.values():
-            lookup._first[id(ticket)] = (ticket.created_at, "")
+            lookup._first[id(ticket)] = (ticket.created_at, "", "")
         ends = (
             Message.objects.filter(ticket_id__in=loaded)
             .filter(Q(sent_at=F("ticket__last_message_at")) | Q(sent_at=F("ticket__created_at")))
-            .order_by().values("ticket_id", "sent_at")
-            .annotate(newest=Max("message_id"), first=Min("message_id"))
-            .values_list("ticket_id", "sent_at", "newest", "first")
+            .order_by().values_list("ticket_id", "sent_at", "message_id", *_SAID)
         )
-        for pk, sent_at, newest, first in ends:
-            ticket = loaded[pk]
-            if sent_at == ticket.last_message_at:
-                lookup._newest[id(ticket)] = (ticket.last_message_at, newest)
-            if sent_at == ticket.created_at:
-                lookup._first[id(ticket)] = (ticket.created_at, first)
+        newest: dict[int, Written] = {}
+        first: dict[int, Written] = {}
+        for pk, sent_at, message_id, *said in ends:
+            place = (sent_at, message_id, content_key(**dict(zip(_SAID, said, strict=True))))
+            if sent_at == loaded[pk].last_message_at:
+                newest[pk] = max(newest.get(pk, place), place)
+            if sent_at == loaded[pk].created_at:
+                first[pk] = min(first.get(pk, place), place)
+        for pk, place in newest.items():
+            lookup._newest[id(loaded[pk])] = place
+        for pk, place in first.items():
+            lookup._first[id(loaded[pk])] = place
         for message_id, pk in holders:
             lookup._with_message_id[message_id].append(loaded[pk])
         for message_id, pk in references:
@@ -94,25 +104,25 @@ class MemoryLookup:
             self._of_buyer[ticket.buyer_id].append(ticket)
 
     def message_added(self, ticket: Ticket, new: NewMessage) -> None:
-        self._first.setdefault(id(ticket), (ticket.created_at, new.message_id))
-        self._newest[id(ticket)] = max(self.newest(ticket), (new.sent_at, new.message_id))
+        self._first.setdefault(id(ticket), (ticket.created_at, *written(new)[1:]))
+        self._newest[id(ticket)] = max(self.newest(ticket), written(new))
         if new.message_id:
             self._with_message_id[new.message_id].append(ticket)
         for ref in references_of(new):
             self._referencing[ref].append(ticket)
 
-    def newest(self, ticket: Ticket) -> tuple[datetime, str]:
-        """(sent time, Message-ID) of the message of ``ticket`` written last, in the order a
+    def newest(self, ticket: Ticket) -> Written:
+        """The place (``written``) of the message of ``ticket`` written last, in the order a
         replay takes them: a mail before it came out of order."""
-        return self._newest.get(id(ticket), (ticket.last_message_at, ""))
+        return self._newest.get(id(ticket), (ticket.last_message_at, "", ""))
 
-    def _age(self, ticket: Ticket) -> tuple[datetime, str, int]:
-        """Older first: by the (sent time, Message-ID) of the message a ticket started with,
-        the order a replay opens them in, and only then by row. The row alone would follow
-        the order mail arrived in: a question and a return request of the same second would
-        take a later Seller Central copy by which of them came first."""
-        created_at, message_id = self._first.get(id(ticket), (ticket.created_at, ""))
-        return created_at, message_id, self._rank[id(ticket)]
+    def _age(self, ticket: Ticket) -> tuple[datetime, str, str, int]:
+        """Older first: by the place (``written``) of the message a ticket started with, the
+        order a replay opens them in, and only then by row. The row alone would follow the
+        order mail arrived in: a question and a return request of the same second would take
+        a later Seller Central copy by which of them came first."""
+        place = self._first.get(id(ticket), (ticket.created_at, "", ""))
+        return *place, self._rank[id(ticket)]
 
     def _newest_of(self, tickets: Iterable[Ticket]) -> Ticket | None:
         """Among several candidates the most recently active ticket wins, then the oldest."""

@@ -42,6 +42,7 @@ from .services import (
     NEEDS_SELLER,
     OPENS_TICKET_OF_KIND,
     NewMessage,
+    content_key,
     opened_event,
     ticket_build,
     ticket_fill,
@@ -89,6 +90,16 @@ class ThreadMail:
     untrusted_reason: str = ""
     channel_id: int | None = None
     asin: str = ""
+    from_address: str = ""
+    to_address: str = ""
+
+    def place(self) -> tuple[datetime, str, str, int]:
+        """Its place in the order written (``services.written``), then its row."""
+        return self.sent_at, self.message_id, content_key(
+            direction=self.direction, kind=self.kind, is_auto=self.is_auto,
+            subject=self.subject, from_address=self.from_address, to_address=self.to_address,
+            buyer_text=self.buyer_text,
+        ), self.pk
 
 
 def threads_replay(
@@ -103,7 +114,7 @@ def threads_replay(
     channels = channels or {}
     pinned: dict[int, Ticket] = {}
     thread_of: dict[int, Ticket] = {}
-    for mail in sorted(mails, key=lambda m: (m.sent_at, m.message_id, m.pk)):
+    for mail in sorted(mails, key=ThreadMail.place):
         order = orders.get(mail.order_id) if mail.order_id else None
         buyer = buyers.get(mail.buyer_id) if mail.buyer_id else None
         subject = thread_subject(mail.subject)
@@ -130,7 +141,8 @@ def threads_replay(
             direction=mail.direction, kind=mail.kind, is_auto=mail.is_auto,
             sent_at=mail.sent_at, received_at=mail.received_at, message_id=mail.message_id,
             in_reply_to="", references=list(mail.referenced_ids), buyer_text=mail.buyer_text,
-            untrusted_reason=mail.untrusted_reason,
+            untrusted_reason=mail.untrusted_reason, subject=mail.subject,
+            from_address=mail.from_address, to_address=mail.to_address,
         )
         ticket_follow(ticket, new)
         lookup.ticket_added(ticket)
@@ -200,13 +212,15 @@ def _thread_mails(ticket_ids: set[int]) -> list[ThreadMail]:
     rows = Message.objects.filter(ticket_id__in=ticket_ids).values_list(
         "pk", "ticket_id", "sent_at", "received_at", "message_id", "direction", "kind",
         "is_auto", "order_id", "buyer_id", "subject", "language", "buyer_text", "thread_pinned",
-        "untrusted_reason", "channel_id", "asin",
+        "untrusted_reason", "channel_id", "asin", "from_address", "to_address",
     )
     return [
         ThreadMail(pk, ticket_id, sent, received, mid, tuple(refs[pk]), direction, kind, auto,
-                   order_id, buyer_id, subject, language, text, pinned, doubt, channel_id, asin)
+                   order_id, buyer_id, subject, language, text, pinned, doubt, channel_id, asin,
+                   from_address, to_address)
         for (pk, ticket_id, sent, received, mid, direction, kind, auto, order_id, buyer_id,
-             subject, language, text, pinned, doubt, channel_id, asin) in rows
+             subject, language, text, pinned, doubt, channel_id, asin, from_address,
+             to_address) in rows
     ]
 
 
@@ -218,7 +232,7 @@ def _write(
     earlier thread took, else a new one), move messages, merge emptied tickets."""
     members: dict[int, list[ThreadMail]] = defaultdict(list)
     threads: dict[int, Ticket] = {}
-    for mail in sorted(mails, key=lambda m: (m.sent_at, m.message_id, m.pk)):
+    for mail in sorted(mails, key=ThreadMail.place):
         thread = thread_of[mail.pk]
         members[id(thread)].append(mail)
         threads.setdefault(id(thread), thread)

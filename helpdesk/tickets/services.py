@@ -1,6 +1,7 @@
 """Ticket services: every change to a ticket goes through here, in one transaction with the
 timeline event it writes."""
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,6 +64,29 @@ class NewMessage:
     attachments: list[NewAttachment] = field(default_factory=list)
     # Why it ends no clock although it claims to answer (mail.trust); "" when it counts.
     untrusted_reason: str = ""
+
+
+def written(new: "NewMessage") -> tuple[datetime, str, str]:
+    """Where a message stands in the order written, as threading and its replay take mail:
+    by sent time, then Message-ID, then what it says (``content_key``), so that no tie is
+    left for the order of arrival to break (two mails of one second under one Message-ID,
+    a broken sender's)."""
+    return new.sent_at, new.message_id, content_key(
+        direction=new.direction, kind=new.kind, is_auto=new.is_auto, subject=new.subject,
+        from_address=new.from_address, to_address=new.to_address, buyer_text=new.buyer_text,
+    )
+
+
+def content_key(
+    *, direction: str, kind: str, is_auto: bool, subject: str, from_address: str,
+    to_address: str, buyer_text: str,
+) -> str:
+    """A hash of what a message says, as its row keeps it: the same for every copy of a
+    mail whichever way it came (the raw bytes are not: IMAP carries CRLF, a file LF), and
+    equal for two mails only when nothing the seller sees tells them apart."""
+    said = "\x00".join([direction, kind, "1" if is_auto else "0", subject[:500],
+                        from_address[:254], to_address[:1000], buyer_text])
+    return hashlib.sha256(said.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def ticket_build(
