@@ -63,6 +63,49 @@ def test_a_buyers_line_starting_with_from_reads_as_written_from_an_mbox(tmp_path
     assert mail_ingest(raw=mail, source="imap:INBOX").outcome == "duplicate"
 
 
+def mbox_of(path, mails: list[bytes]):
+    box = mailbox.mbox(path)
+    for raw in mails:
+        box.add(raw)
+    box.close()
+    return path
+
+
+def test_a_backlog_of_a_thousand_mails_imported_again_stores_nothing_and_keeps_its_figures(
+    tmp_path, django_assert_max_num_queries
+):
+    """An operator runs the same import twice (or a mailbox export overlaps the last one):
+    every mail is a repeat. A second import of 1,000 mails stopped with "Expression tree is
+    too large" on SQLite, the mails after it unread."""
+    mails = [build_mail(message_id=f"<backlog{n}@x>", sender=f"b{n % 50}@marketplace.amazon.com",
+                        subject=f"Question {n}", body=amazon_body(f"Mail {n}")) for n in range(1000)]
+    box = mbox_of(tmp_path / "backlog.mbox", mails)
+    assert run_ingest(box)["stored"] == 1000
+    with django_assert_max_num_queries(60):
+        again = run_ingest(box)
+    assert again == {"read": 1000, "stored": 0, "duplicates": 1000, "quarantined": 0,
+                     "tickets_created": 0}
+
+
+def test_a_thousand_other_mails_reusing_message_ids_are_each_kept_once_over_two_imports(
+    tmp_path,
+):
+    """A broken shop system that gives every mail of a day the same few Message-IDs: each
+    different mail is kept under a key of its own, and importing them all again keeps none
+    twice."""
+    first = [build_mail(message_id=f"<reused{n % 600}@x>", subject=f"First {n}",
+                        sender=f"b{n % 50}@marketplace.amazon.com", body=f"Mail {n}")
+             for n in range(600)]
+    other = [build_mail(message_id=f"<reused{n % 600}@x>", subject=f"Other {n}",
+                        sender=f"b{n % 50}@marketplace.amazon.com", body=f"Mail {n}")
+             for n in range(600)]
+    assert run_ingest(mbox_of(tmp_path / "first.mbox", first))["stored"] == 600
+    both = mbox_of(tmp_path / "both.mbox", first + other)
+    assert run_ingest(both)["stored"] == 600
+    assert run_ingest(both)["duplicates"] == 1200
+    assert RawMail.objects.count() == 1200
+
+
 def test_maildir_folder(tmp_path):
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     for n in range(2):

@@ -61,8 +61,11 @@ def kept_ingest(kept: list[KeptMail]) -> list[IngestResult]:
             run.append((index, mail))
         for index, result in _store_split(run):
             results[index] = result
-        for index, key in duplicates:  # after the run: the first copy may be in it
-            results[index] = _duplicate(key)
+        # After the run: the first copy may be in it. One query for them all: a backlog
+        # imported again is nothing but repeats.
+        repeated = _kept_under({key for _, key in duplicates})
+        for index, key in duplicates:
+            results[index] = IngestResult(Outcome.DUPLICATE, repeated.get(key))
         if vouched:
             mails_trusted(raw_mail_ids=list(
                 RawMail.objects.filter(dedup_key__in=vouched).values_list("pk", flat=True)
@@ -76,18 +79,34 @@ Held = dict[str, list[tuple[str, bytes | None]]]
 
 def _holders(mails: list[KeptMail]) -> Held:
     """Per first dedup key of the batch that stored mails hold: every mail kept under it
-    (by Message-ID, the other mails reusing it too), by key, with its bytes (None: gone)."""
+    (by Message-ID, the other mails reusing it too), by key, with its bytes (None: gone).
+
+    Nearly every such mail repeats the first one kept under its key (the same mail fetched
+    again, or by another door): the others under a Message-ID are looked up only for the
+    mails the first does not account for, a few keys a statement, by the unique index."""
     firsts = {mail.keys[0] for mail in mails if mail.raw_mail is None}
-    taken = set(RawMail.objects.filter(dedup_key__in=firsts).values_list("dedup_key", flat=True))
-    held: Held = {key: [] for key in taken}
-    reused = [key for key in taken if key.startswith("mid:")]  # same mail, or another?
-    if reused:
+    held: Held = {
+        key: [(key, _bytes(sha256))]
+        for key, sha256 in RawMail.objects.filter(dedup_key__in=firsts).order_by("pk")
+        .values_list("dedup_key", "sha256")
+    }
+    unmatched = sorted({
+        mail.keys[0] for mail in mails
+        if mail.raw_mail is None and mail.keys[1] and mail.keys[0] in held
+        and not key_choose(mail.keys, mail.raw, held[mail.keys[0]])[1]
+    })
+    for start in range(0, len(unmatched), _KEYS_PER_LOOKUP):
+        chunk = unmatched[start:start + _KEYS_PER_LOOKUP]
         for key, sha256 in RawMail.objects.filter(
-            reduce(operator.or_, (keys_held(key) for key in reused))
+            reduce(operator.or_, (keys_held(first, itself=False) for first in chunk))
         ).order_by("pk").values_list("dedup_key", "sha256"):
-            first = key if key in held else key[:-len(FINGERPRINT_SUFFIX)]
-            held.get(first, []).append((key, _bytes(sha256)))
+            held[key[:-len(FINGERPRINT_SUFFIX)]].append((key, _bytes(sha256)))
     return held
+
+
+# Each key is two comparisons in the statement: SQLite refuses an expression deeper than
+# 1,000 terms, which a batch of mail fetched again reached at some 500 keys.
+_KEYS_PER_LOOKUP = 100
 
 
 def _bytes(sha256: str) -> bytes | None:
@@ -110,9 +129,15 @@ def _key_free(mail: KeptMail, holders: Held) -> tuple[str, bool]:
     return key, duplicate
 
 
+def _kept_under(keys: set[str]) -> dict[str, int]:
+    """Dedup key → the id of the mail kept under it."""
+    if not keys:
+        return {}
+    return dict(RawMail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk"))
+
+
 def _duplicate(key: str) -> IngestResult:
-    existing = RawMail.objects.filter(dedup_key=key).values_list("pk", flat=True).first()
-    return IngestResult(Outcome.DUPLICATE, existing)
+    return IngestResult(Outcome.DUPLICATE, _kept_under({key}).get(key))
 
 
 def _quarantine(mail: KeptMail, reason: str) -> IngestResult:

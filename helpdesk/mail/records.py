@@ -4,7 +4,7 @@ its quarantine."""
 import logging
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -58,12 +58,21 @@ def dedup_keys(raw: bytes, message_id: str | None = None) -> tuple[str, str]:
     return key, f"{key}#{mail_fingerprint(raw)}"
 
 
-def keys_held(key: str) -> Q:
+def keys_held(key: str, *, itself: bool = True) -> Q:
     """The rows of every mail kept under a Message-ID's key: the first under ``key``
-    itself, the others under ``key#<fingerprint>``."""
+    itself (unless not ``itself``), the others under ``key#<fingerprint>``.
+
+    The others are a range of the unique index on SQLite, whose LIKE ignores case and so
+    cannot use it (every lookup read the whole table); ``LIKE 'key#%'`` on PostgreSQL, where
+    the index Django adds for patterns serves it in any collation, which a range would not."""
+    first = Q(dedup_key=key)
     if not key.startswith("mid:"):
-        return Q(dedup_key=key)
-    return Q(dedup_key=key) | Q(dedup_key__startswith=f"{key}#")
+        return first
+    if connection.vendor == "sqlite":  # "#" and "$" are neighbours: every "key#…" between
+        others = Q(dedup_key__gt=f"{key}#", dedup_key__lt=f"{key}$")
+    else:
+        others = Q(dedup_key__startswith=f"{key}#")
+    return first | others if itself else others
 
 
 def key_choose(
