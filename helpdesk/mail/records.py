@@ -46,7 +46,10 @@ def mail_fingerprint(raw: bytes) -> str:
 
 
 def dedup_keys(raw: bytes, message_id: str | None = None) -> tuple[str, str]:
-    """(the usual key, the key for a different mail that reuses an existing Message-ID).
+    """(the usual key, the start of the key for a different mail that reuses an existing
+    Message-ID: ``key#``, to which ``key_choose`` adds the mail's fingerprint when it finds
+    the Message-ID held; "" without a Message-ID). The fingerprint reads the header block
+    once more: a fifth of reading a mail, for the few mails whose Message-ID is taken.
     ``message_id`` as ``parse_mail`` read it; without, it is read from the header block
     alone (``header_message_id``, the same reading), so that the same mail has the same key
     whether it was kept unparsed (the webhook's) or read whole (a file's)."""
@@ -55,7 +58,7 @@ def dedup_keys(raw: bytes, message_id: str | None = None) -> tuple[str, str]:
     if not message_id:
         return f"sha:{blob_key(raw)}", ""
     key = f"mid:{message_id[:900]}"
-    return key, f"{key}#{mail_fingerprint(raw)}"
+    return key, f"{key}#"
 
 
 def keys_held(key: str, *, itself: bool = True) -> Q:
@@ -91,7 +94,8 @@ def key_choose(
             mail_fingerprint(holder_raw) == fingerprint or _reencoded(raw, holder_raw)
         ):
             return key, True
-    return keys[1], any(key == keys[1] for key, _ in held)
+    own = keys[1] + fingerprint
+    return own, any(key == own for key, _ in held)
 
 
 def _reencoded(raw: bytes, other: bytes) -> bool:
