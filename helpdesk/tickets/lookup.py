@@ -5,20 +5,14 @@ other land in one ticket exactly as if they had come one at a time, in the order
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from types import SimpleNamespace
 
 from django.db.models import F, Q
 
 from helpdesk.marketplaces.models import Buyer, Order
 
 from .models import Message, MessageReference, Ticket
-from .services import NewMessage, content_key, references_of, written
-
-# (sent time, Message-ID, content_key): a message's place in the order written.
-Written = tuple[datetime, str, str]
-
-# The fields of a message row that ``content_key`` reads.
-_SAID = ("direction", "kind", "is_auto", "subject", "from_address", "to_address", "buyer_text")
+from .services import SAID_FIELDS, NewMessage, Written, references_of, written
 
 # New tickets rank after every stored one, in the order they were opened (see ``_age``).
 _NEW_RANK = 1 << 62
@@ -68,16 +62,17 @@ class MemoryLookup:
         # And of those written in its first second, the one a replay takes first (``_age``):
         # one query for both ends of every ticket (a few messages each).
         for ticket in loaded.values():
-            lookup._first[id(ticket)] = (ticket.created_at, "", "")
+            lookup._first[id(ticket)] = Written(ticket.created_at, key="")
         ends = (
             Message.objects.filter(ticket_id__in=loaded)
             .filter(Q(sent_at=F("ticket__last_message_at")) | Q(sent_at=F("ticket__created_at")))
-            .order_by().values_list("ticket_id", "sent_at", "message_id", *_SAID)
+            .order_by().values_list("ticket_id", "sent_at", "message_id", *SAID_FIELDS)
         )
         newest: dict[int, Written] = {}
         first: dict[int, Written] = {}
         for pk, sent_at, message_id, *said in ends:
-            place = (sent_at, message_id, content_key(**dict(zip(_SAID, said, strict=True))))
+            place = Written(sent_at, message_id,
+                            said=SimpleNamespace(**dict(zip(SAID_FIELDS, said, strict=True))))
             if sent_at == loaded[pk].last_message_at:
                 newest[pk] = max(newest.get(pk, place), place)
             if sent_at == loaded[pk].created_at:
@@ -104,8 +99,9 @@ class MemoryLookup:
             self._of_buyer[ticket.buyer_id].append(ticket)
 
     def message_added(self, ticket: Ticket, new: NewMessage) -> None:
-        self._first.setdefault(id(ticket), (ticket.created_at, *written(new)[1:]))
-        self._newest[id(ticket)] = max(self.newest(ticket), written(new))
+        place = written(new)
+        self._first.setdefault(id(ticket), place.at(ticket.created_at))
+        self._newest[id(ticket)] = max(self.newest(ticket), place)
         if new.message_id:
             self._with_message_id[new.message_id].append(ticket)
         for ref in references_of(new):
@@ -114,15 +110,15 @@ class MemoryLookup:
     def newest(self, ticket: Ticket) -> Written:
         """The place (``written``) of the message of ``ticket`` written last, in the order a
         replay takes them: a mail before it came out of order."""
-        return self._newest.get(id(ticket), (ticket.last_message_at, "", ""))
+        return self._newest.get(id(ticket)) or Written(ticket.last_message_at, key="")
 
-    def _age(self, ticket: Ticket) -> tuple[datetime, str, str, int]:
+    def _age(self, ticket: Ticket) -> tuple[Written, int]:
         """Older first: by the place (``written``) of the message a ticket started with, the
         order a replay opens them in, and only then by row. The row alone would follow the
         order mail arrived in: a question and a return request of the same second would take
         a later Seller Central copy by which of them came first."""
-        place = self._first.get(id(ticket), (ticket.created_at, "", ""))
-        return *place, self._rank[id(ticket)]
+        place = self._first.get(id(ticket)) or Written(ticket.created_at, key="")
+        return place, self._rank[id(ticket)]
 
     def _newest_of(self, tickets: Iterable[Ticket]) -> Ticket | None:
         """Among several candidates the most recently active ticket wins, then the oldest."""

@@ -42,7 +42,7 @@ from .services import (
     NEEDS_SELLER,
     OPENS_TICKET_OF_KIND,
     NewMessage,
-    content_key,
+    Written,
     opened_event,
     ticket_build,
     ticket_fill,
@@ -93,13 +93,9 @@ class ThreadMail:
     from_address: str = ""
     to_address: str = ""
 
-    def place(self) -> tuple[datetime, str, str, int]:
+    def place(self) -> tuple[Written, int]:
         """Its place in the order written (``services.written``), then its row."""
-        return self.sent_at, self.message_id, content_key(
-            direction=self.direction, kind=self.kind, is_auto=self.is_auto,
-            subject=self.subject, from_address=self.from_address, to_address=self.to_address,
-            buyer_text=self.buyer_text,
-        ), self.pk
+        return Written(self.sent_at, self.message_id, said=self), self.pk
 
 
 def threads_replay(

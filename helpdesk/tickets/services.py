@@ -5,6 +5,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import total_ordering
 
 from helpdesk.db import row_new
 from helpdesk.letters import CJK, CJK_FIRST, accents_off
@@ -66,15 +67,60 @@ class NewMessage:
     untrusted_reason: str = ""
 
 
-def written(new: "NewMessage") -> tuple[datetime, str, str]:
+# The fields of a message that ``content_key`` reads, in this order.
+SAID_FIELDS = ("direction", "kind", "is_auto", "subject", "from_address", "to_address",
+               "buyer_text")
+
+
+@total_ordering
+class Written:
     """Where a message stands in the order written, as threading and its replay take mail:
     by sent time, then Message-ID, then what it says (``content_key``), so that no tie is
     left for the order of arrival to break (two mails of one second under one Message-ID,
-    a broken sender's)."""
-    return new.sent_at, new.message_id, content_key(
-        direction=new.direction, kind=new.kind, is_auto=new.is_auto, subject=new.subject,
-        from_address=new.from_address, to_address=new.to_address, buyer_text=new.buyer_text,
-    )
+    a broken sender's). What it says is hashed only when the first two tie: every mail is
+    compared with its threads' newest, and hashing each one's text cost more than the
+    comparisons."""
+
+    __slots__ = ("sent_at", "message_id", "_said", "_key")
+
+    def __init__(self, sent_at: datetime, message_id: str = "", *, said: object = None,
+                 key: str | None = None) -> None:
+        """``said``: what has the message's ``SAID_FIELDS`` as attributes (a NewMessage, a
+        replayed mail), read only if ``key`` is needed and not given."""
+        self.sent_at, self.message_id, self._said, self._key = sent_at, message_id, said, key
+
+    @property
+    def key(self) -> str:
+        if self._key is None:
+            self._key = content_key(**{name: getattr(self._said, name) for name in SAID_FIELDS})
+        return self._key
+
+    def at(self, sent_at: datetime) -> "Written":
+        """The same place at another time (a ticket's first message at its opening)."""
+        return Written(sent_at, self.message_id, said=self._said, key=self._key)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Written):
+            return NotImplemented
+        return (self.sent_at == other.sent_at and self.message_id == other.message_id
+                and self.key == other.key)
+
+    def __lt__(self, other: "Written") -> bool:
+        if self.sent_at != other.sent_at:
+            return self.sent_at < other.sent_at
+        if self.message_id != other.message_id:
+            return self.message_id < other.message_id
+        return self.key < other.key
+
+    __hash__ = None  # type: ignore[assignment]  # compared, never a key
+
+    def __repr__(self) -> str:
+        return f"Written({self.sent_at!r}, {self.message_id!r})"
+
+
+def written(new: "NewMessage") -> Written:
+    """``new``'s place in the order written."""
+    return Written(new.sent_at, new.message_id, said=new)
 
 
 def content_key(
