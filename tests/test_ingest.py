@@ -122,8 +122,22 @@ def test_two_mails_with_one_message_id_and_one_text_but_other_subjects_are_both_
     assert filed([[noted, assigned, noted], [assigned]]) == shown
 
 
+def test_the_same_mail_sent_again_with_another_date_is_one_message_with_one_clock():
+    """A relay retrying a delivery (or the demo loaded again) dates the same mail anew: as
+    a second message it opened a second clock on the buyer's question."""
+    first = build_mail(subject="Where is my parcel?", body=amazon_body("Where is it?"),
+                       date="Mon, 05 Oct 2026 10:00:00 +0000")
+    again = build_mail(subject="Where is my parcel?", body=amazon_body("Where is it?"),
+                       date="Mon, 05 Oct 2026 10:20:00 +0000")
+    shown = filed([[first], [again]])
+    ticket, = shown["tickets"]
+    assert len(ticket["messages"]) == 1 and len(ticket["obligations"]) == 1
+    reversed_ticket, = filed([[again], [first]])["tickets"]
+    assert len(reversed_ticket["messages"]) == 1 and len(reversed_ticket["obligations"]) == 1
+
+
 def test_a_mail_kept_as_a_second_under_its_message_id_by_an_earlier_version_is_not_filed_again():
-    """Mail filed before the subject and date counted in telling two mails under one
+    """Mail filed before the subject counted in telling two mails under one
     Message-ID apart keeps its key: imported again (from the file, or posted by the
     webhook), it is a repeat, not a second message in the ticket."""
     ingest(build_mail(body="first"))

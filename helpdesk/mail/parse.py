@@ -451,8 +451,10 @@ def header_message_id(raw: bytes) -> str:
 # and informational fields, the MIME type of what follows) and those the recognisers read
 # from the sender's side. What servers add on the way (Received, Delivered-To, Return-Path,
 # Authentication-Results, DKIM signatures, spam scores) is none of them.
+# Not Date: the same mail sent again by a server (a relay's retry) or dated anew (the demo,
+# loaded again) carries another, and as a second message it opened a second clock.
 AUTHOR_HEADERS = (
-    "from", "sender", "reply-to", "to", "cc", "subject", "date", "in-reply-to", "references",
+    "from", "sender", "reply-to", "to", "cc", "subject", "in-reply-to", "references",
     "content-type",
     *(h for h in KEPT_HEADERS if h not in {"return-path", "authentication-results"}),
 )
