@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from .models import Buyer, Channel, Holiday, Order, OrderItem
+from .models import NO_PLACE_ZONES, Buyer, Channel, Holiday, Order, OrderItem
 from .orders_import import OrderImportError, orders_import
 
 
@@ -45,11 +45,9 @@ class _ChannelForm(forms.ModelForm):
         "Ticked: only the working hours below count towards a limit, in the channel's time "
         "zone; holidays (below) do not count either.",
     )
-    # Not "localtime" (the server's own zone: the channel's clocks would move with a setting
-    # of the machine) nor "Factory" (no place's time).
     time_zone = forms.ChoiceField(
         choices=[(zone, zone) for zone in sorted(zoneinfo.available_timezones())
-                 if zone not in ("localtime", "Factory")],
+                 if zone not in NO_PLACE_ZONES],
         initial="UTC",
     )
 

@@ -13,6 +13,12 @@ LANGUAGE_CHOICES = sorted(
 )
 
 
+# Names the tz database knows that are no place's time: "localtime" is the server's own zone
+# (clocks and report days would move with a setting of the machine, and the web server's and
+# the database's may differ), "Factory" no place at all. Channels and agents pick neither.
+NO_PLACE_ZONES = frozenset({"localtime", "Factory"})
+
+
 def time_zone_validate(value: str) -> None:
     """A zone the tz database knows: a typo would fail the clock of every ticket."""
     try:

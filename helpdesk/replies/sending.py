@@ -28,7 +28,7 @@ from helpdesk.tickets.models import (
     MessageKind,
     TimelineEvent,
 )
-from helpdesk.tickets.selectors import agent_zone
+from helpdesk.tickets.selectors import reader_zone
 from helpdesk.tickets.services import NewAttachment, NewMessage
 from helpdesk.tickets.writing import message_add
 
@@ -227,7 +227,7 @@ def _event(outbox: Outbox, kind: str, text: str, actor: object = None) -> None:
 def _their_time(user: object, at: datetime) -> str:
     """``at`` in the zone of the user's pages, as the page would show it: the one they chose,
     else the server's ``TIME_ZONE``."""
-    local = at.astimezone(agent_zone(user=user) or timezone.get_default_timezone())
+    local = at.astimezone(reader_zone(user=user))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 

@@ -8,10 +8,9 @@ from datetime import datetime, tzinfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, mailers
-from django.utils import timezone
 
 from helpdesk import jobs
-from helpdesk.tickets.selectors import agent_zone
+from helpdesk.tickets.selectors import reader_zone
 
 from .models import Obligation, Violation
 
@@ -43,7 +42,7 @@ def alerts_send_job(at_risk_ids: list[int], violation_ids: list[int]) -> int:
     def tell(assignee, ticket, what: str, due_at: datetime) -> None:
         for user in _recipients(assignee, managers):
             if user.email not in zones:
-                zones[user.email] = agent_zone(user=user) or timezone.get_default_timezone()
+                zones[user.email] = reader_zone(user=user)
             lines[user.email].append(_line(ticket, what, due_at, zones[user.email]))
 
     at_risk = Obligation.objects.filter(pk__in=at_risk_ids).select_related(

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from helpdesk.letters import name_taken
-from helpdesk.marketplaces.models import Buyer, Channel, Order
+from helpdesk.marketplaces.models import NO_PLACE_ZONES, Buyer, Channel, Order
 
 
 class TicketKind(models.TextChoices):
@@ -195,9 +195,7 @@ def _validate_time_zone(value: str) -> None:
 
     if value not in available_timezones():
         raise ValidationError(f"Unknown time zone {value!r}; use a name like Europe/Berlin.")
-    if value in ("localtime", "Factory"):
-        # The server's own zone (the web server's and the database's may differ, so the
-        # reports' days would not add up) and no place's time: as for channels.
+    if value in NO_PLACE_ZONES:
         raise ValidationError(f"{value!r} is no place's time zone; use a name like "
                               "Europe/Berlin.")
 

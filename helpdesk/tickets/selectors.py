@@ -4,11 +4,13 @@ Every agent-facing read starts from ``tickets_visible(user=...)``: a ticket of a
 agent is not a member of does not exist for them (a guessed URL is a 404, not a 403)."""
 
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from helpdesk.accounts.roles import ROLES, sees_all_queues
 
@@ -147,3 +149,9 @@ def agent_zone(*, user: AbstractBaseUser | AnonymousUser) -> ZoneInfo | None:
         return ZoneInfo(name) if name else None
     except (ZoneInfoNotFoundError, ValueError):  # ValueError: a path ("/etc/localtime"), a NUL
         return None
+
+
+def reader_zone(*, user: AbstractBaseUser | AnonymousUser) -> tzinfo:
+    """The zone ``user`` reads times in, in a mail as on their pages: their own, else the
+    server's ``TIME_ZONE``."""
+    return agent_zone(user=user) or timezone.get_default_timezone()
