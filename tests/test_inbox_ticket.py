@@ -137,6 +137,22 @@ def test_escalation_records_a_case_and_a_follow_up_in_48_hours(client, agent):
     assert later.escalations.get().closed_at is not None
 
 
+def test_a_channel_sets_how_long_seller_support_has_before_a_follow_up_is_due(client, agent):
+    """DOMAIN.md: the follow-up reminder is configurable; 48 h is the default for support
+    cases. A seller whose marketplace answers cases in 72 h is not reminded at 48."""
+    ticket = ticket_make(kind="claim", subject="A-to-z claim")
+    Channel.objects.filter(pk=ticket.channel_id).update(escalation_follow_up_hours=72)
+    opened = timezone.now() - timedelta(hours=50)
+    ticket_escalate(ticket=ticket, actor=agent, case_id="C-72", now=opened)
+    escalation = ticket.escalations.get()
+    assert escalation.follow_up_due_at == opened + timedelta(hours=72)
+    follow_ups = client.get("/inbox/", {"view": "follow_up"}).content.decode()
+    assert f'data-id="{ticket.pk}"' not in follow_ups
+    with time_machine.travel(opened + timedelta(hours=72, minutes=1)):
+        follow_ups = client.get("/inbox/", {"view": "follow_up"}).content.decode()
+    assert f'data-id="{ticket.pk}"' in follow_ups
+
+
 def test_presence_shows_who_else_is_viewing_or_replying(client, agent, queue, django_user_model):
     ticket = ticket_make()
     colleague = user_make("colleague", queues=[queue])

@@ -22,7 +22,7 @@ def _post(channel: Channel, **changes) -> dict:
         "domain": channel.domain, "relay_domain": channel.relay_domain,
         "language": channel.language, "time_zone": channel.time_zone,
         "reply_limit_hours": "24", "return_limit_hours": "48", "claim_limit_hours": "72",
-        "at_risk_share": "0.1667",
+        "escalation_follow_up_hours": "48", "at_risk_share": "0.1667",
         "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
         "holidays-MIN_NUM_FORMS": "0", "holidays-MAX_NUM_FORMS": "1000",
     }
@@ -104,6 +104,8 @@ def test_a_typed_language_zone_or_platform_is_refused(admin_client, changes):
     ({"return_limit_hours": "-1"}, "greater than or equal to"),
     ({"claim_limit_hours": "100000000"}, "less than or equal to 8760"),
     ({"reply_limit_hours": "1000000000000"}, "less than or equal to 8760"),
+    ({"escalation_follow_up_hours": "0"}, "greater than or equal to 1"),
+    ({"escalation_follow_up_hours": "99999999999"}, "less than or equal to 8760"),
     ({"working_hours_only": "on", **{f"day{d}_closed": "on" for d in range(1, 7)},
       "day0_opens": "09:00", "day0_closes": "09:01"},
      "With these hours a 72-hour limit would take 4,320 working weeks"),
@@ -118,7 +120,7 @@ def test_a_limit_no_deadline_can_follow_from_is_refused(admin_client, changes, m
     assert message in page.content.decode()
     channel.refresh_from_db()
     assert (channel.reply_limit_hours, channel.return_limit_hours, channel.claim_limit_hours,
-            channel.business_hours) == (24, 48, 72, {})
+            channel.escalation_follow_up_hours, channel.business_hours) == (24, 48, 72, 48, {})
 
 
 def test_a_chargeback_gets_its_own_limit_or_else_the_claims(admin_client):

@@ -26,7 +26,8 @@ class HolidayInline(admin.TabularInline):
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 CHANNEL_FIELDS = ["code", "name", "platform", "domain", "relay_domain", "language", "time_zone",
                   "reply_limit_hours", "return_limit_hours", "claim_limit_hours",
-                  "chargeback_limit_hours", "at_risk_share", "is_default"]
+                  "chargeback_limit_hours", "escalation_follow_up_hours", "at_risk_share",
+                  "is_default"]
 
 
 def _time_field(label: str) -> forms.TimeField:

@@ -96,6 +96,11 @@ class Channel(models.Model):
         help_text="Hours a chargeback may wait for a response; empty: the A-to-z claim's "
         "limit. (Amazon's help pages give a chargeback 7 days: 168.)"
     )
+    escalation_follow_up_hours = models.PositiveIntegerField(
+        validators=LIMIT_HOURS_VALIDATORS, default=48,
+        help_text="Hours after a case is opened with the marketplace's seller support until a "
+        "follow-up is due if nothing is heard (elapsed hours, as the marketplace counts).",
+    )
     at_risk_share = models.FloatField(
         default=1 / 6,
         help_text="A clock is at risk when less than this share of its limit is left "

@@ -22,7 +22,6 @@ from .models import (
 from .selectors import user_scope
 from .signals import ticket_resolved
 
-ESCALATION_FOLLOW_UP = timedelta(hours=48)
 NOTE_MAX = 5000
 # The clock action each open clock kind can be ended with, in the agent's words.
 CLOCK_ENDINGS = {
@@ -146,14 +145,15 @@ def ticket_escalate(
     *, ticket: Ticket, actor: AbstractBaseUser, case_id: str, note: str = "",
     now: datetime | None = None,
 ) -> Escalation:
-    """Record a case opened with marketplace seller support; a follow-up falls due in 48 h."""
+    """Record a case opened with marketplace seller support; a follow-up falls due after the
+    ticket's channel's follow-up hours (48 by default), elapsed, as the marketplace counts."""
     now = now or timezone.now()
     case_id = case_id.strip()
     if not case_id:
         raise ActionError(_("Give the seller support case ID."))
     escalation = Escalation.objects.create(
         ticket=ticket, case_id=case_id[:100], note=note.strip(), opened_at=now, opened_by=actor,
-        follow_up_due_at=now + ESCALATION_FOLLOW_UP,
+        follow_up_due_at=now + timedelta(hours=ticket.channel.escalation_follow_up_hours),
     )
     # Stored text is in UTC like every other timeline line; pages show it in each zone.
     _event(ticket, actor, "escalated",
