@@ -27,11 +27,17 @@ def _before(day: str, days: int) -> str:
 def marketplace(
     marketplace_id: str = US, *, since: str = "", to: str = "2026-11-30",
     odr: float = 0.004, orders: int = 1000, late: float = 0.01, cancel: float = 0.005,
-    ahr: int | None = 300, windows: list[dict] | None = None,
+    ahr: int | None = 300, windows: list[dict] | None = None, idr: float | None = None,
 ) -> dict:
     defects = round(odr * orders)
     since = since or _before(to, 30)
+    invoices = {} if idr is None else {"invoiceDefectRate": {
+        "reportingDateRange": _range(since, to), "orderCount": orders,
+        "invoiceDefect": {"count": round(idr * orders), "status": "NONE"},
+        "missingInvoice": {"count": round(idr * orders) - 1},
+        "lateInvoice": {"count": 1}, **_rate(idr, 0.05)}}
     return {
+        **invoices,
         "marketplaceId": marketplace_id,
         "accountHealthRating": {"ahrStatus": "GOOD", **({"ahrScore": ahr} if ahr is not None
                                                         else {}),

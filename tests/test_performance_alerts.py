@@ -22,6 +22,8 @@ pytestmark = pytest.mark.django_db
     (Metric.LATE_SHIPMENT, 0.04, "crossed"),
     (Metric.PRE_FULFILLMENT_CANCEL, 0.019, "ok"),
     (Metric.PRE_FULFILLMENT_CANCEL, 0.025, "crossed"),
+    (Metric.INVOICE_DEFECT, 0.049, "near"),
+    (Metric.INVOICE_DEFECT, 0.05, "crossed"),  # "below 5 %"
     (Metric.ACCOUNT_HEALTH, 240, "ok"),
     (Metric.ACCOUNT_HEALTH, 239, "near"),
     (Metric.ACCOUNT_HEALTH, 200, "near"),
@@ -101,3 +103,15 @@ def test_a_refused_file_sends_nothing(managers, run_jobs):
         performance_import(raw=raw(bad))
     run_jobs()
     assert mail.outbox == [] and HealthAlert.objects.count() == 0
+
+
+def test_an_invoice_defect_rate_past_five_percent_mails_the_managers(managers, run_jobs):
+    """DOMAIN.md measures sellers on the invoice defect rate too (below 5 %): a report that
+    carries it alerts like the other limits; a report without it (most marketplaces) does
+    not make one up."""
+    result = performance_import(raw=raw(report(marketplace(DE, idr=0.06), marketplace(US))))
+    assert result.alerts == 1
+    run_jobs()
+    assert "Amazon.de: Invoice defect rate 6.00% CROSSED its limit (under 5 %)" \
+        in mail.outbox[0].body
+    assert not HealthAlert.objects.filter(marketplace_id=US, metric=Metric.INVOICE_DEFECT)

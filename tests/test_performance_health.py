@@ -34,6 +34,11 @@ def test_the_latest_figure_is_judged_and_the_trend_has_every_snapshot():
     assert found["Amazon.it"][Metric.ODR_MFN].judgement == "crossed"
     assert found["Amazon.de"][Metric.ODR_MFN].judgement == "near"
     assert found["Amazon.fr"][Metric.ODR_MFN].judgement == "ok"
+    # Only Amazon.de reports invoices (the rate DOMAIN.md keeps below 5 %).
+    invoices = found["Amazon.de"][Metric.INVOICE_DEFECT]
+    assert [p.value for p in invoices.trend] == pytest.approx([0.021, 0.038, 0.057], abs=5e-4)
+    assert invoices.judgement == "crossed"
+    assert [n for n, m in found.items() if Metric.INVOICE_DEFECT in m] == ["Amazon.de"]
     assert len(japan_ahr.chart.bars) == 3
     assert [b.below_target for b in japan_ahr.chart.bars] == [True, True, True]
 
@@ -65,6 +70,7 @@ def test_the_page_shows_limits_judgements_and_a_chart(client):
     text = page.text
     assert 'id="metric-A1VC38T7YXB528-account_health"' in text
     assert "Immediate risk" in text and "Past the limit" in text and "Near the limit" in text
+    assert "Invoice defect rate" in text and "under 5 %" in text
     assert "under 2.5 %" in text and "200 or more; under 100 is immediate risk" in text
     assert text.count("<svg") >= 7
     only_de = client.get("/reports/health/?channel=amazon-de").text

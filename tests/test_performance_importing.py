@@ -135,6 +135,18 @@ def test_a_malformed_report_names_the_field_and_reason_and_stores_nothing(
     assert _stored() == before
 
 
+def test_the_invoice_defect_rate_is_kept_where_amazon_reports_it():
+    doc = report(marketplace(DE, idr=0.03, orders=200), marketplace(US))
+    performance_import(raw=raw(doc))
+    idr = HealthFigure.objects.get(marketplace_id=DE, metric=Metric.INVOICE_DEFECT)
+    assert (idr.value, idr.count, idr.total) == (0.03, 6, 200)
+    assert (idr.details["missing_invoices"], idr.details["late_invoices"]) == (5, 1)
+    assert not HealthFigure.objects.filter(marketplace_id=US, metric=Metric.INVOICE_DEFECT)
+    impossible = changed(doc, "performanceMetrics[0].invoiceDefectRate.invoiceDefect.count", 900)
+    with pytest.raises(ReportInvalid, match="invoiceDefect.count is more than orderCount"):
+        performance_import(raw=raw(impossible))
+
+
 def test_a_marketplace_twice_or_a_window_twice_is_refused():
     with pytest.raises(ReportInvalid, match="appears more than once"):
         performance_import(raw=raw(report(marketplace(US), marketplace(US))))

@@ -49,6 +49,14 @@ def _health(m: MarketplaceMetrics) -> list[dict]:
                      count=cancel.cancellationCount, total=cancel.orderCount,
                      status=cancel.status, details={"target": cancel.targetValue},
                      **_window(cancel.reportingDateRange)))
+    if (idr := m.invoiceDefectRate) is not None:
+        rows.append(dict(
+            metric=Metric.INVOICE_DEFECT, value=idr.rate, count=idr.invoiceDefect.count,
+            total=idr.orderCount, status=idr.status, **_window(idr.reportingDateRange),
+            details={"target": idr.targetValue,
+                     "missing_invoices": idr.missingInvoice and idr.missingInvoice.count,
+                     "late_invoices": idr.lateInvoice and idr.lateInvoice.count},
+        ))
     if (vt := m.validTrackingRate) is not None:
         rows.append(dict(metric=Metric.VALID_TRACKING, value=vt.rate,
                          count=vt.validTrackingCount, total=vt.shipmentCount, status=vt.status,

@@ -44,6 +44,7 @@ class Metric(models.TextChoices):
     ODR_AFN = "odr_afn", "Order defect rate (fulfilled by Amazon)"
     LATE_SHIPMENT = "late_shipment", "Late shipment rate"
     PRE_FULFILLMENT_CANCEL = "pre_fulfillment_cancel", "Pre-fulfilment cancel rate"
+    INVOICE_DEFECT = "invoice_defect", "Invoice defect rate"
     VALID_TRACKING = "valid_tracking", "Valid tracking rate"
     ON_TIME_DELIVERY = "on_time_delivery", "On-time delivery rate"
     ACCOUNT_HEALTH = "account_health", "Account health rating"

@@ -131,6 +131,27 @@ class OnTimeDeliveryRate(_Metric):
     onTimeDeliveryCount: Count
 
 
+class Counted(_Part):
+    count: Count
+    status: Status | None = None
+
+
+class InvoiceDefectRate(_Metric):
+    """Invoices missing or late (due by the end of the first business day after shipment):
+    reported for the marketplaces where Amazon tracks them, so the block may be absent."""
+
+    orderCount: Count
+    invoiceDefect: Counted
+    missingInvoice: Counted | None = None
+    lateInvoice: Counted | None = None
+
+    @model_validator(mode="after")
+    def _within(self) -> "InvoiceDefectRate":
+        if self.invoiceDefect.count > self.orderCount:
+            raise ValueError("invoiceDefect.count is more than orderCount")
+        return self
+
+
 class AccountHealthRating(_Part):
     ahrStatus: Annotated[str, Field(min_length=1, max_length=40)]
     ahrScore: Annotated[int, Field(ge=0, le=1000)] | None = None
@@ -186,6 +207,7 @@ class MarketplaceMetrics(_Part):
     preFulfillmentCancellationRate: CancellationRate = Field(
         validation_alias=AliasChoices("preFulfillmentCancellationRate", "prefulfillmentCancelRate")
     )
+    invoiceDefectRate: InvoiceDefectRate | None = None
     validTrackingRate: ValidTrackingRate | None = None
     onTimeDeliveryRate: OnTimeDeliveryRate | None = None
     buyerSellerContactResponseTimeMetrics: ContactResponseTimeMetrics | None = None

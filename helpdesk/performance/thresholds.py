@@ -51,6 +51,7 @@ THRESHOLDS: dict[str, Threshold] = {
     Metric.ODR_AFN: Threshold(ODR_LIMIT, True, "under 1 %"),
     Metric.LATE_SHIPMENT: Threshold(0.04, True, "under 4 %"),
     Metric.PRE_FULFILLMENT_CANCEL: Threshold(0.025, True, "under 2.5 %"),
+    Metric.INVOICE_DEFECT: Threshold(0.05, True, "under 5 %"),
     Metric.ACCOUNT_HEALTH: Threshold(200, False, "200 or more; under 100 is immediate risk",
                                      immediate_risk=100),
 }
