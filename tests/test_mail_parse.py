@@ -429,3 +429,49 @@ def test_an_encoded_name_holding_a_comma_or_brackets_still_names_its_sender(
     assert message.from_address == "abc123xyz@marketplace.amazon.de"
     assert message.ticket.buyer.alias == "abc123xyz@marketplace.amazon.de"
     assert message.ticket.buyer.name == name
+
+
+# -- Multiparts whose boundary is lost -----------------------------------------------------------
+
+LOST_BOUNDARY = {
+    # A gateway rewrote the boundary in the header and not in the body.
+    "another boundary in the body": (
+        'multipart/mixed; boundary="REWRITTEN"',
+        b"--ORIGINAL\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        + amazon_body(WORDS, order_id=ORDER).encode()
+        + b"\r\n--ORIGINAL\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename=label.pdf\r\n\r\n%PDF\r\n--ORIGINAL--\r\n"),
+    # A script that writes the type and forgets the boundary parameter.
+    "no boundary at all": (
+        "multipart/mixed",
+        b"--b1\r\ncontent-type: text/plain\r\n\r\n" + amazon_body(WORDS, order_id=ORDER).encode()
+        + b"\r\n--b1\r\ncontent-type: application/pdf; name=label.pdf\r\n\r\n%PDF\r\n--b1--\r\n"),
+    # No part written at all: the body is the text.
+    "no part in the body": ("multipart/alternative; boundary=zz",
+                            amazon_body(WORDS, order_id=ORDER).encode()),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(LOST_BOUNDARY))
+def test_a_multipart_whose_boundary_is_lost_still_shows_the_buyers_words(name, client, agent):
+    """The parser leaves such a multipart as one string, and the ticket showed an empty
+    message: the clock ran on a question the agent could not read."""
+    content_type, body = LOST_BOUNDARY[name]
+    result = mail_ingest(raw=raw_mail(buyer_headers(101), body, content_type), source="test")
+    message = Message.objects.get(pk=result.message_pk)
+    assert message.buyer_text == WORDS
+    html = client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+    assert WORDS in html
+    if b"%PDF" in body:
+        [attachment] = message.attachments.all()
+        assert attachment.filename == "label.pdf"
+
+
+def test_a_rule_or_a_marker_line_in_a_multipart_without_parts_is_no_boundary():
+    """Only a "--token" line followed by a part's header is a delimiter: Amazon's marker
+    lines and a signature's rule stay the buyer's text."""
+    body = amazon_body(WORDS, order_id=ORDER).encode() + b"\r\n-- \r\n----------\r\nJane\r\n"
+    parsed = parse_mail(raw_mail(buyer_headers(102), body, "multipart/mixed; boundary=q"))
+    assert "------------- Begin message -------------" in parsed.text
+    assert parsed.text.rstrip().endswith("Jane")

@@ -256,11 +256,45 @@ def _filename_raw(part: Message) -> str | None:
     return probe.get_filename()
 
 
+# A multipart whose boundary is missing, or is not the one its parts are written with (a
+# broken mailer; a gateway that rewrote the header and not the body), is left by the parser
+# as one string, and the buyer's words in it were shown nowhere. A line "--token" followed
+# by a part's header is taken for the boundary it was written with; without one, the body is
+# read as text. A real delimiter line is followed by a part's header, so a "-----" rule or
+# Amazon's "--- Begin message ---" marker is never taken for one.
+_DELIMITER = re.compile(r"^--([!-~][ -~]{0,69}?)[ \t]*\r?\n(?=(?i:content-))", re.MULTILINE)
+# Each recovery parses its part again: bounded, so that nested broken multiparts cost a
+# mail a few parses, never one per level.
+RECOVERIES_MAX = 5
+
+
+def _parts_recovered(part: Message) -> bool:
+    """Give a multipart the parser left as one string the parts written in it, read with the
+    boundary its body shows; False when its body shows none."""
+    body = part.get_payload()
+    if not isinstance(body, str):
+        return False
+    found = _DELIMITER.search(body)
+    if found is None:
+        return False
+    boundary = found.group(1).replace("\\", "\\\\").replace('"', '\\"')
+    head = f'Content-Type: multipart/{part.get_content_subtype()}; boundary="{boundary}"\r\n\r\n'
+    try:
+        again = _message(head.encode("ascii") + body.encode("ascii", "surrogateescape"))
+    except (_TooDeep, UnicodeError):
+        return False
+    if not again.is_multipart():
+        return False
+    part.set_payload(again.get_payload())
+    return True
+
+
 def _walk(msg: Message, mail: "ParsedMail", raw: bytes) -> None:
     texts: list[str] = []
     htmls: list[str] = []
     stripped: list[str] = []  # the text of HTML parts too costly to parse
     more = 0  # attachments past ATTACHMENTS_MAX
+    recoveries = 0
 
     def attach(attachment: ParsedAttachment) -> None:
         nonlocal more
@@ -273,6 +307,11 @@ def _walk(msg: Message, mail: "ParsedMail", raw: bytes) -> None:
         if part.is_multipart():
             continue
         ctype = part.get_content_type()
+        if ctype.startswith("multipart/"):  # its parts were not found (see _DELIMITER)
+            if recoveries < RECOVERIES_MAX and _parts_recovered(part):
+                recoveries += 1
+                continue  # walk() goes on into the parts now found
+            ctype = "text/plain"
         disposition = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
         filename = _filename(part)
         if disposition == "attachment" or (filename and not ctype.startswith("text/")):
