@@ -1,6 +1,7 @@
 """Reading a mail: headers in raw UTF-8 (RFC 6532), and HTML that would cost the HTML
 parser minutes kept whole as an attachment and read as text in linear time."""
 
+import base64
 import re
 import time
 
@@ -475,3 +476,38 @@ def test_a_rule_or_a_marker_line_in_a_multipart_without_parts_is_no_boundary():
     parsed = parse_mail(raw_mail(buyer_headers(102), body, "multipart/mixed; boundary=q"))
     assert "------------- Begin message -------------" in parsed.text
     assert parsed.text.rstrip().endswith("Jane")
+
+
+# -- Base64 that is not base64 ------------------------------------------------------------------
+
+DISCLAIMER = "-- \r\nThis message was scanned by MailGuard. No virus was found.\r\n"
+NOT_BASE64 = {
+    # A web form's mailer labels every part base64 and sends the text as it is.
+    "text labelled base64": amazon_body(WORDS, order_id=ORDER).encode(),
+    # A gateway appends its disclaimer in plain text below the encoded body.
+    "base64 and a disclaimer below it": base64.encodebytes(
+        amazon_body(WORDS, order_id=ORDER).encode()) + b"\r\n" + DISCLAIMER.encode(),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(NOT_BASE64))
+def test_text_labelled_base64_that_is_not_shows_the_buyers_words(name, client, agent):
+    """Decoded leniently (the characters outside base64's alphabet skipped), such a body was
+    noise on the ticket page: the agent could not read the question whose clock ran, nor
+    the gateway's note below it."""
+    raw = raw_mail(buyer_headers(103) | {"Content-Transfer-Encoding": "base64"},
+                   NOT_BASE64[name], "text/plain; charset=utf-8")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.buyer_text == WORDS
+    html = client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+    assert WORDS in html
+    if DISCLAIMER.encode() in NOT_BASE64[name]:
+        assert "This message was scanned by MailGuard. No virus was found." in html
+
+
+def test_base64_broken_by_a_stray_character_is_still_read_as_base64():
+    encoded = base64.encodebytes(("Wo ist meine Tasse? " * 10).encode())
+    raw = raw_mail(buyer_headers(104) | {"Content-Transfer-Encoding": "base64"},
+                   b"!" + encoded, "text/plain; charset=utf-8")
+    assert parse_mail(raw).text.startswith("Wo ist meine Tasse?")

@@ -4,6 +4,8 @@ Uses the standard library's lenient ``compat32`` parser: it accepts the broken M
 mail carries, and header decoding is done here so that one bad header cannot sink a mail.
 """
 
+import base64
+import binascii
 import email
 import email.errors
 import email.feedparser
@@ -206,11 +208,49 @@ def _date(value: str) -> datetime | None:
 
 
 def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
+    payload = _text_payload(part)
     if payload is None:
         payload = part.get_payload()
         return payload if isinstance(payload, str) else ""
     return charset_decode(payload, part.get_content_charset())
+
+
+# A line of base64 (RFC 2045's alphabet, padding at its end), and the least a base64 block
+# before other text must hold to be taken for one (a lone word "Hallo" or "Dear" is text).
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_BASE64_BLOCK_MIN = 16
+
+
+def _text_payload(part: Message) -> bytes | None:
+    """A text part's bytes. Text labelled base64 that is not base64 (a mailer's wrong label;
+    a gateway's disclaimer appended below the encoded text) was decoded leniently, the
+    characters outside the alphabet skipped, and the buyer's words or the notice came out as
+    noise. When what follows the base64 lines it starts with holds words (spaces), those lines
+    are decoded and the rest is kept as written; text that does not start with base64 at all
+    is kept whole. Base64 broken by stray characters, with no words, is decoded as before."""
+    payload = part.get_payload(decode=True)
+    # The body as the parser holds it (its 8-bit bytes as surrogates): ``get_payload()``
+    # would decode those with the part's charset, U+FFFD for what that charset cannot read.
+    body = part._payload
+    if (payload is None or not isinstance(body, str)
+            or str(part.get("Content-Transfer-Encoding", "")).strip().lower() != "base64"):
+        return payload
+    lines = body.splitlines()
+    encoded = 0
+    while encoded < len(lines) and _BASE64_LINE.fullmatch(lines[encoded].strip()):
+        encoded += 1
+    if encoded == len(lines) or not any(" " in line.strip() for line in lines[encoded:]):
+        return payload  # base64 throughout, or broken base64 (no words): read as it was
+    block = "".join(line.strip() for line in lines[:encoded])
+    if len(block) >= _BASE64_BLOCK_MIN:
+        try:
+            head = base64.b64decode(block, validate=True)
+        except binascii.Error:
+            return payload  # broken base64 throughout: read as mail programs read it
+    else:
+        head, encoded = b"", 0
+    rest = "\n".join(lines[encoded:]).encode("ascii", "surrogateescape")
+    return head + (b"\n" if head and not head.endswith(b"\n") else b"") + rest
 
 
 def _filename(part: Message) -> str:
