@@ -190,8 +190,21 @@ def _message_ids(value: str) -> list[str]:
     return _MSGID.findall(storable(value or ""))
 
 
+# No marketplace mail was written before this: a Date earlier is a sender's clock gone wrong
+# (a device reset to 1970 or 1980, a zeroed date written "0001" or "1900"), read as no Date.
+# Taken at its word without a Received header to correct it, the buyer's question was
+# overdue, and recorded as missed, decades before it came in.
+DATE_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+# The year as written after the month's name: the email package reads a year below 100 as
+# two digits ("0001" as 2001), which RFC 5322 allows only for a year of two digits.
+_WRITTEN_YEAR = re.compile(r"\b[A-Za-z]{3}[a-z]*\.?\s+(\d{3,4})\b")
+
+
 def _date(value: str) -> datetime | None:
     if not value:
+        return None
+    written = _WRITTEN_YEAR.search(value)
+    if written is not None and int(written.group(1)) < DATE_MIN.year:
         return None
     try:
         parsed = parsedate_to_datetime(value)
@@ -202,9 +215,10 @@ def _date(value: str) -> datetime | None:
     if parsed.tzinfo is None:  # "-0000": time given in UTC with no zone claimed
         parsed = parsed.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(UTC)
+        parsed = parsed.astimezone(UTC)
     except (OverflowError, ValueError):
         return None
+    return parsed if parsed >= DATE_MIN else None
 
 
 def _part_text(part: Message) -> str:
