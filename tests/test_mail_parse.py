@@ -511,3 +511,35 @@ def test_base64_broken_by_a_stray_character_is_still_read_as_base64():
     raw = raw_mail(buyer_headers(104) | {"Content-Transfer-Encoding": "base64"},
                    b"!" + encoded, "text/plain; charset=utf-8")
     assert parse_mail(raw).text.startswith("Wo ist meine Tasse?")
+
+
+# -- HTML that would load from elsewhere --------------------------------------------------------
+
+REMOTE_HTML = (
+    '<html><head><base href="https://tracker.example/">'
+    '<meta http-equiv="refresh" content="0;url=https://tracker.example/go">'
+    '<link rel="stylesheet" href="https://tracker.example/s.css">'
+    "<style>body{background:url(https://tracker.example/bg.png)}</style></head><body>"
+    f"<p>{WORDS}</p>"
+    '<img src="https://tracker.example/open.gif?buyer=1" width="1" height="1">'
+    '<img src="//tracker.example/photo.jpg" alt="photo of the mug">'
+    '<img srcset="https://tracker.example/s.png 2x"><video poster="https://tracker.example/p.png">'
+    '</video><div style="background-image:url(https://tracker.example/d.png)">x</div>'
+    '<table background="https://tracker.example/t.png"><tr><td>y</td></tr></table>'
+    '<svg><image href="https://tracker.example/i.svg"/></svg>'
+    '<img src="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=">'
+    '<object data="https://tracker.example/o"></object></body></html>'
+)
+
+
+@pytest.mark.django_db
+def test_a_buyers_html_names_no_address_the_ticket_page_would_load(client, agent):
+    """The frame's policy refused to load the tracking pixel and the remote picture, but
+    their addresses were still on the page, in the agent's browser: only links remain (a
+    click is the agent's choice), and an image shows as its alt text."""
+    raw = raw_mail(buyer_headers(105), REMOTE_HTML.encode(), "text/html; charset=utf-8")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert WORDS in message.buyer_text
+    page = client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+    assert WORDS in page and "photo of the mug" in page
+    assert "tracker.example" not in page
