@@ -467,7 +467,23 @@ def _message(raw: bytes) -> Message:
     return parser.close()
 
 
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+
+
+def _mail_start(raw: bytes) -> bytes:
+    """The mail from its first header on: without a byte order mark (Windows tools save
+    .eml files with one), blank lines before the headers (a script's stray newline), or the
+    mbox envelope line "From sender date" that procmail and Postfix's pipe hand on with the
+    mail. Each made a webhook's or a file's mail "no header block", quarantined."""
+    start = raw[len(_BYTE_ORDER_MARK):] if raw.startswith(_BYTE_ORDER_MARK) else raw
+    start = start.lstrip()
+    if start.startswith(b"From "):
+        start = start.partition(b"\n")[2]
+    return start
+
+
 def parse_mail(raw: bytes) -> ParsedMail:
+    whole, raw = raw, _mail_start(raw)
     if not raw.strip():
         raise ParseError("empty: the file holds no mail")
     # Binary files (an Outlook .msg) hold NUL within their first bytes; a mail may hold a
@@ -492,7 +508,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     except Exception as exc:  # a header nothing above foresaw: quarantine, never crash
         raise ParseError(f"unreadable headers: {type(exc).__name__}: {exc}") from exc
     try:
-        _walk(msg, mail, raw)
+        _walk(msg, mail, whole)
     except Exception as exc:
         raise ParseError(f"unreadable body: {exc}") from exc
     return mail
@@ -593,7 +609,7 @@ def mail_content(raw: bytes) -> list[tuple[str, str, bytes]] | None:
     blank lines dropped), in order. None when the MIME cannot be read."""
     try:
         parts = []
-        for part in _message(raw).walk():
+        for part in _message(_mail_start(raw)).walk():
             if part.is_multipart():
                 continue
             ctype = part.get_content_type()
@@ -607,7 +623,7 @@ def mail_content(raw: bytes) -> list[tuple[str, str, bytes]] | None:
 
 
 def _header_block(raw: bytes) -> Message:
-    head, sep, _ = raw[:_HEADER_BLOCK_MAX].partition(b"\n\n")
+    head, sep, _ = _mail_start(raw[:_HEADER_BLOCK_MAX]).partition(b"\n\n")
     if not sep:
         head, _, _ = head.partition(b"\r\n\r\n")
     return email.message_from_bytes(head, policy=BOUNDED)
