@@ -218,3 +218,52 @@ def test_multiparts_nested_twenty_deep_are_still_read(client, run_jobs):
     raw_mail = kept(response, body)
     raw_mail.refresh_from_db()
     assert raw_mail.message.buyer_text == "Twenty deep"
+
+
+def attached_in_each_other(depth: int, words: str, *, message_id: str) -> bytes:
+    """A buyer's ``words`` in a mail attached (``message/rfc822``, the whole body) in a mail,
+    ``depth`` times over: a bounce of a bounce, a forward of a forward."""
+    mail = build_mail(body=amazon_body(words), message_id=f"<first-{message_id[1:]}")
+    for level in range(depth):
+        mail = (
+            f"From: desk{level}@example-seller.com\nSubject: Fwd: parcel\n"
+            f"Message-ID: <fwd{level}-{message_id[1:]}\nMIME-Version: 1.0\n"
+            "Content-Type: message/rfc822\n\n"
+        ).encode() + mail
+    return mail
+
+
+@pytest.mark.django_db
+def test_mails_attached_in_mails_hundreds_deep_are_quarantined_alike_on_every_path(
+    client, run_jobs, admin_client, settings
+):
+    """Each mail attached in the next costs the parser no line check but a Python frame, so
+    whether such a chain was filed hung on the stack its caller had left: 850 levels were
+    filed by an import and quarantined ("maximum recursion depth exceeded") when read 150
+    frames deeper. One bound now, the same on every path, with its reason."""
+    settings.INGEST_MAX_BYTES = 1024 * 1024
+    reason = "MIME parts and attached mails nested more than 50 deep"
+    chain = attached_in_each_other(300, "Where is my parcel?", message_id="<chain@t>")
+    behind = build_mail(body=amazon_body("Where is my mug?"), message_id="<after-chain@t>")
+    chain_kept, behind_kept = kept(post(client, chain), chain), kept(post(client, behind), behind)
+    run_jobs()
+    chain_kept.refresh_from_db()
+    behind_kept.refresh_from_db()
+    assert (chain_kept.status, chain_kept.quarantine_reason) == (RawMailStatus.QUARANTINED,
+                                                                   reason)
+    assert behind_kept.message.buyer_text == "Where is my mug?"
+    admin_client.post("/admin/mail/rawmail/", {"action": "retry",
+                                               "_selected_action": [chain_kept.pk]})
+    chain_kept.refresh_from_db()
+    assert (chain_kept.status, chain_kept.quarantine_reason) == (RawMailStatus.QUARANTINED,
+                                                                   reason)
+
+
+@pytest.mark.django_db
+def test_a_mail_attached_in_mails_forty_deep_is_still_read(client, run_jobs):
+    body = attached_in_each_other(40, "Where is my parcel?", message_id="<twenty-fwd@t>")
+    response = post(client, body)
+    run_jobs()
+    raw_mail = kept(response, body)
+    raw_mail.refresh_from_db()
+    assert "Where is my parcel?" in raw_mail.message.buyer_text

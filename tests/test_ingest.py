@@ -235,6 +235,27 @@ def test_a_buyer_whose_clock_is_years_behind_opens_no_clock_already_overdue():
     assert clock.due_at == datetime(2026, 10, 7, 9, 0, tzinfo=UTC)
 
 
+@pytest.mark.parametrize("date", [
+    "Thu, 01 Jan 1970 00:00:00 +0000",  # a device's clock reset to zero
+    "Mon, 01 Jan 1900 00:00:00 +0000",
+    "Mon, 01 Jan 0001 00:00:00 +0000",  # a zeroed date; the email package reads it as 2001
+    "Fri, 31 Dec 99 23:59:59 +0000",
+])
+def test_a_date_from_before_any_marketplace_mail_without_a_received_header_is_no_date(date):
+    """Taken at its word with no Received header to correct it, the buyer's question was
+    overdue, and a missed answer on record, decades before it came in."""
+    at = datetime(2026, 10, 6, 9, 5, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        # Written as it came: EmailMessage would write "0001" back as 2001.
+        raw = f"Date: {date}\n".encode() + build_mail(body=amazon_body("Where is my parcel?"),
+                                                       date=None)
+        result = ingest(raw)
+        message = Message.objects.get(pk=result.message_pk)
+        assert message.sent_at == at
+        clock = message.ticket.obligations.get()
+        assert (clock.state, clock.due_at) == ("pending", at + timedelta(hours=24))
+
+
 def test_a_date_minutes_before_its_arrival_is_the_sent_time():
     raw = (
         b"Received: from mx by mx1.example-seller.com; Tue, 06 Oct 2026 09:40:00 +0000\r\n"

@@ -1,6 +1,7 @@
 """Reading a mail: headers in raw UTF-8 (RFC 6532), and HTML that would cost the HTML
 parser minutes kept whole as an attachment and read as text in linear time."""
 
+import base64
 import re
 import time
 
@@ -429,3 +430,146 @@ def test_an_encoded_name_holding_a_comma_or_brackets_still_names_its_sender(
     assert message.from_address == "abc123xyz@marketplace.amazon.de"
     assert message.ticket.buyer.alias == "abc123xyz@marketplace.amazon.de"
     assert message.ticket.buyer.name == name
+
+
+# -- Multiparts whose boundary is lost -----------------------------------------------------------
+
+LOST_BOUNDARY = {
+    # A gateway rewrote the boundary in the header and not in the body.
+    "another boundary in the body": (
+        'multipart/mixed; boundary="REWRITTEN"',
+        b"--ORIGINAL\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        + amazon_body(WORDS, order_id=ORDER).encode()
+        + b"\r\n--ORIGINAL\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename=label.pdf\r\n\r\n%PDF\r\n--ORIGINAL--\r\n"),
+    # A script that writes the type and forgets the boundary parameter.
+    "no boundary at all": (
+        "multipart/mixed",
+        b"--b1\r\ncontent-type: text/plain\r\n\r\n" + amazon_body(WORDS, order_id=ORDER).encode()
+        + b"\r\n--b1\r\ncontent-type: application/pdf; name=label.pdf\r\n\r\n%PDF\r\n--b1--\r\n"),
+    # No part written at all: the body is the text.
+    "no part in the body": ("multipart/alternative; boundary=zz",
+                            amazon_body(WORDS, order_id=ORDER).encode()),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(LOST_BOUNDARY))
+def test_a_multipart_whose_boundary_is_lost_still_shows_the_buyers_words(name, client, agent):
+    """The parser leaves such a multipart as one string, and the ticket showed an empty
+    message: the clock ran on a question the agent could not read."""
+    content_type, body = LOST_BOUNDARY[name]
+    result = mail_ingest(raw=raw_mail(buyer_headers(101), body, content_type), source="test")
+    message = Message.objects.get(pk=result.message_pk)
+    assert message.buyer_text == WORDS
+    html = client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+    assert WORDS in html
+    if b"%PDF" in body:
+        [attachment] = message.attachments.all()
+        assert attachment.filename == "label.pdf"
+
+
+def test_a_rule_or_a_marker_line_in_a_multipart_without_parts_is_no_boundary():
+    """Only a "--token" line followed by a part's header is a delimiter: Amazon's marker
+    lines and a signature's rule stay the buyer's text."""
+    body = amazon_body(WORDS, order_id=ORDER).encode() + b"\r\n-- \r\n----------\r\nJane\r\n"
+    parsed = parse_mail(raw_mail(buyer_headers(102), body, "multipart/mixed; boundary=q"))
+    assert "------------- Begin message -------------" in parsed.text
+    assert parsed.text.rstrip().endswith("Jane")
+
+
+# -- Base64 that is not base64 ------------------------------------------------------------------
+
+DISCLAIMER = "-- \r\nThis message was scanned by MailGuard. No virus was found.\r\n"
+NOT_BASE64 = {
+    # A web form's mailer labels every part base64 and sends the text as it is.
+    "text labelled base64": amazon_body(WORDS, order_id=ORDER).encode(),
+    # A gateway appends its disclaimer in plain text below the encoded body.
+    "base64 and a disclaimer below it": base64.encodebytes(
+        amazon_body(WORDS, order_id=ORDER).encode()) + b"\r\n" + DISCLAIMER.encode(),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(NOT_BASE64))
+def test_text_labelled_base64_that_is_not_shows_the_buyers_words(name, client, agent):
+    """Decoded leniently (the characters outside base64's alphabet skipped), such a body was
+    noise on the ticket page: the agent could not read the question whose clock ran, nor
+    the gateway's note below it."""
+    raw = raw_mail(buyer_headers(103) | {"Content-Transfer-Encoding": "base64"},
+                   NOT_BASE64[name], "text/plain; charset=utf-8")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.buyer_text == WORDS
+    html = client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+    assert WORDS in html
+    if DISCLAIMER.encode() in NOT_BASE64[name]:
+        assert "This message was scanned by MailGuard. No virus was found." in html
+
+
+def test_base64_broken_by_a_stray_character_is_still_read_as_base64():
+    encoded = base64.encodebytes(("Wo ist meine Tasse? " * 10).encode())
+    raw = raw_mail(buyer_headers(104) | {"Content-Transfer-Encoding": "base64"},
+                   b"!" + encoded, "text/plain; charset=utf-8")
+    assert parse_mail(raw).text.startswith("Wo ist meine Tasse?")
+
+
+# -- HTML that would load from elsewhere --------------------------------------------------------
+
+REMOTE_HTML = (
+    '<html><head><base href="https://tracker.example/">'
+    '<meta http-equiv="refresh" content="0;url=https://tracker.example/go">'
+    '<link rel="stylesheet" href="https://tracker.example/s.css">'
+    "<style>body{background:url(https://tracker.example/bg.png)}</style></head><body>"
+    f"<p>{WORDS}</p>"
+    '<img src="https://tracker.example/open.gif?buyer=1" width="1" height="1">'
+    '<img src="//tracker.example/photo.jpg" alt="photo of the mug">'
+    '<img srcset="https://tracker.example/s.png 2x"><video poster="https://tracker.example/p.png">'
+    '</video><div style="background-image:url(https://tracker.example/d.png)">x</div>'
+    '<table background="https://tracker.example/t.png"><tr><td>y</td></tr></table>'
+    '<svg><image href="https://tracker.example/i.svg"/></svg>'
+    '<img src="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=">'
+    '<object data="https://tracker.example/o"></object></body></html>'
+)
+
+
+@pytest.mark.django_db
+def test_a_buyers_html_names_no_address_the_ticket_page_would_load(client, agent):
+    """The frame's policy refused to load the tracking pixel and the remote picture, but
+    their addresses were still on the page, in the agent's browser: only links remain (a
+    click is the agent's choice), and an image shows as its alt text."""
+    raw = raw_mail(buyer_headers(105), REMOTE_HTML.encode(), "text/html; charset=utf-8")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert WORDS in message.buyer_text
+    page = client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+    assert WORDS in page and "photo of the mug" in page
+    assert "tracker.example" not in page
+
+
+# -- What comes before the headers -------------------------------------------------------------
+
+BEFORE_THE_HEADERS = {
+    # procmail and Postfix's pipe(8) (flag F) hand a mail on with its mbox envelope line.
+    "an mbox envelope line": b"From abc123xyz@marketplace.amazon.de Mon Oct  5 10:00:01 2026\n",
+    # Windows tools save .eml files with a byte order mark.
+    "a byte order mark": b"\xef\xbb\xbf",
+    "a blank line": b"\r\n",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(BEFORE_THE_HEADERS))
+def test_a_mail_with_something_before_its_headers_is_filed_as_the_same_mail(
+    name, client, agent, run_jobs
+):
+    """Each was "no header block: the data does not start with mail headers", quarantined:
+    a webhook fed by procmail lost every mail so."""
+    plain = raw_mail(buyer_headers(106), amazon_body(WORDS, order_id=ORDER).encode(),
+                     "text/plain; charset=utf-8")
+    received = mail_ingest(raw=BEFORE_THE_HEADERS[name] + plain, source="http", defer=True,
+                           trusted=False)
+    run_jobs()
+    message = RawMail.objects.get(pk=received.raw_mail_id).message
+    assert message.buyer_text == WORDS
+    assert WORDS in client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+    # The same mail from the operator's file is the same mail.
+    assert mail_ingest(raw=plain, source="file:x").outcome == "duplicate"

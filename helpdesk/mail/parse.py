@@ -4,6 +4,8 @@ Uses the standard library's lenient ``compat32`` parser: it accepts the broken M
 mail carries, and header decoding is done here so that one bad header cannot sink a mail.
 """
 
+import base64
+import binascii
 import email
 import email.errors
 import email.feedparser
@@ -188,8 +190,21 @@ def _message_ids(value: str) -> list[str]:
     return _MSGID.findall(storable(value or ""))
 
 
+# No marketplace mail was written before this: a Date earlier is a sender's clock gone wrong
+# (a device reset to 1970 or 1980, a zeroed date written "0001" or "1900"), read as no Date.
+# Taken at its word without a Received header to correct it, the buyer's question was
+# overdue, and recorded as missed, decades before it came in.
+DATE_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+# The year as written after the month's name: the email package reads a year below 100 as
+# two digits ("0001" as 2001), which RFC 5322 allows only for a year of two digits.
+_WRITTEN_YEAR = re.compile(r"\b[A-Za-z]{3}[a-z]*\.?\s+(\d{3,4})\b")
+
+
 def _date(value: str) -> datetime | None:
     if not value:
+        return None
+    written = _WRITTEN_YEAR.search(value)
+    if written is not None and int(written.group(1)) < DATE_MIN.year:
         return None
     try:
         parsed = parsedate_to_datetime(value)
@@ -200,17 +215,56 @@ def _date(value: str) -> datetime | None:
     if parsed.tzinfo is None:  # "-0000": time given in UTC with no zone claimed
         parsed = parsed.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(UTC)
+        parsed = parsed.astimezone(UTC)
     except (OverflowError, ValueError):
         return None
+    return parsed if parsed >= DATE_MIN else None
 
 
 def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
+    payload = _text_payload(part)
     if payload is None:
         payload = part.get_payload()
         return payload if isinstance(payload, str) else ""
     return charset_decode(payload, part.get_content_charset())
+
+
+# A line of base64 (RFC 2045's alphabet, padding at its end), and the least a base64 block
+# before other text must hold to be taken for one (a lone word "Hallo" or "Dear" is text).
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_BASE64_BLOCK_MIN = 16
+
+
+def _text_payload(part: Message) -> bytes | None:
+    """A text part's bytes. Text labelled base64 that is not base64 (a mailer's wrong label;
+    a gateway's disclaimer appended below the encoded text) was decoded leniently, the
+    characters outside the alphabet skipped, and the buyer's words or the notice came out as
+    noise. When what follows the base64 lines it starts with holds words (spaces), those lines
+    are decoded and the rest is kept as written; text that does not start with base64 at all
+    is kept whole. Base64 broken by stray characters, with no words, is decoded as before."""
+    payload = part.get_payload(decode=True)
+    # The body as the parser holds it (its 8-bit bytes as surrogates): ``get_payload()``
+    # would decode those with the part's charset, U+FFFD for what that charset cannot read.
+    body = part._payload
+    if (payload is None or not isinstance(body, str)
+            or str(part.get("Content-Transfer-Encoding", "")).strip().lower() != "base64"):
+        return payload
+    lines = body.splitlines()
+    encoded = 0
+    while encoded < len(lines) and _BASE64_LINE.fullmatch(lines[encoded].strip()):
+        encoded += 1
+    if encoded == len(lines) or not any(" " in line.strip() for line in lines[encoded:]):
+        return payload  # base64 throughout, or broken base64 (no words): read as it was
+    block = "".join(line.strip() for line in lines[:encoded])
+    if len(block) >= _BASE64_BLOCK_MIN:
+        try:
+            head = base64.b64decode(block, validate=True)
+        except binascii.Error:
+            return payload  # broken base64 throughout: read as mail programs read it
+    else:
+        head, encoded = b"", 0
+    rest = "\n".join(lines[encoded:]).encode("ascii", "surrogateescape")
+    return head + (b"\n" if head and not head.endswith(b"\n") else b"") + rest
 
 
 def _filename(part: Message) -> str:
@@ -256,11 +310,45 @@ def _filename_raw(part: Message) -> str | None:
     return probe.get_filename()
 
 
+# A multipart whose boundary is missing, or is not the one its parts are written with (a
+# broken mailer; a gateway that rewrote the header and not the body), is left by the parser
+# as one string, and the buyer's words in it were shown nowhere. A line "--token" followed
+# by a part's header is taken for the boundary it was written with; without one, the body is
+# read as text. A real delimiter line is followed by a part's header, so a "-----" rule or
+# Amazon's "--- Begin message ---" marker is never taken for one.
+_DELIMITER = re.compile(r"^--([!-~][ -~]{0,69}?)[ \t]*\r?\n(?=(?i:content-))", re.MULTILINE)
+# Each recovery parses its part again: bounded, so that nested broken multiparts cost a
+# mail a few parses, never one per level.
+RECOVERIES_MAX = 5
+
+
+def _parts_recovered(part: Message) -> bool:
+    """Give a multipart the parser left as one string the parts written in it, read with the
+    boundary its body shows; False when its body shows none."""
+    body = part.get_payload()
+    if not isinstance(body, str):
+        return False
+    found = _DELIMITER.search(body)
+    if found is None:
+        return False
+    boundary = found.group(1).replace("\\", "\\\\").replace('"', '\\"')
+    head = f'Content-Type: multipart/{part.get_content_subtype()}; boundary="{boundary}"\r\n\r\n'
+    try:
+        again = _message(head.encode("ascii") + body.encode("ascii", "surrogateescape"))
+    except (_TooDeep, UnicodeError):
+        return False
+    if not again.is_multipart():
+        return False
+    part.set_payload(again.get_payload())
+    return True
+
+
 def _walk(msg: Message, mail: "ParsedMail", raw: bytes) -> None:
     texts: list[str] = []
     htmls: list[str] = []
     stripped: list[str] = []  # the text of HTML parts too costly to parse
     more = 0  # attachments past ATTACHMENTS_MAX
+    recoveries = 0
 
     def attach(attachment: ParsedAttachment) -> None:
         nonlocal more
@@ -273,6 +361,11 @@ def _walk(msg: Message, mail: "ParsedMail", raw: bytes) -> None:
         if part.is_multipart():
             continue
         ctype = part.get_content_type()
+        if ctype.startswith("multipart/"):  # its parts were not found (see _DELIMITER)
+            if recoveries < RECOVERIES_MAX and _parts_recovered(part):
+                recoveries += 1
+                continue  # walk() goes on into the parts now found
+            ctype = "text/plain"
         disposition = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
         filename = _filename(part)
         if disposition == "attachment" or (filename and not ctype.startswith("text/")):
@@ -330,8 +423,27 @@ def _walk(msg: Message, mail: "ParsedMail", raw: bytes) -> None:
 MULTIPART_MAX_DEPTH = 20
 
 
+# How deep parts may nest, attached mails (message/rfc822) counted: the parser reads each
+# part, and ``Message.walk`` visits it, one Python frame deeper than the part around it. A
+# chain of a few hundred mails attached each in the next (no line check, so not bounded
+# above) was filed from a file and quarantined by the admin's "process again" ("maximum
+# recursion depth exceeded"): the limit was whatever stack the caller had left. Each
+# forwarded-as-attachment mail is two levels (the part and the mail in it): 25 forwards.
+PARTS_MAX_DEPTH = 50
+
+
 class _TooDeep(Exception):
     pass
+
+
+class _DepthBounded(email.feedparser.FeedParser):
+    """The feed parser, refusing a part nested deeper than ``PARTS_MAX_DEPTH``."""
+
+    def _new_message(self) -> None:
+        # The parser's stack of open parts (a private attribute, as ``_input`` below).
+        if len(self._msgstack) >= PARTS_MAX_DEPTH:
+            raise _TooDeep(f"MIME parts and attached mails nested more than {PARTS_MAX_DEPTH} deep")
+        super()._new_message()
 
 
 class _NestingBounded(email.feedparser.BufferedSubFile):
@@ -339,13 +451,13 @@ class _NestingBounded(email.feedparser.BufferedSubFile):
 
     def push_eof_matcher(self, pred: Callable[[str], object]) -> None:
         if len(self._eofstack) >= MULTIPART_MAX_DEPTH:
-            raise _TooDeep
+            raise _TooDeep(f"MIME parts nested more than {MULTIPART_MAX_DEPTH} deep")
         super().push_eof_matcher(pred)
 
 
 def _message(raw: bytes) -> Message:
-    """``email.message_from_bytes(raw, policy=BOUNDED)``, its multiparts' nesting bounded."""
-    parser = email.feedparser.FeedParser(policy=BOUNDED)
+    """``email.message_from_bytes(raw, policy=BOUNDED)``, its parts' nesting bounded."""
+    parser = _DepthBounded(policy=BOUNDED)
     # The parser keeps its lines and their boundaries here (a private attribute, the one
     # place the nesting shows); tests/test_mail_parse.py fails if it ever stops counting.
     parser._input = _NestingBounded()
@@ -355,7 +467,23 @@ def _message(raw: bytes) -> Message:
     return parser.close()
 
 
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+
+
+def _mail_start(raw: bytes) -> bytes:
+    """The mail from its first header on: without a byte order mark (Windows tools save
+    .eml files with one), blank lines before the headers (a script's stray newline), or the
+    mbox envelope line "From sender date" that procmail and Postfix's pipe hand on with the
+    mail. Each made a webhook's or a file's mail "no header block", quarantined."""
+    start = raw[len(_BYTE_ORDER_MARK):] if raw.startswith(_BYTE_ORDER_MARK) else raw
+    start = start.lstrip()
+    if start.startswith(b"From "):
+        start = start.partition(b"\n")[2]
+    return start
+
+
 def parse_mail(raw: bytes) -> ParsedMail:
+    whole, raw = raw, _mail_start(raw)
     if not raw.strip():
         raise ParseError("empty: the file holds no mail")
     # Binary files (an Outlook .msg) hold NUL within their first bytes; a mail may hold a
@@ -369,7 +497,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     try:
         msg = _message(raw)
     except _TooDeep as exc:
-        raise ParseError(f"MIME parts nested more than {MULTIPART_MAX_DEPTH} deep") from exc
+        raise ParseError(str(exc)) from exc
     except Exception as exc:  # the parser is lenient; anything it raises is a broken mail
         raise ParseError(f"unreadable MIME structure: {exc}") from exc
     if not msg.keys():
@@ -380,7 +508,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     except Exception as exc:  # a header nothing above foresaw: quarantine, never crash
         raise ParseError(f"unreadable headers: {type(exc).__name__}: {exc}") from exc
     try:
-        _walk(msg, mail, raw)
+        _walk(msg, mail, whole)
     except Exception as exc:
         raise ParseError(f"unreadable body: {exc}") from exc
     return mail
@@ -481,7 +609,7 @@ def mail_content(raw: bytes) -> list[tuple[str, str, bytes]] | None:
     blank lines dropped), in order. None when the MIME cannot be read."""
     try:
         parts = []
-        for part in _message(raw).walk():
+        for part in _message(_mail_start(raw)).walk():
             if part.is_multipart():
                 continue
             ctype = part.get_content_type()
@@ -495,7 +623,7 @@ def mail_content(raw: bytes) -> list[tuple[str, str, bytes]] | None:
 
 
 def _header_block(raw: bytes) -> Message:
-    head, sep, _ = raw[:_HEADER_BLOCK_MAX].partition(b"\n\n")
+    head, sep, _ = _mail_start(raw[:_HEADER_BLOCK_MAX]).partition(b"\n\n")
     if not sep:
         head, _, _ = head.partition(b"\r\n\r\n")
     return email.message_from_bytes(head, policy=BOUNDED)

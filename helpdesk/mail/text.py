@@ -106,6 +106,17 @@ def html_strip(value: str, *, limit: int = HTML_MAX_CHARS) -> str:
     return text[:limit]
 
 
+def _source_kept(element: str, attribute: str, value: str) -> str | None:
+    """An image's source only when it is a part of the mail itself (``cid:``): an address
+    outside (a tracking pixel, a remote picture) is dropped from the stored HTML. The
+    ticket's frame would refuse to load it anyway (its Content-Security-Policy); dropped,
+    the address never reaches the agent's browser at all, nor anything that reads the
+    stored HTML, and the image shows as its alt text."""
+    if element == "img" and attribute == "src" and not value.strip().lower().startswith("cid:"):
+        return None
+    return value
+
+
 def sanitise_html(value: str) -> str:
     """HTML safe to show in the ticket's sandboxed frame. A body too large or too deep for
     the HTML parser is shown as its text, escaped, instead."""
@@ -120,6 +131,7 @@ def sanitise_html(value: str) -> str:
         url_schemes={"http", "https", "mailto", "cid"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=_source_kept,
     )
 
 
