@@ -77,6 +77,33 @@ def test_without_the_buyers_name_there_is_no_empty_greeting():
     assert "buyer's name is not known" in str(stopped.value)
 
 
+@pytest.mark.parametrize(("channel", "name", "greeting"), [
+    ("amazon-co-uk", "Mr J Smith", "Hello Mr J Smith,"),
+    ("amazon-co-uk", "Mrs. Sarah Jones", "Hello Mrs. Sarah Jones,"),
+    ("amazon-co-uk", "J. Smith", "Hello J. Smith,"),
+    ("amazon-co-uk", "Sarah Jones", "Hello Sarah,"),
+    ("amazon-de", "Frau Schmidt", "Hallo Frau Schmidt,"),
+    ("amazon-de", "Herr Dr. Jonas Weber", "Hallo Herr Dr. Jonas Weber,"),
+    ("amazon-fr", "Mme Léa Martin", "Bonjour Mme Léa Martin,"),
+    ("amazon-fr", "M. Dupont", "Bonjour M. Dupont,"),
+    ("amazon-it", "Sig.ra Giulia Rossi", "Gentile Sig.ra Giulia Rossi,"),
+    ("amazon-es", "Sra. García", "Hola, Sra. García:"),
+    ("amazon-es", "Lucía Fernández", "Hola, Lucía:"),
+])
+def test_a_name_that_begins_with_a_title_or_an_initial_is_greeted_whole(
+    django_user_model, channel, name, greeting
+):
+    """Amazon gives the name the buyer typed into the address: the starter greetings wrote
+    "Hello Mr," and "Hallo Frau," to such buyers."""
+    language = {"amazon-co-uk": "en", "amazon-de": "de", "amazon-fr": "fr", "amazon-it": "it",
+                "amazon-es": "es"}[channel]
+    ticket = made_ticket(channel=channel, language=language, name=name)
+    starter = ReplyTemplate.objects.get(name=TEMPLATES[0][0])
+    agent = django_user_model.objects.create(username="kim", first_name="Kim")
+    draft = reply_compose(ticket=ticket, template=starter, author=agent)
+    assert draft.body.startswith(greeting + "\n")
+
+
 def test_an_empty_or_none_value_is_never_written():
     ticket = made_ticket()
     locale = locale_for("de")
