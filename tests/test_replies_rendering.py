@@ -305,6 +305,43 @@ def test_the_admin_shows_a_template_error_on_the_field(admin_client):
     assert not ReplyTemplate.objects.filter(name="Broken").exists()
 
 
+@pytest.mark.parametrize(("body", "reason"), [
+    # A German or French admin writes the amount as at home, or with its currency sign.
+    ("Wir erstatten {{ '4,99'|money }}.", "money needs an amount written as a number"),
+    ("Nous remboursons {{ '12.50 €'|money }}.", "money needs an amount written as a number"),
+    ("Refund: {{ 'nan'|money }}", "money needs an amount written as a number"),
+    ("Refund: {{ 12.5|money('€') }}", "money needs a currency code such as EUR"),
+    ("Refund: {{ 12.5|money('') }}", "money needs a currency code such as EUR"),
+    # Read as infinity, which Jinja compiled into the bare name `inf`: a server error.
+    ("Ticket {{ 1e400 + ticket.id }}", "a number too large to write"),
+    # A filter for mappings on a group of values: a server error too.
+    ("Hello {{ buyer|dictsort }}", "A filter was used on something it cannot read"),
+    ("Hello {{ ticket.id / 0 }}", "division by zero"),
+])
+def test_a_template_that_fails_for_every_ticket_is_refused_on_its_field_and_at_render(
+    admin_client, body, reason
+):
+    page = admin_client.post("/admin/replies/replytemplate/add/", {
+        "name": "Typo", "default_language": "en", "active": "on",
+        "variants-TOTAL_FORMS": "1", "variants-INITIAL_FORMS": "0",
+        "variants-MIN_NUM_FORMS": "1", "variants-MAX_NUM_FORMS": "1000",
+        "variants-0-language": "en", "variants-0-subject": "Hi", "variants-0-body": body,
+    })
+    assert page.status_code == 200
+    assert reason in page.content.decode().replace("&#x27;", "'")
+    assert not ReplyTemplate.objects.filter(name="Typo").exists()
+    # Stored around the form: the agent is told why, and nothing reaches the buyer.
+    ticket = made_ticket()
+    with pytest.raises(RenderError, match=reason):
+        reply_compose(ticket=ticket, template=template(de=("Hi", body)), author=None)
+    assert not Outbox.objects.exists()
+
+
+def test_money_takes_a_currency_code_in_any_case():
+    de = locale_for("de", "amazon.de")
+    assert money_format("12.5", "eur", locale=de) == money_format(12.5, "EUR", locale=de)
+
+
 @pytest.mark.parametrize("body", ["{# to do #}", "{% if false %}Hello{% endif %}",
                                   "{% for x in [] %}{{ x }}{% endfor %}\n  \n"])
 def test_a_template_that_writes_nothing_is_refused_on_save(body):
