@@ -35,6 +35,8 @@ ESCAPES = [
     "{{ '%s' % buyer }}",
     "{{ '%r' % (ticket,) }}",
     "{{ '%(x)s'|format(x=ticket) }}",
+    "{{ '%s'|format(order.items) }}",  # a list of records, written as Python shows it
+    "{{ buyer|pprint }}",
     "{{ ticket.buyer_text.__class__ }}",
     "{{ ticket.id.__class__.__subclasses__() }}",
     "{{ order.items.__class__ }}",

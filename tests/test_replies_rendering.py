@@ -317,6 +317,8 @@ def test_the_admin_shows_a_template_error_on_the_field(admin_client):
     # A filter for mappings on a group of values: a server error too.
     ("Hello {{ buyer|dictsort }}", "A filter was used on something it cannot read"),
     ("Hello {{ ticket.id / 0 }}", "division by zero"),
+    ("Hello {{ ticket.subject|truncate(-1) }}", "A filter was given a value it cannot use"),
+    ("Refund: {{ 1e308 * 10 }}", "a number too large for a reply"),
 ])
 def test_a_template_that_fails_for_every_ticket_is_refused_on_its_field_and_at_render(
     admin_client, body, reason

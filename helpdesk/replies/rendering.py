@@ -183,6 +183,8 @@ def _finalize(value: object) -> object:
     if isinstance(value, tuple | list):
         raise TemplateRefused("A list cannot be written as it is: loop over it with "
                               "{% for %}.")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise LimitError(TOO_BIG_NUMBER)  # 1e308 * 10 would be written as "inf"
     if not isinstance(value, str | int | float | Decimal | date):
         # Anything else (the template itself as `self`, a filter's generator) is no text
         # for a buyer, and its repr would show internals.
@@ -318,6 +320,8 @@ def _no_records(values: object) -> None:
     for value in values if isinstance(values, list | tuple) else [values]:
         if isinstance(value, Record):
             str(value)  # raises with the message that names the record
+        if isinstance(value, list | tuple):
+            _no_records(value)  # '%s'|format(order.items): a list of records, written out
 
 
 def _text_of(value: object) -> str:
@@ -514,6 +518,8 @@ def environment(locale_id: str = "en", currency: str = "") -> SandboxedEnvironme
     )
     # No globals (range, lipsum, cycler…): a template needs none, and each is a way out.
     env.globals.clear()
+    # pprint writes a value as Python shows it ("Record('buyer')"), never text for a buyer.
+    del env.filters["pprint"]
     locale = Locale.parse(locale_id)
     default_currency = currency or "EUR"
     env.filters["money"] = lambda amount, currency=default_currency: money_format(
@@ -644,6 +650,10 @@ def template_render(source: str, context: dict, *, locale: Locale, currency: str
         raise RenderError(f"The template could not be rendered: {exc}." + NOTHING_SENT) from exc
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise RenderError(f"The template could not be rendered: {exc}." + NOTHING_SENT) from exc
+    except AssertionError as exc:
+        # Jinja's own filters check some arguments with assert: truncate(-1).
+        raise TemplateRefused(f"A filter was given a value it cannot use ({exc})."
+                              + NOTHING_SENT) from exc
     except AttributeError as exc:
         # A filter used on a group of values (``ticket|dictsort``) asks it for what it has
         # not: a template's mistake whatever the ticket, never a server error.
