@@ -48,10 +48,17 @@ ANY_TEXT_PROBLEM = ("This pattern matches any text (“x”, “7” and “?”
 def pattern_matches_any_text(compiled: Pattern) -> bool:
     """Whether ``compiled`` is found in texts that share nothing (".", "\\S", ".+"): right
     for a pattern that takes a whole field as a value, never for one that tells a kind."""
-    return all(
-        pattern_search(compiled, text, timeout=_PROBE_TIMEOUT_SECONDS) is not None
-        for text in _ANY_TEXTS
-    )
+    try:
+        return all(
+            pattern_search(compiled, text, timeout=_PROBE_TIMEOUT_SECONDS) is not None
+            for text in _ANY_TEXTS
+        )
+    except PatternTimeout:
+        return False  # slow, which ``pattern_problem`` says; not found in every text
+
+
+SLOW_PROBLEM = ("This pattern can take exponential time on some texts (nested repetition such "
+                "as (\\w+\\s?)+); write it without a repeated group inside a repeat.")
 
 
 class PatternError(ValueError):
@@ -111,16 +118,16 @@ def pattern_problem(source: str, flags: int = 0) -> str | None:
         return str(exc)
     # A pattern that matches no text at all matches at the start of every text: a stray |
     # (``Claim received|``) or a * for a + would make every mail that rule's kind, or block
-    # every reply. No rule is meant that way.
-    if pattern_search(compiled, "", timeout=_PROBE_TIMEOUT_SECONDS) is not None:
-        return ("This pattern matches an empty text, so it matches every text (a stray | at "
-                "either end, or * or ? where + was meant?).")
-    for probe in _PROBES:
+    # every reply. No rule is meant that way. Out of time even on no text (recursion into
+    # the whole pattern, ``(?R)``) it is as slow as a pattern can be.
+    for probe in ("", *_PROBES):
         try:
-            pattern_search(compiled, probe, timeout=_PROBE_TIMEOUT_SECONDS)
+            found = pattern_search(compiled, probe, timeout=_PROBE_TIMEOUT_SECONDS)
         except PatternTimeout:
-            return ("This pattern can take exponential time on some texts (nested repetition "
-                    "such as (\\w+\\s?)+); write it without a repeated group inside a repeat.")
+            return SLOW_PROBLEM
+        if not probe and found is not None:
+            return ("This pattern matches an empty text, so it matches every text (a stray | "
+                    "at either end, or * or ? where + was meant?).")
     return None
 
 

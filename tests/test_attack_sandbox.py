@@ -12,6 +12,7 @@ from helpdesk.replies.context import reply_context
 from helpdesk.replies.models import ReplyTemplate
 from helpdesk.replies.rendering import (
     MAX_OUTPUT,
+    MAX_SOURCE,
     RenderError,
     locale_for,
     template_problems,
@@ -34,6 +35,8 @@ ESCAPES = [
     "{{ '%s' % buyer }}",
     "{{ '%r' % (ticket,) }}",
     "{{ '%(x)s'|format(x=ticket) }}",
+    "{{ '%s'|format(order.items) }}",  # a list of records, written as Python shows it
+    "{{ buyer|pprint }}",
     "{{ ticket.buyer_text.__class__ }}",
     "{{ ticket.id.__class__.__subclasses__() }}",
     "{{ order.items.__class__ }}",
@@ -195,11 +198,12 @@ def test_the_admin_preview_of_a_stored_evil_template_shows_the_refusal_only(admi
     assert "a" * 1000 not in html and "SECRET_KEY" not in html
 
 
+# Each within the longest template (MAX_SOURCE): deeper ones are refused for their length.
 DEEP = {
     "brackets": "Hi {{ " + "(" * 5000 + "1" + ")" * 5000 + " }}",
-    "blocks": "Hi " + "{% if true %}" * 3000 + "x" + "{% endif %}" * 3000,
-    "filters": "Hi {{ 'a'" + "|upper" * 20000 + " }}",
-    "additions": "Hi {{ 1" + "+1" * 20000 + " }}",
+    "blocks": "Hi " + "{% if true %}" * 800 + "x" + "{% endif %}" * 800,
+    "filters": "Hi {{ 'a'" + "|upper" * 3000 + " }}",
+    "additions": "Hi {{ 1" + "+1" * 9000 + " }}",
 }
 
 
@@ -222,6 +226,34 @@ def test_a_template_nested_thousands_deep_is_refused_on_save_and_at_render(
                             {"ticket": ticket.pk})
     assert page.status_code == 200
     assert "The template nests too deeply" in page.content.decode()
+
+
+# Pasted by mistake, or many pages of placeholders: Jinja's parse and compile of such a template
+# took half a minute, on saving and on every render of it.
+HUGE = {
+    "a megabyte of placeholders": "Hello {{ buyer.name }}\n" * 50_000,
+    "one character over": "{{ buyer.name }}" + "x" * (MAX_SOURCE - 15),
+}
+
+
+@pytest.mark.parametrize("shape", list(HUGE))
+def test_a_template_longer_than_any_reply_is_refused_at_once_on_save_and_at_render(
+    admin_client, context, shape
+):
+    started = time.monotonic()
+    page = admin_client.post("/admin/replies/replytemplate/add/",
+                             variant_post("Huge", HUGE[shape]))
+    assert time.monotonic() - started < 2
+    assert page.status_code == 200
+    assert "The template is longer than 20,000 characters" in page.content.decode()
+    assert not ReplyTemplate.objects.filter(name="Huge").exists()
+    # Stored around the form (a script, a data migration): the composer refuses it as fast.
+    assert "longer than 20,000 characters" in refused_at_render(HUGE[shape], context)
+
+
+def test_a_template_as_long_as_the_limit_is_saved(context):
+    source = "{{ buyer.name }}" + "x" * (MAX_SOURCE - 16)
+    assert template_problems(source) == []
 
 
 # Each line doubles what the one before built; eight or more of them would reach 10**9

@@ -7,13 +7,15 @@ character is a word, which nothing needs to separate from the next."""
 import re
 from collections import Counter, defaultdict
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from helpdesk.complaints.matching import ANY_LANGUAGE, fold, keywords_find, keywords_index
 
 # Few words, several of which start others, so that keywords meet, overlap and nest.
-VOCABULARY = ["not", "work", "working", "defect", "defective", "ça", "pas", "壊れ", "beschädigt"]
+VOCABULARY = ["not", "work", "working", "defect", "defective", "ça", "pas", "壊れ", "beschädigt",
+              "non-conforme", "non"]
 SEPARATORS = [" ", " ", "  ", "\n", "\t ", ", ", "-", ""]
 
 keyword_texts = st.builds(
@@ -51,7 +53,9 @@ def _reference(rows: list[tuple[str, str, int]], text: str, language: str) -> Co
         alternatives = []
         for _, (written, _category) in ordered:
             open_end = written.endswith("*")
-            words = [re.escape(w) for w in written.rstrip("*").split()]
+            # A hyphen inside a keyword's word stands for a hyphen or white space.
+            words = [re.escape(w).replace(r"\-", r"(?:-|\s+)")
+                     for w in written.rstrip("*").split()]
             alternatives.append(r"\b" + r"\s+".join(words) + (r"\w*" if open_end else "") + r"\b")
         pattern = re.compile("|".join(f"({a})" for a in alternatives))
         for match in pattern.finditer(text):
@@ -67,6 +71,22 @@ def test_the_matcher_finds_what_the_regular_expressions_define(rows, text):
     hits: Counter = Counter()
     keywords_find(keywords_index(rows), text, "fr", hits, defaultdict(list))
     assert hits == _reference(rows, text, "fr")
+
+
+@pytest.mark.parametrize(("keyword", "language", "text"), [
+    ("non-conforme", "fr", "Le produit reçu est non-conforme à la description."),
+    ("non-conforme", "fr", "Le produit reçu est NON CONFORME."),
+    ("Wasser-Schaden*", "de", "Der Karton hatte einen Wasser-Schaden."),
+    ("e-mail", "en", "I never got a confirmation e-mail."),
+    ("a-bis-z", "de", "Ich habe einen A-bis-Z-Antrag gestellt."),
+])
+def test_a_keyword_written_with_a_hyphen_is_found_as_buyers_write_it(keyword, language, text):
+    """A seller types the word as buyers write it, hyphen and all; it was never found, with
+    the hyphen or without it."""
+    hits: Counter = Counter()
+    keywords_find(keywords_index([(language, keyword, 1)]), text, language, hits,
+                  defaultdict(list))
+    assert hits == Counter({1: 1})
 
 
 def test_a_text_without_a_keyword_start_finds_nothing_and_a_phrase_needs_its_spaces():

@@ -111,6 +111,18 @@ def test_search_finds_subject_words_order_and_buyer_name(client, agent, term):
     assert hit.pk in ids and len(ids) == (2 if term.lower() == "teapot" else 1)
 
 
+@pytest.mark.parametrize("term", [
+    "１１１－２２２３３３４－４４４５５５６",  # copied from a Japanese buyer's message
+    "111ー2223334ー4445556",  # typed by a Japanese input method in kana mode
+    "#111-2223334-4445556",  # copied from Amazon's "Order # 111-…"
+])
+def test_search_finds_the_order_however_its_id_was_pasted(client, agent, term):
+    hit = ticket_make(subject="Chipped lid", words="My teapot arrived broken",
+                      order_id="111-2223334-4445556")
+    ticket_make(subject="Other", words="Where is it", order_id="111-2223334-4445557")
+    assert row_ids(client.get("/inbox/", {"q": term})) == [hit.pk]
+
+
 @pytest.mark.parametrize("term", ["破損", "破損して", "タンブラー", "商品", "endommage",
                                   "ENDOMMAGÉ", "beschadigt", "Beschädigt", "ｒｅｆｕｎｄ"])
 def test_search_finds_a_japanese_word_inside_a_sentence_and_words_without_their_accents(

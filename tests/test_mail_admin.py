@@ -40,6 +40,9 @@ def _errors(page) -> str:
     ({"pattern": "(unclosed"}, "Not a valid regular expression"),
     ({"pattern": "(a|aa)+:"}, "exponential time"),
     ({"pattern": "Claim received|"}, "matches an empty text"),
+    # Recursion into the whole pattern (the regex module's (?R)) runs without end on any text.
+    ({"pattern": "(?R)"}, "exponential time"),
+    ({"pattern": "claim|(?R)x"}, "exponential time"),
     ({"language": "deutsch"}, "Select a valid choice"),
 ])
 def test_a_recognition_rule_typo_is_refused_on_its_field(admin_client, typo, message):

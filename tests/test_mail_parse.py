@@ -79,6 +79,39 @@ def test_a_raw_utf8_name_cut_mid_character_is_still_read_as_utf8():
     assert mail.subject.startswith("Картинка с очень длинным имен")
 
 
+@pytest.mark.parametrize("charset", ["Shift_JIS", "EUC-JP"])
+def test_raw_japanese_headers_are_read_in_the_charset_of_the_mails_text(charset):
+    """An old Japanese mail program or shop system writes the subject and the sender's name
+    as raw bytes in the charset of its text: they were read as cp1252 ("’�•¶”Ô�"), which no
+    agent could read and no rule matched."""
+    codec = {"Shift_JIS": "cp932", "EUC-JP": "euc_jp"}[charset]
+    raw = ("From: 田中 太郎 <tanaka@example.jp>\r\nSubject: 注文番号 "
+           f"{ORDER} の商品が破損していました\r\nContent-Type: text/plain; charset={charset}"
+           "\r\n\r\n箱が潰れて届きました。\r\n").encode(codec)
+    mail = parse_mail(raw)
+    assert mail.from_name == "田中 太郎"
+    assert mail.subject == f"注文番号 {ORDER} の商品が破損していました"
+    assert mail.text.startswith("箱が潰れて届きました。")
+
+
+def test_a_raw_iso_2022_jp_subject_is_read_as_japanese():
+    """ISO-2022-JP is 7-bit: a mail program writing it raw into the subject (no encoded word)
+    sent escape sequences that the inbox showed as they were."""
+    raw = ("From: tanaka@example.jp\r\nSubject: 注文の件について\r\n"
+           "Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n届きません\r\n"
+           ).encode("iso2022_jp")
+    mail = parse_mail(raw)
+    assert mail.subject == "注文の件について" and "\x1b" not in mail.subject
+
+
+def test_raw_latin1_headers_stay_latin1_beside_a_japanese_text():
+    """The text's charset is only tried for bytes that are not UTF-8: a UTF-8 subject in a
+    Shift_JIS mail stays UTF-8."""
+    raw = ("Subject: Léa Martin – été\r\nContent-Type: text/plain; charset=Shift_JIS\r\n"
+           "\r\n").encode() + "届きません".encode("cp932")
+    assert parse_mail(raw).subject == "Léa Martin – été"
+
+
 def test_paragraphs_the_parser_moves_out_of_a_table_keep_their_line_breaks():
     html = "<table><p>Hi Sojan,</p><p>Time to save the world.</p><tr><td>x</td></tr></table>"
     assert html_to_text(html) == "Hi Sojan,\nTime to save the world.\nx"

@@ -3,6 +3,7 @@ with the begin lines remembered per ruleset."""
 
 import importlib
 from datetime import UTC, datetime, timedelta
+from email.header import Header
 
 import pytest
 from django.db import connection
@@ -12,6 +13,7 @@ from mails import MAIL_SERVERS, amazon_body, build_mail, buyer_message, mail_dat
 
 from helpdesk.complaints.models import TicketComplaint
 from helpdesk.mail import recognise as recognising
+from helpdesk.mail.default_rules import ORDER_ID_PATTERN
 from helpdesk.mail.models import ExtractionPattern, RecognitionRule
 from helpdesk.mail.parse import parse_mail
 from helpdesk.mail.recognise import Ruleset, recognise
@@ -24,6 +26,8 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
 SHIPPED_BEFORE = importlib.import_module(
     "helpdesk.mail.migrations.0008_reply_copy_and_auto_reply_subjects").SHIPPED_BEFORE
+ORDER_ID_BESIDE_WORDS = importlib.import_module(
+    "helpdesk.mail.migrations.0011_order_id_beside_japanese_words")
 NOTICE_SUBJECTS = importlib.import_module(
     "helpdesk.mail.migrations.0010_notice_subjects_every_language")
 
@@ -139,6 +143,76 @@ def test_a_japanese_buyers_full_width_order_id_and_name_are_read_as_amazon_write
         subject="Re: 注文 114-1234567-1234567", body="まだですか？",
         date="Mon, 05 Oct 2026 12:00:00 +0000"), source="test")
     assert not follow.ticket_created
+
+
+def japanese_mail(*, subject: str, body: str, charset: str, message_id: str) -> bytes:
+    """A mail as a Japanese mail program writes it: the body in the charset it picked
+    (ISO-2022-JP, Shift_JIS), not UTF-8, and the subject an encoded word."""
+    transfer = "7bit" if charset == "iso-2022-jp" else "8bit"
+    head = (
+        "From: =?utf-8?b?55Sw5Lit5aSq6YOO?= - Amazon Marketplace <t7q@marketplace.amazon.co.jp>\r\n"
+        "To: support@example-seller.com\r\n"
+        f"Subject: {Header(subject, 'utf-8').encode()}\r\nMessage-ID: {message_id}\r\n"
+        "Date: Mon, 05 Oct 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        f'Content-Type: text/plain; charset="{charset}"\r\n'
+        f"Content-Transfer-Encoding: {transfer}\r\n\r\n"
+    )
+    return head.encode("ascii") + body.replace("\n", "\r\n").encode(charset)
+
+
+TYPED_ORDER_IDS = [
+    "３０２ー１２３４５６７ー１２３４５６７",  # a kana-mode input method types ー for "-"
+    "302ｰ1234567ｰ1234567",  # its half-width form
+    "３０２−１２３４５６７−１２３４５６７",  # the minus sign
+    "302‐1234567‐1234567",  # Unicode's hyphen
+    "302–1234567–1234567",  # an en dash, as a word processor corrects "-"
+    "302-1234567-1234567",  # ASCII, but straight after 注文番号 and before の
+]
+
+
+@pytest.mark.parametrize(("written", "charset"), [
+    (written, charset) for written in TYPED_ORDER_IDS
+    for charset in ("iso-2022-jp", "shift_jis", "utf-8")
+    if written.encode(charset, errors="replace").decode(charset) == written
+])
+def test_a_japanese_buyers_order_id_typed_in_their_own_way_names_the_order(db, written,
+                                                                             charset):
+    """Japanese buyers type the order ID into their sentence, without spaces around it, and
+    with whatever their input method makes of "-"; the ticket still names the order, so it
+    joins the order's other mail and the agent sees which order it is."""
+    body = ("------------- メッセージはここから -------------\n\n"
+            f"注文番号{written}の商品がまだ届きません。\n\n"
+            "------------- メッセージはここまで -------------\n")
+    raw = japanese_mail(subject=f"注文番号{written}について", body=body, charset=charset,
+                        message_id="<jp-typed@x>")
+    ticket = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk).ticket
+    assert ticket.order.order_id == "302-1234567-1234567"
+    assert ticket.language == "ja" and "まだ届きません" in ticket.messages.get().buyer_text
+
+
+def test_digits_around_a_long_vowel_mark_are_no_order_id_in_words():
+    """Only between digits is ー a dash: "ケース" and "3ケース" stay as written."""
+    fields = recognising.mail_fields(parse_mail(build_mail(body="ケースー3ケース 1−2")))
+    assert "ケースー3ケース 1-2" in fields["body"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_existing_install_reads_order_ids_beside_japanese_words_unless_an_admin_changed_it():
+    before, after = [("mail", "0010_notice_subjects_every_language")], [
+        ("mail", "0011_order_id_beside_japanese_words")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    pattern = executor.loader.project_state(before).apps.get_model("mail", "ExtractionPattern")
+    shipped = ORDER_ID_BESIDE_WORDS.SHIPPED_BEFORE
+    pattern.objects.filter(what="order_id", platform="amazon").update(pattern=shipped)
+    pattern.objects.filter(what="order_id", platform="amazon", field="body").update(
+        pattern=r"Order ID:?\s*(?P<value>\d{3}-\d{7}-\d{7})")
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    rows = dict(ExtractionPattern.objects.filter(what="order_id", platform="amazon")
+                .values_list("field", "pattern"))
+    assert rows == {"subject": ORDER_ID_PATTERN,
+                    "body": r"Order ID:?\s*(?P<value>\d{3}-\d{7}-\d{7})"}
 
 
 # A buyer answering from their mail program quotes the seller's reply under a header block in

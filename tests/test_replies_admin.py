@@ -26,6 +26,7 @@ def rule_post(name: str, patterns: list[str], language: str = "en") -> dict:
     ("(unclosed", "Not a valid regular expression"),
     # A stray | would block every reply.
     (r"\bbewert\w*|", "matches an empty text"),
+    (r"(?R)", "exponential time"),  # recursion without end, on any text
     # Found in any text: every reply would be blocked.
     (".", "it matches any text"),
     (r"\S+", "it matches any text"),

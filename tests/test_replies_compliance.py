@@ -278,6 +278,8 @@ EVASIONS = [
     (EMAIL_RULE, "ja", "メールはinfo@mugshop.jpまでお送りください。", "info@mugshop.jp"),
     (LINK, "ja", "詳しくはhttps://mugshop.jp/lidsをご覧ください。", "https://mugshop.jp/lids"),
     (PHONE_RULE, "de", "Rufen Sie an: ０３０ １２３４ ５６７８.", "０３０ １２３４ ５６７８"),
+    # A Japanese input method in kana mode types ー for "-".
+    (PHONE_RULE, "ja", "お電話は０９０ー１２３４ー５６７８までどうぞ。", "０９０ー１２３４ー５６７８"),
     (MESSENGER, "en", "Write us on W h a t s A p p.", "W h a t s A p p"),
     (MESSENGER, "en", "Write us on Whats\u0410pp.", "Whats\u0410pp"),  # Cyrillic A
     (PAY_SERVICE, "en", "Pay via P a y P a l.", "P a y P a l"),
@@ -524,6 +526,10 @@ FACT_CASES = [
     (ORDER_MISSING, dict(subject="ご注文", body="商品を発送しました。", proactive=True),
      dict(subject="ご注文", body="ご注文３０２‐１２３４５６７‐７６５４３２１を発送しました。",
           proactive=True)),  # full-width digits and hyphens are the order ID too
+    (ORDER_MISSING, dict(subject="ご注文について", body="商品を発送しました。", proactive=True,
+                         order_id=""),
+     dict(subject="ご注文について", body="ご注文３０２ー１２３４５６７ー７６５４３２１を発送しました。",
+          proactive=True, order_id="")),  # ー typed for "-" by a kana-mode input method
     (EMOJI, dict(body=f"Your order {ORDER} has shipped 😀", proactive=True),
      dict(body=f"Your order {ORDER} has shipped 😀")),
     (EMOJI, dict(body=f"Ihre Bestellung {ORDER} ist unterwegs 🇩🇪", proactive=True),

@@ -77,6 +77,33 @@ def test_without_the_buyers_name_there_is_no_empty_greeting():
     assert "buyer's name is not known" in str(stopped.value)
 
 
+@pytest.mark.parametrize(("channel", "name", "greeting"), [
+    ("amazon-co-uk", "Mr J Smith", "Hello Mr J Smith,"),
+    ("amazon-co-uk", "Mrs. Sarah Jones", "Hello Mrs. Sarah Jones,"),
+    ("amazon-co-uk", "J. Smith", "Hello J. Smith,"),
+    ("amazon-co-uk", "Sarah Jones", "Hello Sarah,"),
+    ("amazon-de", "Frau Schmidt", "Hallo Frau Schmidt,"),
+    ("amazon-de", "Herr Dr. Jonas Weber", "Hallo Herr Dr. Jonas Weber,"),
+    ("amazon-fr", "Mme Léa Martin", "Bonjour Mme Léa Martin,"),
+    ("amazon-fr", "M. Dupont", "Bonjour M. Dupont,"),
+    ("amazon-it", "Sig.ra Giulia Rossi", "Gentile Sig.ra Giulia Rossi,"),
+    ("amazon-es", "Sra. García", "Hola, Sra. García:"),
+    ("amazon-es", "Lucía Fernández", "Hola, Lucía:"),
+])
+def test_a_name_that_begins_with_a_title_or_an_initial_is_greeted_whole(
+    django_user_model, channel, name, greeting
+):
+    """Amazon gives the name the buyer typed into the address: the starter greetings wrote
+    "Hello Mr," and "Hallo Frau," to such buyers."""
+    language = {"amazon-co-uk": "en", "amazon-de": "de", "amazon-fr": "fr", "amazon-it": "it",
+                "amazon-es": "es"}[channel]
+    ticket = made_ticket(channel=channel, language=language, name=name)
+    starter = ReplyTemplate.objects.get(name=TEMPLATES[0][0])
+    agent = django_user_model.objects.create(username="kim", first_name="Kim")
+    draft = reply_compose(ticket=ticket, template=starter, author=agent)
+    assert draft.body.startswith(greeting + "\n")
+
+
 def test_an_empty_or_none_value_is_never_written():
     ticket = made_ticket()
     locale = locale_for("de")
@@ -276,6 +303,45 @@ def test_the_admin_shows_a_template_error_on_the_field(admin_client):
     html = page.content.decode()
     assert "buyer has no &#x27;frist_name&#x27;" in html and "Line 1:" in html
     assert not ReplyTemplate.objects.filter(name="Broken").exists()
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    # A German or French admin writes the amount as at home, or with its currency sign.
+    ("Wir erstatten {{ '4,99'|money }}.", "money needs an amount written as a number"),
+    ("Nous remboursons {{ '12.50 €'|money }}.", "money needs an amount written as a number"),
+    ("Refund: {{ 'nan'|money }}", "money needs an amount written as a number"),
+    ("Refund: {{ 12.5|money('€') }}", "money needs a currency code such as EUR"),
+    ("Refund: {{ 12.5|money('') }}", "money needs a currency code such as EUR"),
+    # Read as infinity, which Jinja compiled into the bare name `inf`: a server error.
+    ("Ticket {{ 1e400 + ticket.id }}", "a number too large to write"),
+    # A filter for mappings on a group of values: a server error too.
+    ("Hello {{ buyer|dictsort }}", "A filter was used on something it cannot read"),
+    ("Hello {{ ticket.id / 0 }}", "division by zero"),
+    ("Hello {{ ticket.subject|truncate(-1) }}", "A filter was given a value it cannot use"),
+    ("Refund: {{ 1e308 * 10 }}", "a number too large for a reply"),
+])
+def test_a_template_that_fails_for_every_ticket_is_refused_on_its_field_and_at_render(
+    admin_client, body, reason
+):
+    page = admin_client.post("/admin/replies/replytemplate/add/", {
+        "name": "Typo", "default_language": "en", "active": "on",
+        "variants-TOTAL_FORMS": "1", "variants-INITIAL_FORMS": "0",
+        "variants-MIN_NUM_FORMS": "1", "variants-MAX_NUM_FORMS": "1000",
+        "variants-0-language": "en", "variants-0-subject": "Hi", "variants-0-body": body,
+    })
+    assert page.status_code == 200
+    assert reason in page.content.decode().replace("&#x27;", "'")
+    assert not ReplyTemplate.objects.filter(name="Typo").exists()
+    # Stored around the form: the agent is told why, and nothing reaches the buyer.
+    ticket = made_ticket()
+    with pytest.raises(RenderError, match=reason):
+        reply_compose(ticket=ticket, template=template(de=("Hi", body)), author=None)
+    assert not Outbox.objects.exists()
+
+
+def test_money_takes_a_currency_code_in_any_case():
+    de = locale_for("de", "amazon.de")
+    assert money_format("12.5", "eur", locale=de) == money_format(12.5, "EUR", locale=de)
 
 
 @pytest.mark.parametrize("body", ["{# to do #}", "{% if false %}Hello{% endif %}",

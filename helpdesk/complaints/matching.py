@@ -6,7 +6,9 @@ expression of every keyword as alternatives tries each of them at every position
 hundred keywords made categorising the bulk of the ingest's time.)
 
 The matching is that of ``\\b<keyword>\\b`` read left to right, case-insensitive: a phrase
-matches its words separated by white space only, a trailing * lets the last word go on, and
+matches its words separated by white space only (a hyphen or other sign between a keyword's
+words is needed there in the text too, a hyphen or white space for a hyphen: "non-conforme"
+finds "non-conforme" and "non conforme"), a trailing * lets the last word go on, and
 where several keywords start at one word the longest wins and the scan goes on after it.
 
 Both the keywords and the text are read folded (``fold``): case folded (ß is ss), accents
@@ -40,12 +42,25 @@ def fold(text: str) -> str:
     return text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def _gap_key(gap: str) -> str:
+    # White space of any kind and length is one space: "non - conforme" across a line break.
+    return _SPACES.sub(" ", gap)
+
+
 @dataclass(frozen=True)
 class Keyword:
     words: tuple[str, ...]
     open_end: bool  # "defect*": the last word may go on ("defective")
     category_id: int
     text: str  # as written, without the *
+    # What the keyword has between its words, where that is more than white space: the hyphen
+    # of "non-conforme", "Wasser-Schaden", "e-mail", which the text must have there too (or
+    # white space, for a hyphen). Empty where the words stand apart by white space (or, in
+    # Japanese, by nothing).
+    joints: tuple[str, ...] = ()
 
     def matches(self, words: list[str], gaps: list[str], at: int) -> bool:
         """Whether it is found from ``words[at]`` on; ``gaps[n]`` is what stands between
@@ -55,7 +70,12 @@ class Keyword:
         last = len(self.words) - 1
         for n, wanted in enumerate(self.words):
             word = words[at + n]
-            if n and gaps[at + n] and not gaps[at + n].isspace():
+            if n and (joint := self.joints[n - 1] if self.joints else ""):
+                gap = _gap_key(gaps[at + n])
+                # Buyers leave a hyphen out as often as not: "non conforme", "e mail".
+                if gap != joint and not (joint == "-" and gap == " "):
+                    return False
+            elif n and gaps[at + n] and not gaps[at + n].isspace():
                 return False
             if word != wanted and not (n == last and self.open_end and word.startswith(wanted)):
                 return False
@@ -144,8 +164,11 @@ def keywords_index(rows: list[tuple[str, str, int]]) -> dict[str, KeywordIndex]:
             continue
         text = fold(written.strip())
         words = tuple(_WORD.findall(text.rstrip("*")))
+        inner = _WORD.split(text.rstrip("*"))[1:-1]
+        joints = tuple("" if not gap.strip() else _gap_key(gap) for gap in inner)
         indexes[language.lower()].add(
-            Keyword(words, text.endswith("*"), category_id, written.strip().rstrip("*"))
+            Keyword(words, text.endswith("*"), category_id, written.strip().rstrip("*"),
+                    joints if any(joints) else ())
         )
     for index in indexes.values():
         index.ready()

@@ -8,6 +8,7 @@ every ticket. Words match as prefixes ("brok" finds "broken"), every word requir
 way; other databases fall back to ``icontains``."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -22,6 +23,16 @@ from .sqlite_fts import TABLE as FTS_TABLE
 MAX_WORDS = 8
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ORDER_ID = re.compile(r"^[0-9A-Za-z]{3,}(-[0-9A-Za-z]+)*$")
+# As the recognisers read an order ID in mail (``mail.recognise``): an agent pastes it from a
+# Japanese buyer's message in full-width digits, or with the long-vowel mark ー a Japanese
+# input method types for "-", or from Amazon's "Order # 112-…" with its "#".
+_DIGIT_DASH = re.compile(r"(?<=\d)[\u2010-\u2015\u2212\u30fc\uff70](?=\d)")
+
+
+def order_id_of(text: str) -> str | None:
+    """The order ID ``text`` may be, folded as stored (ASCII digits and dashes), or None."""
+    text = _DIGIT_DASH.sub("-", unicodedata.normalize("NFKC", text)).strip().lstrip("#").strip()
+    return text if _ORDER_ID.match(text) else None
 
 
 def tsquery_of(text: str, *, spaced: bool = True) -> str:
@@ -53,7 +64,7 @@ def search_q(text: str) -> Q:
 def _portable(text: str) -> Q:
     return (
         Q(search_text__icontains=searchable(text))
-        | Q(order__order_id__iexact=text) | Q(buyer__name__icontains=text)
+        | Q(order__order_id__iexact=order_id_of(text) or text) | Q(buyer__name__icontains=text)
     )
 
 
@@ -149,8 +160,8 @@ def _postgres(text: str) -> list[int]:
                     cursor.execute(part.indexed, [terms])
                     rows = cursor.fetchall()
                 found.update(row[0] for row in rows)
-    if _ORDER_ID.match(text):
-        found.update(Ticket.objects.filter(order__order_id=text).values_list("pk", flat=True))
+    if order_id := order_id_of(text):
+        found.update(Ticket.objects.filter(order__order_id=order_id).values_list("pk", flat=True))
     return sorted(found)
 
 
@@ -186,6 +197,6 @@ def _sqlite(text: str) -> list[int]:
             Ticket.objects.filter(buyer__in=Buyer.objects.filter(names).values("pk"))
             .order_by("-last_message_at", "-pk").values_list("pk", flat=True)[:NEWEST]
         )
-    if _ORDER_ID.match(text):
-        found.update(Ticket.objects.filter(order__order_id=text).values_list("pk", flat=True))
+    if order_id := order_id_of(text):
+        found.update(Ticket.objects.filter(order__order_id=order_id).values_list("pk", flat=True))
     return sorted(found)

@@ -128,10 +128,14 @@ BODY_MARKERS = [
      r"^-{10,}\s*ende der nachricht\s*-{10,}$"),
 ]
 
+ORDER_ID_PATTERN = r"(?<![0-9A-Za-z])(?P<value>\d{3}-\d{7}-\d{7})(?![0-9A-Za-z])"
+
 # (platform, what, field, pattern, priority)
 EXTRACTION_PATTERNS = [
-    ("amazon", "order_id", "subject", r"(?P<value>\b\d{3}-\d{7}-\d{7}\b)", 10),
-    ("amazon", "order_id", "body", r"(?P<value>\b\d{3}-\d{7}-\d{7}\b)", 20),
+    # Not \b: Japanese writes the ID straight after a word (注文番号302-…の商品), and a kanji
+    # is a word character as much as a digit is.
+    ("amazon", "order_id", "subject", ORDER_ID_PATTERN, 10),
+    ("amazon", "order_id", "body", ORDER_ID_PATTERN, 20),
     # Kaufland order numbers are upper-case letters and digits (e.g. MK4TQ9Z).
     ("kaufland", "order_id", "subject",
      r"(?:bestellung|bestellnummer|order)\s*(?:nr\.?|#|:)?\s*(?P<value>(?-i:[0-9A-Z]{6,12}))\b", 10),

@@ -19,7 +19,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
-from .charsets import charset_decode
+from .charsets import charset_decode, codecs_for
 from .text import html_strip, html_to_text, html_too_costly
 
 
@@ -118,14 +118,28 @@ def storable(text: str) -> str:
     return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
-def _raw_bytes_text(raw: str) -> str:
+# Codecs a header's raw bytes are read in anyway, whatever the body's charset says.
+_HEADER_FALLBACKS = frozenset({"utf-8", "utf8", "cp1252", "iso8859_1"})
+
+
+def _raw_bytes_text(raw: str, hint: str = "") -> str:
     """A header value whose bytes were not ASCII, as text. The parser keeps such bytes as
-    lone surrogates; RFC 6532 allows raw UTF-8 in headers (and old mailers send cp1252)."""
+    lone surrogates; RFC 6532 allows raw UTF-8 in headers (and old mailers send cp1252).
+    ``hint``: the charset of the mail's text, which old Japanese mail programs and shop
+    systems write their raw headers in too (Shift_JIS, EUC-JP): read as cp1252 they were
+    mojibake ("’�•¶”Ô") in the inbox and no rule found a word of them."""
     data = raw.encode("ascii", "surrogateescape")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    for codec in codecs_for(hint):
+        if codec in _HEADER_FALLBACKS:
+            continue
+        try:
+            return data.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            continue
     # UTF-8 with a broken sequence or two (a long name cut by the sender) is still UTF-8;
     # mostly undecodable bytes are an 8-bit charset, most often Windows' Latin one.
     text = data.decode("utf-8", errors="replace")
@@ -142,16 +156,24 @@ def _raw_bytes_text(raw: str) -> str:
 _BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
-def decode(value: object) -> str:
+# ISO-2022-JP's switch to JIS X 0208: a Japanese mail program that writes its headers raw
+# (without encoded words) writes them in 7-bit ISO-2022-JP, ESC and all.
+_JIS_IN_HEADER = re.compile("\x1b\\$[@B]")
+
+
+def decode(value: object, *, hint: str = "") -> str:
     """A header value as text, surviving bad encodings and unknown charsets, without
-    bidirectional controls."""
+    bidirectional controls. ``hint``: the charset of the mail's text, for raw 8-bit bytes
+    that are not UTF-8."""
     if value is None:
         return ""
     raw = str(value)
+    if "\x1b" in raw and _JIS_IN_HEADER.search(raw):
+        raw = charset_decode(raw.encode("ascii", "surrogateescape"), "iso-2022-jp")
     if raw.isascii() and "=?" not in raw:  # no encoded word and no raw byte: most headers
         return storable(" ".join(raw.split()))
     if _HAS_RAW_BYTES.search(raw):
-        raw = _raw_bytes_text(raw)
+        raw = _raw_bytes_text(raw, hint)
     try:
         text = str(make_header(_words_read(decode_header(raw))))
     except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
@@ -174,7 +196,7 @@ def _words_read(
     ]
 
 
-def _address(value: str | None) -> tuple[str, str]:
+def _address(value: str | None, *, hint: str = "") -> tuple[str, str]:
     """(name, address) of an address header, read before its encoded words are decoded (RFC
     2047): decoded first, the comma of "Müller, Jana" or the "<" of "Jana <3" was read as
     syntax, and the mail had no sender. Read as before when the raw value gives no address."""
@@ -182,8 +204,8 @@ def _address(value: str | None) -> tuple[str, str]:
         return "", ""
     name, address = parseaddr(value)
     if not address:
-        return parseaddr(decode(value))
-    return decode(name), decode(address)
+        return parseaddr(decode(value, hint=hint))
+    return decode(name, hint=hint), decode(address, hint=hint)
 
 
 def _message_ids(value: str) -> list[str]:
@@ -525,6 +547,16 @@ def _raw_headers(msg: Message) -> dict[str, list[str]]:
     return found
 
 
+def _text_charset(msg: Message) -> str:
+    """The charset label of the mail's first text part (a few parts looked at), or ""."""
+    for position, part in enumerate(msg.walk()):
+        if position >= 10:
+            break
+        if part.get_content_maintype() == "text":
+            return str(part.get_param("charset", "") or "")
+    return ""
+
+
 def _headers_read(msg: Message) -> ParsedMail:
     raw = _raw_headers(msg)
 
@@ -532,7 +564,9 @@ def _headers_read(msg: Message) -> ParsedMail:
         values = raw.get(name)
         return values[0] if values else None
 
-    from_name, from_address = _address(first("from"))
+    hint = _text_charset(msg) if any(_HAS_RAW_BYTES.search(v) for v in raw.get("subject", [])
+                                     + raw.get("from", [])) else ""
+    from_name, from_address = _address(first("from"), hint=hint)
     _, reply_to = _address(first("reply-to"))
     message_ids = _message_ids(str(msg.get("Message-ID") or ""))
     in_reply_to = _message_ids(str(msg.get("In-Reply-To") or ""))
@@ -545,7 +579,7 @@ def _headers_read(msg: Message) -> ParsedMail:
         message_id=message_ids[0] if message_ids else "",
         in_reply_to=in_reply_to[0] if in_reply_to else "",
         references=_message_ids(str(msg.get("References") or ""))[-20:],
-        subject=decode(first("subject"))[:500],
+        subject=decode(first("subject"), hint=hint)[:500],
         from_address=from_address.lower(),
         from_name=from_name.strip().strip('"'),
         reply_to=reply_to.lower(),

@@ -375,8 +375,17 @@ def _subject_language(ruleset: Ruleset, platform: str, subject: str,
     return ""
 
 
+# A dash between digits that NFKC leaves as it is. A Japanese input method in kana mode types
+# the long-vowel mark ー for the "-" key, so buyers write an order ID as ３０２ー１２３４５６７ー…;
+# others paste a minus sign, a Unicode hyphen or an en dash from a word processor. Between
+# two digits none of them is anything but a dash (ー only follows kana as a vowel mark).
+_DIGIT_DASH = re.compile(r"(?<=\d)[\u2010-\u2015\u2212\u30fc\uff70](?=\d)")
+
+
 def _nfkc(text: str) -> str:
-    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text if text.isascii() else _DIGIT_DASH.sub("-", text)
 
 
 def mail_fields(mail: ParsedMail) -> dict[str, str]:

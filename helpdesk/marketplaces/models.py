@@ -165,6 +165,18 @@ class Holiday(models.Model):
         return f"{self.day} {self.name}".strip()
 
 
+# Titles and forms of address a name may begin with in the shipped languages, compared
+# without dots and case ("Sig.ra" is "sigra").
+NAME_TITLES = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "mister",  # en
+    "herr", "frau", "hr", "fr", "fam", "familie",  # de
+    "m", "mme", "mlle", "monsieur", "madame", "mademoiselle", "me", "pr",  # fr
+    "sig", "sigra", "signa", "signor", "signore", "signora", "signorina", "dott", "dottssa",
+    "ing", "avv",  # it
+    "sr", "sra", "srta", "señor", "señora", "señorita", "don", "doña", "dña",  # es
+})
+
+
 class Buyer(models.Model):
     """A marketplace buyer, known by the relay alias the marketplace gives them."""
 
@@ -182,7 +194,17 @@ class Buyer(models.Model):
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name else ""
+        """What a greeting calls the buyer: the first word of the name, or the whole name
+        when that word is a title or an initial. Amazon gives the name as typed into the
+        address ("Mr J Smith", "Frau Schmidt", "Mme Martin", "Sra. García"): "Hello Mr,"
+        and "Hallo Frau," read as a mistake; "Hello Mr J Smith," as the buyer signs."""
+        words = self.name.split()
+        if not words:
+            return ""
+        key = words[0].replace(".", "").casefold()
+        if key in NAME_TITLES or (len(key) <= 1 and key.isalpha() and ord(key) < 0x2E80):
+            return " ".join(words)
+        return words[0]
 
 
 class Order(models.Model):

@@ -220,9 +220,16 @@ def _scheme(m: regex.Match) -> str:
     return f"http{m.group(1)}://"
 
 
+# The long-vowel mark between digits is a dash: a Japanese input method in kana mode types it
+# for the "-" key (０９０ー１２３４ー５６７８, an order ID ３０２ー…). After a kana it is part of
+# the word, and stays.
+_DIGIT_DASH = regex.compile(r"(?<=[0-9])ー(?=[0-9])")
+
+
 def normalised(original: str) -> Traced:
     """``original`` as the rules read it, traced back character by character."""
     traced = _fold_all(original)
+    traced = _rewrite(traced, _DIGIT_DASH, lambda m: "-")
     traced = _rewrite(traced, _SCHEME, _scheme)
     traced = _rewrite(traced, _AT_SPELLED, lambda m: "@")
     traced = _rewrite(traced, _AT, lambda m: "@")

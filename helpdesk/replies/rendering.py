@@ -17,6 +17,7 @@ characters. A template can neither escape nor exhaust the worker (``{{ 'a' * 10*
 """
 
 import inspect
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
@@ -27,8 +28,16 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency, get_territory_currencies
-from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta, nodes, pass_context
+from babel.numbers import format_currency, get_territory_currencies, is_currency
+from jinja2 import (
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+    meta,
+    nodes,
+    pass_context,
+)
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from jinja2.utils import missing
@@ -70,6 +79,12 @@ MAX_OUTPUT = 20_000  # characters of a rendered field, and of any value built on
 MAX_LOOP_ITERATIONS = 1_000  # passes of all loops of one render together
 MAX_ARGUMENT = 1_000  # a number or text given to a filter (widths, lengths, separators)
 MAX_INT_BITS = 4_096  # integers a template computes (10**1000 is more than enough)
+MAX_MONEY = Decimal(10) ** 15  # more than any refund; format_currency fails on 10**1000
+# Characters of a template's source. Jinja parses and compiles a template in time that grows
+# with its tags (1.6 MB of {{ buyer.name }} took 35 s), on saving and again on every render: a
+# template longer than the longest reply it may write is a paste gone wrong, and is refused
+# before it is parsed.
+MAX_SOURCE = MAX_OUTPUT
 # Characters all {{ … }} of one render may write together, also into {% set %} blocks that are
 # written out later (so each piece may count twice), before the render is refused.
 MAX_WRITTEN = 4 * MAX_OUTPUT
@@ -99,6 +114,9 @@ TOO_BIG_ARGUMENT = (f"A filter was given a value over {MAX_ARGUMENT:,} (a width,
 WRITES_NOTHING = ("The template writes nothing, even for a ticket where every value is known; "
                   "a reply needs text.")
 NO_CALLS = "Calling functions or methods is not available in replies; use a filter instead."
+TOO_LONG_SOURCE = (f"The template is longer than {MAX_SOURCE:,} characters, the most a reply "
+                   "may be: was something pasted into it by mistake?")
+TOO_BIG_LITERAL = "a number too large to write (no reply needs one past 1e308)"
 TOO_DEEP = ("The template nests too deeply (brackets, filters, additions or blocks inside one "
             "another hundreds of times); no reply needs that." + NOTHING_SENT)
 
@@ -165,6 +183,8 @@ def _finalize(value: object) -> object:
     if isinstance(value, tuple | list):
         raise TemplateRefused("A list cannot be written as it is: loop over it with "
                               "{% for %}.")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise LimitError(TOO_BIG_NUMBER)  # 1e308 * 10 would be written as "inf"
     if not isinstance(value, str | int | float | Decimal | date):
         # Anything else (the template itself as `self`, a filter's generator) is no text
         # for a buyer, and its repr would show internals.
@@ -209,8 +229,27 @@ def date_format(value: date | datetime, *, locale: Locale, tz: str = "UTC") -> s
 
 
 def money_format(amount: Decimal | float | int | str, currency: str, *, locale: Locale) -> str:
-    """Money as the buyer writes it (de: 1.234,56 € with a no-break space)."""
-    return format_currency(Decimal(str(amount)), currency, locale=locale)
+    """Money as the buyer writes it (de: 1.234,56 € with a no-break space). An amount that is
+    no finite number, or a currency that is no ISO 4217 code, is the template's mistake
+    (``TemplateRefused``, so the admin is told on saving): "4,99" and "12.50 €" were a
+    render error naming Python's ``decimal.ConversionSyntax``, and "€" or "eur" were written
+    into the reply as they were."""
+    try:
+        value = Decimal(str(amount).strip()) if not isinstance(amount, bool) else None
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or abs(value) >= MAX_MONEY:
+        raise TemplateRefused(
+            f"money needs an amount written as a number with a dot for the decimals, e.g. "
+            f"{{{{ 4.99|money }}}}: {str(amount)[:40]!r} is not one."
+        )
+    code = str(currency).strip().upper()
+    if not is_currency(code):
+        raise TemplateRefused(
+            f"money needs a currency code such as EUR, GBP, USD or JPY: {str(currency)[:40]!r} "
+            "is not one."
+        )
+    return format_currency(value, code, locale=locale)
 
 
 _loop_budget: ContextVar[list[int]] = ContextVar("loop_budget")
@@ -281,6 +320,8 @@ def _no_records(values: object) -> None:
     for value in values if isinstance(values, list | tuple) else [values]:
         if isinstance(value, Record):
             str(value)  # raises with the message that names the record
+        if isinstance(value, list | tuple):
+            _no_records(value)  # '%s'|format(order.items): a list of records, written out
 
 
 def _text_of(value: object) -> str:
@@ -447,6 +488,11 @@ class ReplyEnvironment(SandboxedEnvironment):
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = _ConcatBounded().visit(super()._parse(source, name, filename))
+        for const in tree.find_all(nodes.Const):
+            # 1e400 is read as infinity, which Jinja then writes into the compiled template as
+            # the bare name ``inf``: a NameError, a server error when saving or replying.
+            if isinstance(const.value, float) and not math.isfinite(const.value):
+                raise TemplateSyntaxError(TOO_BIG_LITERAL, const.lineno, name, filename)
         for loop in tree.find_all(nodes.For):
             loop.iter = nodes.Filter(loop.iter, "_loop_items", [], [], None, None,
                                      lineno=loop.lineno)
@@ -472,6 +518,8 @@ def environment(locale_id: str = "en", currency: str = "") -> SandboxedEnvironme
     )
     # No globals (range, lipsum, cycler…): a template needs none, and each is a way out.
     env.globals.clear()
+    # pprint writes a value as Python shows it ("Record('buyer')"), never text for a buyer.
+    del env.filters["pprint"]
     locale = Locale.parse(locale_id)
     default_currency = currency or "EUR"
     env.filters["money"] = lambda amount, currency=default_currency: money_format(
@@ -486,6 +534,8 @@ def environment(locale_id: str = "en", currency: str = "") -> SandboxedEnvironme
 def template_problems(source: str) -> list[str]:
     """What is wrong with a template, for the field's error: syntax, unknown variables or
     fields, private attributes. Empty when it is fine."""
+    if len(source) > MAX_SOURCE:
+        return [TOO_LONG_SOURCE]
     try:
         return _template_problems(source)
     except RecursionError:
@@ -542,7 +592,10 @@ def _trial_problems(source: str) -> list[str]:
     except TemplateRefused as exc:
         return [str(exc).removesuffix(NOTHING_SENT)]
     except RenderError as exc:
-        if isinstance(exc.__cause__, SecurityError):
+        # Besides the sandbox's refusals, a division by zero or a filter given the wrong
+        # kind of value ({{ 1/0 }}, {{ 'abc'|round }}) fails for every ticket alike: the
+        # trial's values have the types a real ticket's have.
+        if isinstance(exc.__cause__, SecurityError | TypeError | ArithmeticError):
             return [str(exc).removesuffix(NOTHING_SENT)]
         return []
     # Nothing written even for a ticket that knows everything: nothing for any ticket either
@@ -578,6 +631,9 @@ def _attribute_uses(tree: nodes.Template) -> Iterable[tuple[nodes.Node, str]]:
 def template_render(source: str, context: dict, *, locale: Locale, currency: str = "") -> str:
     """Render a template; every failure becomes a ``RenderError`` the agent can act on.
     ``currency``: what ``money`` writes when the template names none (the marketplace's)."""
+    if len(source) > MAX_SOURCE:
+        # Saved around the form's check: refused before the costly parse, not on every render.
+        raise LimitError(TOO_LONG_SOURCE + NOTHING_SENT)
     budget = _loop_budget.set([MAX_LOOP_ITERATIONS])
     written = _written_budget.set([MAX_WRITTEN])
     try:
@@ -594,6 +650,16 @@ def template_render(source: str, context: dict, *, locale: Locale, currency: str
         raise RenderError(f"The template could not be rendered: {exc}." + NOTHING_SENT) from exc
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise RenderError(f"The template could not be rendered: {exc}." + NOTHING_SENT) from exc
+    except AssertionError as exc:
+        # Jinja's own filters check some arguments with assert: truncate(-1).
+        raise TemplateRefused(f"A filter was given a value it cannot use ({exc})."
+                              + NOTHING_SENT) from exc
+    except AttributeError as exc:
+        # A filter used on a group of values (``ticket|dictsort``) asks it for what it has
+        # not: a template's mistake whatever the ticket, never a server error.
+        raise TemplateRefused(
+            f"A filter was used on something it cannot read ({exc})." + NOTHING_SENT
+        ) from exc
     except MemoryError as exc:
         raise LimitError(TOO_LONG) from exc
     except RecursionError as exc:
