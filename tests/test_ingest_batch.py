@@ -24,8 +24,8 @@ from mails import CORPORA, FIXTURE_MAIL, amazon_body, build_mail, buyer_message,
 from helpdesk.mail import batch
 from helpdesk.mail import services as ingest_service
 from helpdesk.mail.backlog import backlog_process, mail_receive
-from helpdesk.mail.models import RawMail
-from helpdesk.mail.raw_store import RawStoreError
+from helpdesk.mail.models import RawMail, RawMailStatus
+from helpdesk.mail.raw_store import RawStoreError, _path
 from helpdesk.mail.services import IngestResult, Outcome, mail_ingest, mails_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
@@ -467,3 +467,46 @@ def test_two_processes_filing_a_question_and_its_answer_at_once_file_one_convers
         worker.join(timeout=30)
     with time_machine.travel(NOW_SHOWN, tick=False):
         assert shown() == expected
+
+
+@pytest.mark.parametrize("door", ["files", "webhook", "Sent folder"])
+def test_a_mail_whose_first_copy_was_quarantined_is_filed_when_it_comes_again(door):
+    """The buyer's question came by the webhook, but its bytes were lost from the store (a
+    restore from an older backup) and the backlog set it aside; the seller's answer was filed
+    meanwhile. The same question then comes again, from the operator's files or a mailbox:
+    it is filed, and the seller sees what filing both at once shows, not an answer to
+    nothing."""
+    t = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    question = buyer_message(1, t, alias="ines", order="114-1234567-1234567",
+                             words="Does the lid of order 114-1234567 fit the 450 ml mug?")
+    reply = seller_reply(2, t + timedelta(hours=2), alias="ines", refs="<b1@amazon.test>")
+
+    def lost_then_again() -> None:
+        first = mail_receive(raw=question, source="http")
+        _path(RawMail.objects.get(pk=first.raw_mail_id).sha256).unlink()
+        backlog_process()
+        assert RawMail.objects.get(pk=first.raw_mail_id).status == RawMailStatus.QUARANTINED
+        mails_ingest([("Sent.mbox", reply)])
+        if door == "files":
+            mails_ingest([("backup.mbox", question)])
+        else:
+            mail_receive(raw=question, source=f"imap:shop/{door}/7", trusted=door != "webhook")
+            backlog_process()
+        assert RawMail.objects.get(pk=first.raw_mail_id).status == RawMailStatus.STORED
+
+    shown_now = shown_after(lost_then_again)
+    assert shown_now == filed([[question, reply]])
+    assert [o["state"] for o in shown_now["tickets"][0]["obligations"]] == ["met"]
+
+
+def test_bytes_that_are_no_mail_sent_again_stay_quarantined_once():
+    garbage = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00an Outlook .msg, posted twice"
+    first = mail_receive(raw=garbage, source="http")
+    backlog_process()
+    assert mail_receive(raw=garbage, source="http").outcome == Outcome.DUPLICATE
+    assert mails_ingest([("files", garbage)])[0].outcome == Outcome.DUPLICATE
+    backlog_process()
+    row = RawMail.objects.get()
+    assert row.pk == first.raw_mail_id and row.status == RawMailStatus.QUARANTINED
+    assert "binary" in row.quarantine_reason
+    assert not Message.objects.exists()
