@@ -704,6 +704,32 @@ def test_two_mails_a_shop_system_sent_under_one_message_id_in_one_second_thread_
 
 
 
+def test_an_answer_to_a_message_id_two_buyers_share_answers_its_own_buyer_in_any_order():
+    """A relay reuses a Message-ID across marketplaces: a German buyer and, an hour later, a
+    US buyer write under the same id. The seller answers the German buyer (to her alias, in
+    reply to that id): her clock is met, the US buyer's question is still to be answered,
+    whichever mail came first."""
+    def question(date: datetime, alias: str, tld: str, order: str, words: str) -> bytes:
+        return build_mail(
+            message_id="<same@amazon.test>", date=mail_date(date),
+            subject=f"Question (Order: {order})",
+            sender=f'"Buyer {alias} - Amazon Marketplace" <{alias}@marketplace.amazon.{tld}>',
+            body=amazon_body(words, order_id=order),
+            headers={"X-Space-Notification-Type": "BBC_MESSAGE_SENT_TO_MERCHANT"},
+        )
+    ana = question(T0, "ana", "de", "302-1111111-1111111", "Wo ist mein Paket?")
+    bob = question(T0 + timedelta(hours=1), "bob", "com", "114-2222222-2222222", "Where is it?")
+    answer = seller_reply(3, T0 + timedelta(hours=3), alias="ana", tld="de",
+                          refs="<same@amazon.test>")
+    expected = filed([[ana, bob, answer]])
+    states = {t["buyer"]: [o["state"] for o in t["obligations"]] for t in expected["tickets"]}
+    assert states == {"ana@marketplace.amazon.de": ["met"],
+                      "bob@marketplace.amazon.com": ["overdue"]}
+    for runs in ([[answer], [bob], [ana]], [[bob], [answer], [ana]], [[answer, bob, ana]],
+                 [[bob], [ana], [answer]]):
+        assert filed(runs) == expected
+
+
 def _clock_states() -> dict[str, str]:
     return dict(Obligation.objects.values_list("message__message_id", "state"))
 
