@@ -25,7 +25,7 @@ from helpdesk.mail import batch
 from helpdesk.mail import services as ingest_service
 from helpdesk.mail.backlog import backlog_process, mail_receive
 from helpdesk.mail.models import RawMail, RawMailStatus
-from helpdesk.mail.raw_store import RawStoreError, _path
+from helpdesk.mail.raw_store import RawStoreError, _path, blob_key
 from helpdesk.mail.services import IngestResult, Outcome, mail_ingest, mails_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
@@ -510,3 +510,48 @@ def test_bytes_that_are_no_mail_sent_again_stay_quarantined_once():
     assert row.pk == first.raw_mail_id and row.status == RawMailStatus.QUARANTINED
     assert "binary" in row.quarantine_reason
     assert not Message.objects.exists()
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_reply_the_mailbox_keeps_while_the_operators_files_bring_it_too_ends_the_clock():
+    """The IMAP fetch keeps the seller's reply from INBOX (a copy the seller sent themselves,
+    which cannot vouch for it) in the same moment as the operator's Sent-folder export is
+    filed: the export's copy finds the fetch's row only when it stores its own. It is the
+    same mail, and the trusted copy vouches for it as when it comes second."""
+    t = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    question = buyer_message(1, t, alias="noor", order="114-1234567-1234567")
+    reply = seller_reply(2, t + timedelta(hours=2), alias="noor", refs="<b1@amazon.test>")
+    expected = filed([[question, reply]])
+    mails_ingest([("files", question)])
+    kept, commit = threading.Event(), threading.Event()
+
+    def fetch() -> None:
+        try:
+            with transaction.atomic():  # as the fetch keeps a mail and its UID together
+                mail_receive(raw=reply, source="imap:shop/INBOX/7")
+                kept.set()
+                commit.wait(timeout=30)
+        finally:
+            kept.set()
+            connection.close()
+
+    def export() -> None:
+        try:
+            mails_ingest([("Sent.mbox", reply)])
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=fetch)]
+    workers[0].start()
+    assert kept.wait(timeout=30)
+    workers.append(threading.Thread(target=export))
+    workers[1].start()
+    assert _waiting_on_a_lock()  # the export waits on the fetch's row
+    commit.set()
+    for worker in workers:
+        worker.join(timeout=30)
+    backlog_process()
+    with time_machine.travel(NOW_SHOWN, tick=False):
+        assert shown() == expected
+    assert RawMail.objects.get(sha256=blob_key(reply)).source_trusted

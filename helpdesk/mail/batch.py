@@ -213,7 +213,13 @@ def _store_split(
         return _store_split(run[:middle]) + _store_split(run[middle:])
     index, mail = run[0]
     if mail.raw_mail is None and RawMail.objects.filter(dedup_key=mail.keys[0]).exists():
-        return [(index, _duplicate(mail.keys[0]))]  # stored meanwhile by another
+        # Stored meanwhile by another (the webhook or a mailbox, which keep mail without
+        # waiting for the filing lock): a trusted copy vouches for it, as when it came second.
+        if mail.trusted:
+            mails_trusted(raw_mail_ids=list(
+                RawMail.objects.filter(dedup_key=mail.keys[0]).values_list("pk", flat=True)
+            ))
+        return [(index, _duplicate(mail.keys[0]))]
     logger.error("a mail could not be stored", exc_info=failure)
     reason = f"could not be stored: {type(failure).__name__}: {failure}"
     return [(index, _quarantine(mail, reason))]
