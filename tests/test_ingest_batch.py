@@ -26,7 +26,15 @@ from helpdesk.mail import services as ingest_service
 from helpdesk.mail.backlog import backlog_process, mail_receive
 from helpdesk.mail.models import RawMail, RawMailStatus
 from helpdesk.mail.raw_store import RawStoreError, _path, blob_key
-from helpdesk.mail.services import IngestResult, Outcome, mail_ingest, mails_ingest
+from helpdesk.mail.records import raw_mail_quarantine
+from helpdesk.mail.services import (
+    IngestResult,
+    Outcome,
+    mail_ingest,
+    mails_ingest,
+    quarantine_retry,
+    raw_mail_process,
+)
 from helpdesk.mail.sources.files import mails_read, paths_expand
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
 from helpdesk.sla.models import Obligation
@@ -555,3 +563,48 @@ def test_a_reply_the_mailbox_keeps_while_the_operators_files_bring_it_too_ends_t
     with time_machine.travel(NOW_SHOWN, tick=False):
         assert shown() == expected
     assert RawMail.objects.get(sha256=blob_key(reply)).source_trusted
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_quarantined_mail_processed_again_twice_at_once_is_filed_once_and_stays_filed():
+    """An admin clicks "process again" on a quarantined mail while the operator's
+    ``ingest --retry-quarantined`` runs: the second, which read the mail before the first
+    filed it, must not find it a failure and put a mail that is in its ticket back in
+    quarantine."""
+    question = buyer_message(1, datetime(2026, 11, 18, 9, 0, tzinfo=UTC), alias="ana",
+                             order="114-1234567-1234567")
+    kept = mail_receive(raw=question, source="http")
+    raw_mail_quarantine(RawMail.objects.get(pk=kept.raw_mail_id), "no channel configured")
+    filed_first, commit = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def admin() -> None:
+        try:
+            with transaction.atomic():  # the first is still committing when the second reads
+                outcomes["admin"] = raw_mail_process(raw_mail_id=kept.raw_mail_id).outcome
+                filed_first.set()
+                commit.wait(timeout=30)
+        finally:
+            filed_first.set()
+            connection.close()
+
+    def command() -> None:
+        try:
+            outcomes["command"] = [r.outcome for r in quarantine_retry()]
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=admin)]
+    workers[0].start()
+    assert filed_first.wait(timeout=30)
+    workers.append(threading.Thread(target=command))
+    workers[1].start()
+    _waiting_on_a_lock()
+    commit.set()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert outcomes == {"admin": Outcome.STORED, "command": [Outcome.DUPLICATE]}
+    row = RawMail.objects.get(pk=kept.raw_mail_id)
+    assert (row.status, row.quarantine_reason) == (RawMailStatus.STORED, "")
+    assert Message.objects.get().raw_id == row.pk

@@ -44,10 +44,14 @@ def kept_ingest(kept: list[KeptMail]) -> list[IngestResult]:
     with transaction.atomic():
         threads_lock()  # from here until the commit, no other process files mail
         holders = _holders(kept)
+        filed = _filed_meanwhile(kept)
         run: list[tuple[int, KeptMail]] = []
         duplicates: list[tuple[int, str]] = []
         vouched: list[str] = []  # keys of mail a trusted source sent again
         for index, mail in enumerate(kept):
+            if mail.raw_mail is not None and mail.raw_mail.pk in filed:
+                results[index] = IngestResult(Outcome.DUPLICATE, mail.raw_mail.pk)
+                continue
             if mail.raw_mail is None:
                 key, duplicate = _key_free(mail, holders)
                 if duplicate:
@@ -107,6 +111,17 @@ def _quarantined_refile(
          else IngestResult(Outcome.DUPLICATE, result.raw_mail_id))
         for index, result in _store_split(refile)
     ]
+
+
+def _filed_meanwhile(mails: list[KeptMail]) -> set[int]:
+    """The recorded mails of the batch that another process filed since they were read (two
+    "process again" at once, a retry beside the backlog): filed a second time, the message's
+    unique link to its mail refused it and the mail was quarantined, though in its ticket."""
+    recorded = [mail.raw_mail.pk for mail in mails if mail.raw_mail is not None]
+    if not recorded:
+        return set()
+    return set(RawMail.objects.filter(pk__in=recorded, status=RawMailStatus.STORED)
+               .values_list("pk", flat=True))
 
 
 # Per first dedup key: every mail kept under it, (its key, its bytes).
