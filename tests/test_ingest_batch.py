@@ -24,9 +24,17 @@ from mails import CORPORA, FIXTURE_MAIL, amazon_body, build_mail, buyer_message,
 from helpdesk.mail import batch
 from helpdesk.mail import services as ingest_service
 from helpdesk.mail.backlog import backlog_process, mail_receive
-from helpdesk.mail.models import RawMail
-from helpdesk.mail.raw_store import RawStoreError
-from helpdesk.mail.services import IngestResult, Outcome, mail_ingest, mails_ingest
+from helpdesk.mail.models import RawMail, RawMailStatus
+from helpdesk.mail.raw_store import RawStoreError, _path, blob_key
+from helpdesk.mail.records import raw_mail_quarantine
+from helpdesk.mail.services import (
+    IngestResult,
+    Outcome,
+    mail_ingest,
+    mails_ingest,
+    quarantine_retry,
+    raw_mail_process,
+)
 from helpdesk.mail.sources.files import mails_read, paths_expand
 from helpdesk.marketplaces.models import Buyer, Order, OrderItem
 from helpdesk.sla.models import Obligation
@@ -467,3 +475,136 @@ def test_two_processes_filing_a_question_and_its_answer_at_once_file_one_convers
         worker.join(timeout=30)
     with time_machine.travel(NOW_SHOWN, tick=False):
         assert shown() == expected
+
+
+@pytest.mark.parametrize("door", ["files", "webhook", "Sent folder"])
+def test_a_mail_whose_first_copy_was_quarantined_is_filed_when_it_comes_again(door):
+    """The buyer's question came by the webhook, but its bytes were lost from the store (a
+    restore from an older backup) and the backlog set it aside; the seller's answer was filed
+    meanwhile. The same question then comes again, from the operator's files or a mailbox:
+    it is filed, and the seller sees what filing both at once shows, not an answer to
+    nothing."""
+    t = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    question = buyer_message(1, t, alias="ines", order="114-1234567-1234567",
+                             words="Does the lid of order 114-1234567 fit the 450 ml mug?")
+    reply = seller_reply(2, t + timedelta(hours=2), alias="ines", refs="<b1@amazon.test>")
+
+    def lost_then_again() -> None:
+        first = mail_receive(raw=question, source="http")
+        _path(RawMail.objects.get(pk=first.raw_mail_id).sha256).unlink()
+        backlog_process()
+        assert RawMail.objects.get(pk=first.raw_mail_id).status == RawMailStatus.QUARANTINED
+        mails_ingest([("Sent.mbox", reply)])
+        if door == "files":
+            mails_ingest([("backup.mbox", question)])
+        else:
+            mail_receive(raw=question, source=f"imap:shop/{door}/7", trusted=door != "webhook")
+            backlog_process()
+        assert RawMail.objects.get(pk=first.raw_mail_id).status == RawMailStatus.STORED
+
+    shown_now = shown_after(lost_then_again)
+    assert shown_now == filed([[question, reply]])
+    assert [o["state"] for o in shown_now["tickets"][0]["obligations"]] == ["met"]
+
+
+def test_bytes_that_are_no_mail_sent_again_stay_quarantined_once():
+    garbage = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00an Outlook .msg, posted twice"
+    first = mail_receive(raw=garbage, source="http")
+    backlog_process()
+    assert mail_receive(raw=garbage, source="http").outcome == Outcome.DUPLICATE
+    assert mails_ingest([("files", garbage)])[0].outcome == Outcome.DUPLICATE
+    backlog_process()
+    row = RawMail.objects.get()
+    assert row.pk == first.raw_mail_id and row.status == RawMailStatus.QUARANTINED
+    assert "binary" in row.quarantine_reason
+    assert not Message.objects.exists()
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_reply_the_mailbox_keeps_while_the_operators_files_bring_it_too_ends_the_clock():
+    """The IMAP fetch keeps the seller's reply from INBOX (a copy the seller sent themselves,
+    which cannot vouch for it) in the same moment as the operator's Sent-folder export is
+    filed: the export's copy finds the fetch's row only when it stores its own. It is the
+    same mail, and the trusted copy vouches for it as when it comes second."""
+    t = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    question = buyer_message(1, t, alias="noor", order="114-1234567-1234567")
+    reply = seller_reply(2, t + timedelta(hours=2), alias="noor", refs="<b1@amazon.test>")
+    expected = filed([[question, reply]])
+    mails_ingest([("files", question)])
+    kept, commit = threading.Event(), threading.Event()
+
+    def fetch() -> None:
+        try:
+            with transaction.atomic():  # as the fetch keeps a mail and its UID together
+                mail_receive(raw=reply, source="imap:shop/INBOX/7")
+                kept.set()
+                commit.wait(timeout=30)
+        finally:
+            kept.set()
+            connection.close()
+
+    def export() -> None:
+        try:
+            mails_ingest([("Sent.mbox", reply)])
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=fetch)]
+    workers[0].start()
+    assert kept.wait(timeout=30)
+    workers.append(threading.Thread(target=export))
+    workers[1].start()
+    assert _waiting_on_a_lock()  # the export waits on the fetch's row
+    commit.set()
+    for worker in workers:
+        worker.join(timeout=30)
+    backlog_process()
+    with time_machine.travel(NOW_SHOWN, tick=False):
+        assert shown() == expected
+    assert RawMail.objects.get(sha256=blob_key(reply)).source_trusted
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_quarantined_mail_processed_again_twice_at_once_is_filed_once_and_stays_filed():
+    """An admin clicks "process again" on a quarantined mail while the operator's
+    ``ingest --retry-quarantined`` runs: the second, which read the mail before the first
+    filed it, must not find it a failure and put a mail that is in its ticket back in
+    quarantine."""
+    question = buyer_message(1, datetime(2026, 11, 18, 9, 0, tzinfo=UTC), alias="ana",
+                             order="114-1234567-1234567")
+    kept = mail_receive(raw=question, source="http")
+    raw_mail_quarantine(RawMail.objects.get(pk=kept.raw_mail_id), "no channel configured")
+    filed_first, commit = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def admin() -> None:
+        try:
+            with transaction.atomic():  # the first is still committing when the second reads
+                outcomes["admin"] = raw_mail_process(raw_mail_id=kept.raw_mail_id).outcome
+                filed_first.set()
+                commit.wait(timeout=30)
+        finally:
+            filed_first.set()
+            connection.close()
+
+    def command() -> None:
+        try:
+            outcomes["command"] = [r.outcome for r in quarantine_retry()]
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=admin)]
+    workers[0].start()
+    assert filed_first.wait(timeout=30)
+    workers.append(threading.Thread(target=command))
+    workers[1].start()
+    _waiting_on_a_lock()
+    commit.set()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert outcomes == {"admin": Outcome.STORED, "command": [Outcome.DUPLICATE]}
+    row = RawMail.objects.get(pk=kept.raw_mail_id)
+    assert (row.status, row.quarantine_reason) == (RawMailStatus.STORED, "")
+    assert Message.objects.get().raw_id == row.pk

@@ -701,3 +701,94 @@ def test_two_mails_a_shop_system_sent_under_one_message_id_in_one_second_thread_
     for runs in ([[shipped], [paid], [answer]], [[answer], [shipped], [paid]],
                  [[shipped, paid, answer]], [[answer, shipped], [paid]]):
         assert filed(runs) == expected
+
+
+
+def test_an_answer_to_a_message_id_two_buyers_share_answers_its_own_buyer_in_any_order():
+    """A relay reuses a Message-ID across marketplaces: a German buyer and, an hour later, a
+    US buyer write under the same id. The seller answers the German buyer (to her alias, in
+    reply to that id): her clock is met, the US buyer's question is still to be answered,
+    whichever mail came first."""
+    def question(date: datetime, alias: str, tld: str, order: str, words: str) -> bytes:
+        return build_mail(
+            message_id="<same@amazon.test>", date=mail_date(date),
+            subject=f"Question (Order: {order})",
+            sender=f'"Buyer {alias} - Amazon Marketplace" <{alias}@marketplace.amazon.{tld}>',
+            body=amazon_body(words, order_id=order),
+            headers={"X-Space-Notification-Type": "BBC_MESSAGE_SENT_TO_MERCHANT"},
+        )
+    ana = question(T0, "ana", "de", "302-1111111-1111111", "Wo ist mein Paket?")
+    bob = question(T0 + timedelta(hours=1), "bob", "com", "114-2222222-2222222", "Where is it?")
+    answer = seller_reply(3, T0 + timedelta(hours=3), alias="ana", tld="de",
+                          refs="<same@amazon.test>")
+    expected = filed([[ana, bob, answer]])
+    states = {t["buyer"]: [o["state"] for o in t["obligations"]] for t in expected["tickets"]}
+    assert states == {"ana@marketplace.amazon.de": ["met"],
+                      "bob@marketplace.amazon.com": ["overdue"]}
+    for runs in ([[answer], [bob], [ana]], [[bob], [answer], [ana]], [[answer, bob, ana]],
+                 [[bob], [ana], [answer]]):
+        assert filed(runs) == expected
+
+
+def _clock_states() -> dict[str, str]:
+    return dict(Obligation.objects.values_list("message__message_id", "state"))
+
+
+def _fetched(at: datetime, mails: list[bytes]) -> None:
+    with time_machine.travel(at, tick=False):
+        mails_ingest([("files", raw) for raw in mails])
+
+
+def test_no_response_required_on_one_ticket_ends_no_question_late_mail_merges_into_it(agent):
+    """The buyer asked about a cup; the seller answered from their mail client; the buyer
+    wrote back about the lid, which, the answer not yet fetched, opened a ticket of its own.
+    An agent marks the cup's ticket "No response required"; then the Sent folder brings the
+    answer, and the two tickets are one conversation. The lid question was never in the
+    ticket the agent marked: it is still to be answered, not silently ended."""
+    cup = buyer_message(1, T0, alias="ana", order="", subject="Cup")
+    answer = seller_reply(2, T0 + timedelta(minutes=30), alias="ana", refs="<b1@amazon.test>",
+                          subject="Re: Cup")
+    lid = buyer_message(3, T0 + timedelta(hours=1), alias="ana", order="",
+                        subject="And the lid?", refs="<s2@seller.test>")
+    _fetched(T0 + timedelta(hours=2), [cup, lid])
+    assert Ticket.objects.count() == 2
+    with time_machine.travel(T0 + timedelta(hours=3), tick=False):
+        ticket_clock_end(ticket=Message.objects.get(message_id="<b1@amazon.test>").ticket,
+                         actor=agent, kind="no_response_required")
+    _fetched(T0 + timedelta(hours=4), [answer])
+    assert Ticket.objects.count() == 1
+    assert _clock_states() == {"<b1@amazon.test>": "met", "<b3@amazon.test>": "pending"}
+
+
+def test_no_response_required_marked_before_a_merge_by_hand_ends_only_its_own_clocks(agent):
+    """An agent marks the buyer's "thanks!" as needing no answer, later merges another ticket
+    of the same household into it: the question that ticket held stays open."""
+    _fetched(T0 + timedelta(hours=2), [
+        buyer_message(1, T0, alias="ann", order=ORDER, subject="Cup", words="Thanks!"),
+        buyer_message(2, T0 + timedelta(hours=1), alias="bob", order="", subject="Lid"),
+    ])
+    thanks, question = Ticket.objects.order_by("pk")
+    with time_machine.travel(T0 + timedelta(hours=3), tick=False):
+        ticket_clock_end(ticket=thanks, actor=agent, kind="no_response_required")
+        tickets_merge(survivor=thanks, merged=question, reason="same household", actor=agent)
+        tickets_derived_refresh(ticket_ids={thanks.pk})
+    assert _clock_states() == {"<b1@amazon.test>": "no_response_required",
+                               "<b2@amazon.test>": "pending"}
+
+
+def test_a_message_split_off_keeps_the_no_response_required_it_was_marked(agent):
+    """The agent marked the buyer's two "thanks!" and then moved one to a ticket of its own:
+    it still needs no answer there (the agent's action is kept)."""
+    _fetched(T0 + timedelta(hours=2), [
+        buyer_message(1, T0, alias="cy", order=ORDER, subject="Cup", words="Thanks!"),
+        buyer_message(2, T0 + timedelta(hours=1), alias="cy", order=ORDER, subject="Other",
+                      words="Thanks again!"),
+    ])
+    ticket = Ticket.objects.get()
+    with time_machine.travel(T0 + timedelta(hours=3), tick=False):
+        ticket_clock_end(ticket=ticket, actor=agent, kind="no_response_required")
+        old, new = message_split(message=Message.objects.get(message_id="<b2@amazon.test>"),
+                                 actor=agent, reason="a second question")
+        tickets_derived_refresh(ticket_ids={old.pk, new.pk})
+    assert _clock_states() == {"<b1@amazon.test>": "no_response_required",
+                               "<b2@amazon.test>": "no_response_required"}

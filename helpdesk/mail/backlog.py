@@ -25,7 +25,7 @@ from .batch import kept_ingest
 from .batch_read import KeptMail, kept_read
 from .batch_store import mails_trusted
 from .models import RawMail, RawMailStatus
-from .raw_store import blob_get
+from .raw_store import blob_exists, blob_get, blob_key
 from .recognise import Ruleset, ruleset_get
 from .records import IngestResult, raw_mail_keep, raw_mail_quarantine
 
@@ -56,11 +56,29 @@ def mail_receive(*, raw: bytes, source: str, trusted: bool = False) -> IngestRes
     result = raw_mail_keep(raw=raw, source=source, trusted=trusted)
     if result.outcome != "duplicate":
         backlog_enqueue()
-    elif trusted and result.raw_mail_id is not None:
+        return result
+    if trusted and result.raw_mail_id is not None:
         # The Sent folder's copy of a mail INBOX gave first (the seller copies themselves).
         with transaction.atomic():
             mails_trusted(raw_mail_ids=[result.raw_mail_id])
+    if result.raw_mail_id is not None and _quarantined_requeue(result.raw_mail_id, raw):
+        backlog_enqueue()
     return result
+
+
+def _quarantined_requeue(raw_mail_id: int, raw: bytes) -> bool:
+    """The same mail again, its first copy in quarantine: it waits to be filed once more, as
+    a file's copy is filed at once (``batch``). Its first copy may have failed for a reason of
+    its own (its bytes gone from the store, a rule since fixed). A mail that killed its runs is
+    quarantined again untouched by the next run; bytes that are no mail, with their reason."""
+    row = RawMail.objects.filter(pk=raw_mail_id, status=RawMailStatus.QUARANTINED).first()
+    if row is None:
+        return False
+    fields = {"status": RawMailStatus.RECEIVED, "claimed_until": None}
+    if not blob_exists(row.sha256):  # the copy's bytes are the mail's now
+        fields |= {"sha256": blob_key(raw), "size": len(raw)}
+    return bool(RawMail.objects.filter(pk=row.pk, status=RawMailStatus.QUARANTINED)
+                .update(**fields))
 
 
 def backlog_process(

@@ -20,11 +20,12 @@ from django.utils import timezone
 from helpdesk.db import row_new
 from helpdesk.tickets.rethread import threads_lock
 
-from .batch_read import KeptMail
+from .batch_read import KeptMail, kept_read
 from .batch_store import mails_store, mails_trusted
-from .models import RawMail
+from .models import RawMail, RawMailStatus
 from .parse import storable
 from .raw_store import blob_get
+from .recognise import ruleset_get
 from .records import (
     FINGERPRINT_SUFFIX,
     IngestResult,
@@ -43,10 +44,14 @@ def kept_ingest(kept: list[KeptMail]) -> list[IngestResult]:
     with transaction.atomic():
         threads_lock()  # from here until the commit, no other process files mail
         holders = _holders(kept)
+        filed = _filed_meanwhile(kept)
         run: list[tuple[int, KeptMail]] = []
         duplicates: list[tuple[int, str]] = []
         vouched: list[str] = []  # keys of mail a trusted source sent again
         for index, mail in enumerate(kept):
+            if mail.raw_mail is not None and mail.raw_mail.pk in filed:
+                results[index] = IngestResult(Outcome.DUPLICATE, mail.raw_mail.pk)
+                continue
             if mail.raw_mail is None:
                 key, duplicate = _key_free(mail, holders)
                 if duplicate:
@@ -70,7 +75,53 @@ def kept_ingest(kept: list[KeptMail]) -> list[IngestResult]:
             mails_trusted(raw_mail_ids=list(
                 RawMail.objects.filter(dedup_key__in=vouched).values_list("pk", flat=True)
             ))
+        # After the vouching: a quarantined mail a trusted copy repeats is filed as trusted.
+        for index, result in _quarantined_refile(kept, duplicates, holders):
+            results[index] = result
     return results  # type: ignore[return-value]
+
+
+def _quarantined_refile(
+    kept: list[KeptMail], duplicates: list[tuple[int, str]], holders: "Held"
+) -> list[tuple[int, IngestResult]]:
+    """A readable copy of a mail kept in quarantine files it, as the quarantine retry would:
+    its first copy failed for a reason of its own (its bytes gone from the store, a run that
+    died, a rule since fixed), and the same mail fetched again from the mailbox or the files
+    was a duplicate of nothing the seller could see. Filed under its first row, with the
+    time it first came in. A copy still unreadable stays a duplicate of the quarantined one."""
+    readable = {key: index for index, key in reversed(duplicates)
+                if kept[index].recognition is not None}
+    if not readable:
+        return []
+    rows = RawMail.objects.filter(dedup_key__in=readable, status=RawMailStatus.QUARANTINED)
+    refile: list[tuple[int, KeptMail]] = []
+    ruleset = None
+    for row in rows.order_by("pk"):
+        index = readable[row.dedup_key]
+        copy = kept[index]
+        if not any(key == row.dedup_key and raw is not None
+                   for key, raw in holders.get(copy.keys[0], [])):
+            # Its own bytes are gone from the store: the copy's bytes are the mail's now.
+            row.sha256, row.size = copy.sha256, len(copy.raw)
+            row.save(update_fields=["sha256", "size"])
+        ruleset = ruleset or ruleset_get()
+        refile.append((index, kept_read(row, copy.raw, ruleset)))
+    return [
+        (index, result if result.outcome == Outcome.STORED
+         else IngestResult(Outcome.DUPLICATE, result.raw_mail_id))
+        for index, result in _store_split(refile)
+    ]
+
+
+def _filed_meanwhile(mails: list[KeptMail]) -> set[int]:
+    """The recorded mails of the batch that another process filed since they were read (two
+    "process again" at once, a retry beside the backlog): filed a second time, the message's
+    unique link to its mail refused it and the mail was quarantined, though in its ticket."""
+    recorded = [mail.raw_mail.pk for mail in mails if mail.raw_mail is not None]
+    if not recorded:
+        return set()
+    return set(RawMail.objects.filter(pk__in=recorded, status=RawMailStatus.STORED)
+               .values_list("pk", flat=True))
 
 
 # Per first dedup key: every mail kept under it, (its key, its bytes).
@@ -177,7 +228,13 @@ def _store_split(
         return _store_split(run[:middle]) + _store_split(run[middle:])
     index, mail = run[0]
     if mail.raw_mail is None and RawMail.objects.filter(dedup_key=mail.keys[0]).exists():
-        return [(index, _duplicate(mail.keys[0]))]  # stored meanwhile by another
+        # Stored meanwhile by another (the webhook or a mailbox, which keep mail without
+        # waiting for the filing lock): a trusted copy vouches for it, as when it came second.
+        if mail.trusted:
+            mails_trusted(raw_mail_ids=list(
+                RawMail.objects.filter(dedup_key=mail.keys[0]).values_list("pk", flat=True)
+            ))
+        return [(index, _duplicate(mail.keys[0]))]
     logger.error("a mail could not be stored", exc_info=failure)
     reason = f"could not be stored: {type(failure).__name__}: {failure}"
     return [(index, _quarantine(mail, reason))]

@@ -242,6 +242,46 @@ def violations_record(*, obligations: list[Obligation], now: datetime) -> list[V
     return violations
 
 
+def clock_actions_pin(*, ticket_ids: Iterable[int]) -> None:
+    """Before messages change tickets (threads merged, replayed, split): make each agent's
+    action that ended every open clock of its ticket name the clocks it ended, one action
+    each. Left ticket-wide, it would end the clocks of messages that join its ticket later
+    (a question the agent never saw there, answered silently) and let go of those of
+    messages that leave it (the buyer's "thanks!" open again)."""
+    actions = list(ClockAction.objects.filter(ticket_id__in=set(ticket_ids), obligation=None))
+    if not actions:
+        return
+    ended = defaultdict(list)
+    for obligation in Obligation.objects.filter(
+        ticket_id__in={a.ticket_id for a in actions}, satisfied_by__in={a.kind for a in actions}
+    ).order_by("starts_at", "pk"):
+        ended[(obligation.ticket_id, obligation.satisfied_by, obligation.satisfied_at)].append(
+            obligation
+        )
+    more = []
+    for action in actions:
+        obligations = ended.get((action.ticket_id, action.kind, action.at))
+        if not obligations:
+            continue
+        action.obligation = obligations[0]
+        action.save(update_fields=["obligation"])
+        for obligation in obligations[1:]:
+            more.append(ClockAction(
+                ticket_id=action.ticket_id, kind=action.kind, at=action.at,
+                obligation=obligation, actor_id=action.actor_id, note=action.note,
+                seller_central_marked_at=action.seller_central_marked_at,
+                seller_central_marked_by_id=action.seller_central_marked_by_id,
+            ))
+    ClockAction.objects.bulk_create(more)
+
+
+def clock_actions_follow(*, message_ids: list[int], ticket_id: int) -> None:
+    """The actions naming these messages' clocks go with them to ``ticket_id``."""
+    ClockAction.objects.filter(obligation__message_id__in=message_ids).exclude(
+        ticket_id=ticket_id
+    ).update(ticket_id=ticket_id)
+
+
 @transaction.atomic
 def clock_action_record(
     *, ticket: Ticket, kind: str, actor=None, note: str = "",

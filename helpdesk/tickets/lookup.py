@@ -128,11 +128,13 @@ class MemoryLookup:
         newest = max(t.last_message_at for t in tickets)
         return min((t for t in tickets if t.last_message_at == newest), key=self._age)
 
-    def by_message_ids(self, message_ids: list[str]) -> Ticket | None:
-        return self._newest_of(t for mid in message_ids for t in self._with_message_id.get(mid, ()))
+    def by_message_ids(self, message_ids: list[str], buyer: Buyer | None = None) -> Ticket | None:
+        return self._newest_of(_buyers_own(
+            [t for mid in message_ids for t in self._with_message_id.get(mid, ())], buyer
+        ))
 
-    def by_reference_to(self, message_id: str) -> Ticket | None:
-        referencing = self._referencing.get(message_id)
+    def by_reference_to(self, message_id: str, buyer: Buyer | None = None) -> Ticket | None:
+        referencing = _buyers_own(self._referencing.get(message_id, []), buyer)
         return referencing[0] if referencing else None
 
     def by_order(self, order: Order, buyer: Buyer | None, kinds: list[str]) -> Ticket | None:
@@ -170,3 +172,14 @@ class MemoryLookup:
             yield from self._of_order.get(ticket.order_id, ())
         if ticket.buyer_id is not None:
             yield from self._of_buyer.get(ticket.buyer_id, ())
+
+
+def _buyers_own(tickets: list[Ticket], buyer: Buyer | None) -> list[Ticket]:
+    """Of the tickets a Message-ID names, those of the mail's own buyer, if it has any: two
+    mails of two buyers under one Message-ID (a relay that reuses ids across marketplaces)
+    must not hand the seller's answer to one buyer to the other buyer's ticket, stopping the
+    wrong clock and leaving the question it answers overdue."""
+    if buyer is None:
+        return tickets
+    own = [t for t in tickets if t.buyer_id == buyer.pk]
+    return own or tickets

@@ -266,9 +266,12 @@ def _write(
             derived.append((ticket, updates))
             changed.add(ticket.pk)
     rows_update_changed(derived)
+    if moves:
+        _clock_actions_pin({m.ticket_id for m in mails})
     for ticket_id, pks in moves.items():
         Message.objects.filter(pk__in=pks).update(ticket_id=ticket_id)
         _events_follow(pks, ticket_id)
+        _clock_actions_follow(pks, ticket_id)
     first_mail = {}
     for mail in mails:
         first_mail.setdefault(mail.ticket_id, mail)
@@ -329,6 +332,7 @@ def tickets_merge(
     if survivor.pk == merged.pk:
         raise ValueError("A ticket cannot be merged into itself.")
     threads_lock()
+    _clock_actions_pin({survivor.pk, merged.pk})
     for relation in Ticket._meta.get_fields(include_hidden=True):
         if not (relation.is_relation and relation.auto_created and not relation.concrete):
             continue
@@ -363,6 +367,20 @@ def tickets_merge(
     return survivor
 
 
+def _clock_actions_pin(ticket_ids: set[int]) -> None:
+    """An agent's action on a ticket ends the clocks that were there when it was taken, not
+    those of messages that move in later (``sla.services.clock_actions_pin``)."""
+    from helpdesk.sla.services import clock_actions_pin  # sla sits above tickets
+
+    clock_actions_pin(ticket_ids=ticket_ids)
+
+
+def _clock_actions_follow(message_pks: list[int], ticket_id: int) -> None:
+    from helpdesk.sla.services import clock_actions_follow
+
+    clock_actions_follow(message_ids=message_pks, ticket_id=ticket_id)
+
+
 def _unique_with_ticket(model: type[models.Model], field: str) -> list[str]:
     """The other fields of a unique constraint of ``model`` that includes ``field``."""
     for constraint in model._meta.constraints:
@@ -389,7 +407,9 @@ def message_split(
         at=message.sent_at, asin=message.asin,
     )
     new.save(force_insert=True)
+    _clock_actions_pin({old.pk})
     Message.objects.filter(pk=message.pk).update(ticket=new, thread_pinned=True)
+    _clock_actions_follow([message.pk], new.pk)
     # The agent judged the rest one conversation too: pinned, so that no later mail naming
     # the order or the buyer of both pulls them back together in a replay.
     Message.objects.filter(ticket=old).update(thread_pinned=True)

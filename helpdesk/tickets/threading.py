@@ -47,11 +47,13 @@ _SUBJECT_TAG_END = re.compile(rf"\s*{_EXTERNAL_TAG}$", re.IGNORECASE)
 
 
 class TicketLookup(Protocol):
-    def by_message_ids(self, message_ids: list[str]) -> Ticket | None:
-        """The ticket holding a message with one of these Message-IDs."""
+    def by_message_ids(self, message_ids: list[str], buyer: Buyer | None = None) -> Ticket | None:
+        """The ticket holding a message with one of these Message-IDs (of several, one of
+        ``buyer``'s if there is one)."""
 
-    def by_reference_to(self, message_id: str) -> Ticket | None:
-        """The ticket of the first message that names ``message_id`` as referenced."""
+    def by_reference_to(self, message_id: str, buyer: Buyer | None = None) -> Ticket | None:
+        """The ticket of the first message that names ``message_id`` as referenced (of
+        ``buyer``'s tickets, if there is one)."""
 
     def by_order(self, order: Order, buyer: Buyer | None, kinds: list[str]) -> Ticket | None:
         """A ticket of the order: with this buyer, or without one of these kinds."""
@@ -86,12 +88,12 @@ def thread_resolve(
     """The ticket by, in order: In-Reply-To/References (either direction), order id with
     buyer, buyer alias with normalised subject; None: the mail starts a thread."""
     if referenced_ids:
-        ticket = lookup.by_message_ids(referenced_ids)
+        ticket = lookup.by_message_ids(referenced_ids, buyer)
         if ticket:
             return ticket
     if message_id:
         # A reply stored before the mail it answers (e.g. a Sent folder fetched first).
-        ticket = lookup.by_reference_to(message_id)
+        ticket = lookup.by_reference_to(message_id, buyer)
         if ticket:
             return ticket
     if order is not None:
