@@ -249,6 +249,15 @@ NEAR_MISSES = [
     ("it", "A che punto è la spedizione? Arriva domani."),
     ("en", "It arrived. It was packed well. At least the box was."),
     ("en", "Your parcel goes out with D H L . C O M P L E T E tracking is attached."),
+    # The tracking pages of each marketplace country's own carriers.
+    ("ja", "ヤマト運輸の追跡はこちら：https://toi.kuronekoyamato.co.jp/cgi-bin/tneko"),
+    ("ja", "佐川急便の追跡：https://k2k.sagawa-exp.co.jp/p/sagawa/web/okurijoinput.jsp"),
+    ("it", "Può seguire il pacco su https://vas.brt.it/vas/sped_numspe_par.htm"),
+    ("es", "Puede seguir el envío en https://www.seur.com/livetracking/"),
+    ("es", "Puede seguir el envío en https://www.mrw.es/seguimiento_envios/"),
+    ("fr", "Suivez votre colis sur https://www.chronopost.fr/tracking-no-cms/suivi-page"),
+    ("fr", "Suivez votre colis sur https://www.mondialrelay.fr/suivi-de-colis/"),
+    ("en", "Track your parcel at https://www.evri.com/track-a-parcel"),
 ]
 # Evasions: (rule, language, text, the original words the finding must quote).
 EVASIONS = [

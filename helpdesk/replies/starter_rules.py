@@ -67,6 +67,14 @@ CARRIER_DOMAINS = [
     "myhermes.de", "gls-pakete.de", "gls-group.eu", "ups.com", "fedex.com", "usps.com",
     "royalmail.com", "parcelforce.com", "canadapost-postescanada.ca", "laposte.fr",
     "colissimo.fr", "poste.it", "correos.es", "japanpost.jp",
+    # The other carriers of the shipped marketplaces' countries: Yamato, Sagawa and Seino
+    # carry most of Japan's parcels, BRT and SDA Italy's, SEUR, MRW, Correos Express and
+    # Nacex Spain's, Chronopost, Mondial Relay and Colis Privé France's, Evri and Yodel
+    # Britain's, Purolator Canada's.
+    "kuronekoyamato.co.jp", "sagawa-exp.co.jp", "seino.co.jp", "brt.it", "sda.it",
+    "gls-italy.com", "seur.com", "mrw.es", "correosexpress.com", "nacex.es", "gls-spain.es",
+    "chronopost.fr", "mondialrelay.fr", "dpd.fr", "colisprive.com", "gls-france.com",
+    "evri.com", "yodel.co.uk", "dpd.co.uk", "purolator.com", "tnt.com", "ontrac.com",
 ]
 DOCUMENT_TYPES = [
     "application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic",
