@@ -209,3 +209,17 @@ def test_a_domain_saved_around_the_form_is_applied_as_it_is():
                        now=datetime.now(UTC), language="de")
     found = compliance_check(facts=facts, channel=Channel.objects.get(code="amazon-de"))
     assert [f.rule for f in found] == ["Link that leads off the marketplace"]
+
+
+def test_allowed_types_and_endings_typed_in_capitals_allow_their_files(admin_client):
+    """An admin copies "Application/PDF" or ".PDF" from somewhere: every PDF was blocked."""
+    page = admin_client.post(ADD, {**params_post("Files", "attachment_type", {
+        "allowed_types": ["Application/PDF", " image/JPEG"],
+        "allowed_extensions": [".PDF", ".Jpg "]}), "language": ""})
+    assert page.status_code == 302
+    ComplianceRule.objects.exclude(name="Files").update(active=False)
+    facts = ReplyFacts(subject="Re: Frage", body="Anbei die Rechnung.", now=datetime.now(UTC),
+                       language="de",
+                       attachments=(AttachmentFacts("Rechnung.pdf", "application/pdf", 10),
+                                    AttachmentFacts("FOTO.JPG", "image/jpeg", 10)))
+    assert compliance_check(facts=facts, channel=Channel.objects.get(code="amazon-de")) == []

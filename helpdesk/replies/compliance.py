@@ -303,11 +303,14 @@ def _attachment_size(facts: ReplyFacts, params: dict) -> list[Evidence]:
 
 @check(CheckKind.ATTACHMENT_TYPE, allowed_types=list, allowed_extensions=list)
 def _attachment_type(facts: ReplyFacts, params: dict) -> list[Evidence]:
-    # Both the declared type and the file name's ending must be allowed ("x.pdf.exe").
+    # Both the declared type and the file name's ending must be allowed ("x.pdf.exe"),
+    # compared as typed in any case: "Application/PDF" or ".PDF" blocked every PDF.
+    types = {t.strip().lower() for t in params["allowed_types"]}
+    endings = tuple(e.strip().lower() for e in params["allowed_extensions"])
     return [
         f"{a.filename} ({a.content_type})" for a in facts.attachments
-        if a.content_type.lower().split(";")[0].strip() not in params["allowed_types"]
-        or not a.filename.lower().endswith(tuple(params["allowed_extensions"]))
+        if a.content_type.lower().split(";")[0].strip() not in types
+        or not a.filename.strip().lower().endswith(endings)
     ]
 
 
