@@ -1,6 +1,7 @@
 """Complaint categories: the shipped rules in each language, an agent's correction that
 new mail does not undo, and the ASIN × category table of the reports page."""
 
+import importlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -77,6 +78,34 @@ def category_of(words: str, language: str = "en", channel: str = "amazon-com") -
         ("it", "La scatola è arrivata danneggiata.", "damaged_in_transit"),
         ("es", "El paquete llegó DAÑADO.", "damaged_in_transit"),
         ("es", "La taza esta danada.", "damaged_in_transit"),
+        # Everyday phrasings that were counted as "Other".
+        ("en", "My parcel didn't arrive.", "late_missing_delivery"),
+        ("en", "The kettle won't turn on.", "quality_defect"),
+        ("de", "Die Lieferung ist immer noch nicht da.", "late_missing_delivery"),
+        ("de", "Die Farbe stimmt nicht.", "not_as_described"),
+        ("de", "Der Becher lässt sich nicht einschalten.", "quality_defect"),
+        ("de", "Ich will das zurückgeben.", "return_refund"),
+        ("fr", "Le colis n'est jamais arrivé.", "late_missing_delivery"),
+        ("fr", "Je n'ai pas encore reçu mon colis.", "late_missing_delivery"),
+        ("fr", "Ce n'est pas la bonne taille.", "not_as_described"),
+        ("fr", "Le mug est fêlé.", "quality_defect"),
+        ("fr", "Le produit ne s’allume pas.", "quality_defect"),
+        ("it", "Il pacco non è ancora arrivato.", "late_missing_delivery"),
+        ("it", "Il pacco non è mai arrivato.", "late_missing_delivery"),
+        ("it", "La taglia è sbagliata.", "not_as_described"),
+        ("it", "Il prodotto non si accende.", "quality_defect"),
+        ("it", "Voglio restituirlo.", "return_refund"),
+        ("es", "El pedido nunca llegó.", "late_missing_delivery"),
+        ("es", "Todavía no me ha llegado el pedido.", "late_missing_delivery"),
+        ("es", "La talla es incorrecta.", "not_as_described"),
+        ("es", "El color no es el de la foto.", "not_as_described"),
+        ("es", "No enciende.", "quality_defect"),
+        ("es", "Quiero devolverlo.", "return_refund"),
+        ("es", "Quiero que me devuelvan el dinero.", "return_refund"),
+        ("ja", "まだ商品が届いていません。", "late_missing_delivery"),
+        ("ja", "サイズが合いません。", "not_as_described"),
+        ("ja", "電源が入りません。", "quality_defect"),
+        ("ja", "箱がへこんでいました。", "damaged_in_transit"),
     ],
 )
 def test_the_shipped_rules_in_each_language(language, words, expected):
@@ -211,3 +240,29 @@ def test_an_existing_install_gets_the_japanese_rules_and_keeps_an_admins_edit():
         category__code="damaged_in_transit", language="fr").keywords == "colis abîmé"
     assert "retour*" not in ComplaintRule.objects.get(
         category__code="return_refund", language="fr").keyword_list()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_existing_install_gets_the_everyday_phrases_and_keeps_an_admins_edit():
+    everyday = importlib.import_module(
+        "helpdesk.complaints.migrations.0005_everyday_phrases").ADDED
+    before = [("complaints", "0004_japanese_rules_and_damaged")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    rule = executor.loader.project_state(before).apps.get_model("complaints", "ComplaintRule")
+    # The install as the earlier version left it, one rule edited by its admin.
+    for (code, language), added in everyday.items():
+        row = rule.objects.get(category__code=code, language=language)
+        row.keywords = "\n".join(k for k in row.keywords.splitlines() if k not in added)
+        row.save()
+    rule.objects.filter(category__code="quality_defect", language="fr").update(
+        keywords="cassé\nfuit")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("complaints", "0005_everyday_phrases")])
+    assert "no me ha llegado" in ComplaintRule.objects.get(
+        category__code="late_missing_delivery", language="es").keyword_list()
+    assert "電源が入りません" in ComplaintRule.objects.get(
+        category__code="quality_defect", language="ja").keyword_list()
+    assert ComplaintRule.objects.get(
+        category__code="quality_defect", language="fr").keywords == "cassé\nfuit"

@@ -490,3 +490,15 @@ def test_an_existing_install_learns_the_notice_subjects_but_keeps_an_admins_edit
                                                                                 flat=True))
     assert RecognitionRule.objects.get(name="Amazon: refund notice subject").pattern == "refund"
     assert not RecognitionRule.objects.filter(name="Amazon: claim subject (de)").exists()
+
+
+@pytest.mark.parametrize(("subject", "kind"), [
+    (f"Demande d’annulation pour la commande {ORDER}", "cancellation"),
+    (f"Demande d’autorisation de retour pour la commande {ORDER}", "return_request"),
+    (f"Richiesta di autorizzazione al reso per l’ordine {ORDER}", "return_request"),
+])
+def test_a_notice_subject_written_with_a_typographic_apostrophe_is_known(db, subject, kind):
+    """French and Italian subjects are written with ’ as often as with ': the rules, written
+    with ', read both."""
+    ticket, = filed([[amazons_notice("fr", subject)]])["tickets"]
+    assert ticket["messages"][0]["kind"] == kind

@@ -142,6 +142,13 @@ def params_post(name: str, kind: str, params: dict) -> dict:
     ("external_link", {"allowed_domains": [""]},
      "'allowed_domains' must be a list of non-empty texts"),
     ("phone_number", {"min_digits": 15, "max_digits": 7}, "must not be more than"),
+    # A link, a wildcard or a bare ending among the domains: the carrier's links stayed
+    # blocked, or every .com link passed.
+    ("external_link", {"allowed_domains": ["amazon.de", "https://www.dhl.de/tracking"]},
+     "“https://www.dhl.de/tracking” is not a domain"),
+    ("external_link", {"allowed_domains": ["*.dhl.de"]}, "“*.dhl.de” is not a domain"),
+    ("external_link", {"allowed_domains": ["com"]}, "“com” is not a domain"),
+    ("email_address", {"allowed_domains": ["@mugshop.de"]}, "“@mugshop.de” is not a domain"),
 ])
 def test_a_parameter_no_check_can_run_on_is_refused_on_the_field(
     admin_client, kind, params, reason
@@ -181,3 +188,38 @@ def test_parameters_json_cannot_read_are_refused_on_the_field(admin_client, para
     page = admin_client.post(ADD, {**rule_post("Odd", []), "params": params})
     assert page.status_code == 200 and "Enter a valid JSON." in page.content.decode()
     assert not ComplianceRule.objects.filter(name="Odd").exists()
+
+
+def test_an_allowed_domain_typed_in_capitals_or_with_a_root_dot_allows_its_links(admin_client):
+    page = admin_client.post(ADD, {**params_post("Carrier", "external_link", {
+        "allowed_domains": ["Amazon.DE", "dhl.de."]}), "language": ""})
+    assert page.status_code == 302
+    ComplianceRule.objects.exclude(name="Carrier").update(active=False)
+    facts = ReplyFacts(subject="Re: Frage", body="https://www.dhl.de/de/privatkunden.html",
+                       now=datetime.now(UTC), language="de")
+    assert compliance_check(facts=facts, channel=Channel.objects.get(code="amazon-de")) == []
+
+
+def test_a_domain_saved_around_the_form_is_applied_as_it_is():
+    """A rule an existing install typed a link into is still applied (its links blocked),
+    not skipped: the form refuses such a value, the check does not."""
+    ComplianceRule.objects.filter(kind="external_link").update(
+        params={"allowed_domains": ["amazon.de", "https://www.dhl.de"]})
+    facts = ReplyFacts(subject="Re: Frage", body="Siehe https://mugshop.example/deckel",
+                       now=datetime.now(UTC), language="de")
+    found = compliance_check(facts=facts, channel=Channel.objects.get(code="amazon-de"))
+    assert [f.rule for f in found] == ["Link that leads off the marketplace"]
+
+
+def test_allowed_types_and_endings_typed_in_capitals_allow_their_files(admin_client):
+    """An admin copies "Application/PDF" or ".PDF" from somewhere: every PDF was blocked."""
+    page = admin_client.post(ADD, {**params_post("Files", "attachment_type", {
+        "allowed_types": ["Application/PDF", " image/JPEG"],
+        "allowed_extensions": [".PDF", ".Jpg "]}), "language": ""})
+    assert page.status_code == 302
+    ComplianceRule.objects.exclude(name="Files").update(active=False)
+    facts = ReplyFacts(subject="Re: Frage", body="Anbei die Rechnung.", now=datetime.now(UTC),
+                       language="de",
+                       attachments=(AttachmentFacts("Rechnung.pdf", "application/pdf", 10),
+                                    AttachmentFacts("FOTO.JPG", "image/jpeg", 10)))
+    assert compliance_check(facts=facts, channel=Channel.objects.get(code="amazon-de")) == []

@@ -56,6 +56,7 @@ def own_shop(lang: str) -> str:
 LINK, EMAIL_RULE, PHONE_RULE = ("Link that leads off the marketplace", "E-mail address",
                                 "Phone number")
 MESSENGER = "Contact through a messenger or social network"
+TOP_SCORE = "Top score asked for (5/5, 10/10, the highest rating)"
 MESSENGER_JA = "Contact through a messenger (ja)"
 PAY_SERVICE = "Payment through a service outside the marketplace"
 
@@ -177,6 +178,18 @@ POSITIVES = [
     (MESSENGER, "de", "Schreiben Sie uns gerne über Instagram."),
     (PAY_SERVICE, "en", "You can pay by PayPal to save fees."),
     (PAY_SERVICE, "de", "Die IBAN für die Zahlung lautet DE89 3704 0044 0532 0130 00."),
+    # The top score, asked for in each language.
+    (TOP_SCORE, "en", "Please rate us 5/5."),
+    (TOP_SCORE, "en", "Please give us the highest rating."),
+    (TOP_SCORE, "de", "Bitte geben Sie uns die Höchstbewertung."),
+    (TOP_SCORE, "de", "Bitte bewerten Sie uns mit 10/10."),
+    (TOP_SCORE, "fr", "Une note de 5/5 nous aiderait beaucoup."),
+    (TOP_SCORE, "fr", "Merci de nous mettre la note maximale."),
+    (TOP_SCORE, "it", "Ci dia 5/5 nella recensione."),
+    (TOP_SCORE, "it", "Ci dia il punteggio massimo."),
+    (TOP_SCORE, "es", "Denos un 5/5 en su valoración."),
+    (TOP_SCORE, "es", "Denos la máxima puntuación."),
+    (TOP_SCORE, "ja", "5点満点の評価をお願いします。"),
 ]
 # Replies that come close and break no rule at all: (language, text).
 NEAR_MISSES = [
@@ -249,6 +262,21 @@ NEAR_MISSES = [
     ("it", "A che punto è la spedizione? Arriva domani."),
     ("en", "It arrived. It was packed well. At least the box was."),
     ("en", "Your parcel goes out with D H L . C O M P L E T E tracking is attached."),
+    # 5/5 and 10/10 as dates, beside words that rate nothing.
+    ("en", "Your parcel arrives on 5/5, rated as express delivery? No, standard."),
+    ("en", "The exchange rate on 10/10 was used for the refund."),
+    ("fr", "Livraison le 5/5, merci de votre patience."),
+    ("es", "La nota de entrega del 5/5 está adjunta."),
+    ("ja", "満点の笑顔でお届けします。"),
+    # The tracking pages of each marketplace country's own carriers.
+    ("ja", "ヤマト運輸の追跡はこちら：https://toi.kuronekoyamato.co.jp/cgi-bin/tneko"),
+    ("ja", "佐川急便の追跡：https://k2k.sagawa-exp.co.jp/p/sagawa/web/okurijoinput.jsp"),
+    ("it", "Può seguire il pacco su https://vas.brt.it/vas/sped_numspe_par.htm"),
+    ("es", "Puede seguir el envío en https://www.seur.com/livetracking/"),
+    ("es", "Puede seguir el envío en https://www.mrw.es/seguimiento_envios/"),
+    ("fr", "Suivez votre colis sur https://www.chronopost.fr/tracking-no-cms/suivi-page"),
+    ("fr", "Suivez votre colis sur https://www.mondialrelay.fr/suivi-de-colis/"),
+    ("en", "Track your parcel at https://www.evri.com/track-a-parcel"),
 ]
 # Evasions: (rule, language, text, the original words the finding must quote).
 EVASIONS = [

@@ -84,3 +84,36 @@ def test_star_shapes_stop_reading_as_ratings_on_an_existing_install():
     for name in shipped_06.keys() - {edited}:
         assert new.objects.get(name=name).params == shipped_now[name] != shipped_06[name]
     assert new.objects.get(name=edited).params == {"patterns": [r"\bwenn sie zufrieden\b"]}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_existing_install_lets_the_carriers_of_every_marketplace_be_linked():
+    before, after = [("replies", "0007_star_shapes_are_not_ratings")], [
+        ("replies", "0008_carriers_of_every_marketplace")]
+    shipped_07 = importlib.import_module(
+        "helpdesk.replies.migrations.0008_carriers_of_every_marketplace").SHIPPED_BEFORE
+    link = "Link that leads off the marketplace"
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("replies", "ComplianceRule")
+    old.objects.filter(name=link).update(params=shipped_07[link])
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("replies", "ComplianceRule")
+    domains = new.objects.get(name=link).params["allowed_domains"]
+    assert {"kuronekoyamato.co.jp", "brt.it", "seur.com", "chronopost.fr"} <= set(domains)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_link_rule_an_admin_changed_keeps_its_domains():
+    before, after = [("replies", "0007_star_shapes_are_not_ratings")], [
+        ("replies", "0008_carriers_of_every_marketplace")]
+    link = "Link that leads off the marketplace"
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("replies", "ComplianceRule")
+    old.objects.filter(name=link).update(params={"allowed_domains": ["amazon.de", "dhl.de"]})
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("replies", "ComplianceRule")
+    assert new.objects.get(name=link).params == {"allowed_domains": ["amazon.de", "dhl.de"]}

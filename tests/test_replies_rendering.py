@@ -339,6 +339,24 @@ def test_a_template_that_fails_for_every_ticket_is_refused_on_its_field_and_at_r
     assert not Outbox.objects.exists()
 
 
+@pytest.mark.parametrize(("language", "domain", "written"), [
+    ("de", "amazon.de", "Gewicht 1,5 kg, 1.234,5 g, Nr. 1234, 1.500 Stück"),
+    ("fr", "amazon.fr", "Gewicht 1,5 kg, 1\u202f234,5 g, Nr. 1234, 1\u202f500 Stück"),
+    ("it", "amazon.it", "Gewicht 1,5 kg, 1.234,5 g, Nr. 1234, 1.500 Stück"),
+    ("es", "amazon.es", "Gewicht 1,5 kg, 1.234,5 g, Nr. 1234, 1.500 Stück"),
+    ("ja", "amazon.co.jp", "Gewicht 1.5 kg, 1,234.5 g, Nr. 1234, 1,500 Stück"),
+])
+def test_numbers_are_written_as_the_buyer_writes_them(language, domain, written):
+    """A number with decimals in a reply is written in the buyer's locale ("1,5" in German,
+    not "1.5"); whole numbers stay as written (ids, counts), or are grouped by ``number``."""
+    locale = locale_for(language, domain)
+    context = reply_context(ticket=made_ticket(), author=None, locale=locale)
+    source = ("Gewicht {{ 1.5 }} kg, {{ 1234.5 }} g, Nr. {{ 1234 }}, {{ 1500|number }} "
+              "Stück")
+    assert template_problems(source) == []
+    assert template_render(source, context, locale=locale) == written
+
+
 def test_money_takes_a_currency_code_in_any_case():
     de = locale_for("de", "amazon.de")
     assert money_format("12.5", "eur", locale=de) == money_format(12.5, "EUR", locale=de)

@@ -16,6 +16,8 @@ from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 import regex
+from django.core.exceptions import ValidationError
+from django.core.validators import DomainNameValidator
 from django.db.models import Q
 from django.utils import timezone
 
@@ -153,7 +155,9 @@ BARE_DOMAIN = regex.compile(
 
 def _domain_allowed(host: str, allowed: list[str]) -> bool:
     host = host.lower().rstrip(".")
-    return any(host == d or host.endswith("." + d) for d in allowed)
+    # As typed ("DHL.de", "dhl.de."), compared as the host is.
+    domains = (d.strip().lower().rstrip(".") for d in allowed)
+    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 def _overlaps(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
@@ -299,11 +303,14 @@ def _attachment_size(facts: ReplyFacts, params: dict) -> list[Evidence]:
 
 @check(CheckKind.ATTACHMENT_TYPE, allowed_types=list, allowed_extensions=list)
 def _attachment_type(facts: ReplyFacts, params: dict) -> list[Evidence]:
-    # Both the declared type and the file name's ending must be allowed ("x.pdf.exe").
+    # Both the declared type and the file name's ending must be allowed ("x.pdf.exe"),
+    # compared as typed in any case: "Application/PDF" or ".PDF" blocked every PDF.
+    types = {t.strip().lower() for t in params["allowed_types"]}
+    endings = tuple(e.strip().lower() for e in params["allowed_extensions"])
     return [
         f"{a.filename} ({a.content_type})" for a in facts.attachments
-        if a.content_type.lower().split(";")[0].strip() not in params["allowed_types"]
-        or not a.filename.lower().endswith(tuple(params["allowed_extensions"]))
+        if a.content_type.lower().split(";")[0].strip() not in types
+        or not a.filename.strip().lower().endswith(endings)
     ]
 
 
@@ -354,6 +361,21 @@ INT_PARAM_MAX = {"days": 3650, "max_bytes": 1024**3, "max_seller_messages": 1000
                  "min_digits": 40, "max_digits": 40}
 
 
+# "https://www.dhl.de/…", "*.dhl.de" or "@mugshop.de" never equal a link's host, so the
+# carrier's links stayed blocked; a bare "com" or "de" let every such link through.
+_DOMAIN_PROBLEM = ("'{name}': “{item}” is not a domain. Type the domain alone, e.g. dhl.de "
+                   "(no https://, path, *, @ or spaces; a sub-domain is included by its parent).")
+_domain_validate = DomainNameValidator()
+
+
+def _is_domain(item: str) -> bool:
+    try:
+        _domain_validate(item.strip().rstrip("."))
+    except ValidationError:
+        return False
+    return True
+
+
 def params_problems(kind: str, params: object) -> list[str]:
     """What is wrong with a rule's parameters, for the admin's field error."""
     if kind not in CHECKS:
@@ -378,6 +400,17 @@ def params_problems(kind: str, params: object) -> list[str]:
     if kind in PATTERN_PARAMS:
         problems += pattern_problems(params.get(PATTERN_PARAMS[kind]))
     return problems
+
+
+def params_typing_problems(kind: str, params: object) -> list[str]:
+    """``params_problems``, and what the admin's form refuses besides: a value the check can
+    run with but that cannot mean what was typed (a link, not a domain, among the allowed
+    domains). Not checked when the rule runs: such a row is applied as it is, never skipped."""
+    problems = params_problems(kind, params)
+    if problems or not isinstance(params, dict):
+        return problems
+    return [_DOMAIN_PROBLEM.format(name="allowed_domains", item=item[:100])
+            for item in params.get("allowed_domains") or [] if not _is_domain(item)]
 
 
 def rules_for(channel: Channel, languages: frozenset[str] = frozenset()) -> list[ComplianceRule]:

@@ -161,13 +161,13 @@ class ComplianceRule(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from .compliance import params_problems
+        from .compliance import params_typing_problems
 
         self.language = self.language.strip().lower()
         errors = {}
         if self.language and (problem := language_problem(self.language)):
             errors["language"] = f"{problem} Leave it blank for a rule that checks every reply."
-        if problems := params_problems(self.kind, self.params):
+        if problems := params_typing_problems(self.kind, self.params):
             errors["params"] = problems
         if errors:
             raise ValidationError(errors)

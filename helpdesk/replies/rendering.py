@@ -28,7 +28,12 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency, get_territory_currencies, is_currency
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_territory_currencies,
+    is_currency,
+)
 from jinja2 import (
     StrictUndefined,
     TemplateError,
@@ -508,23 +513,49 @@ class _ConcatBounded(NodeTransformer):
                             None, None, lineno=node.lineno)
 
 
+def number_format(value: object, *, locale: Locale) -> str:
+    """A number as the buyer writes it (de: 1.234,5; fr: 1 234,5). Not a number: the
+    template's mistake, as for ``money``."""
+    try:
+        number = Decimal(str(value).strip()) if not isinstance(value, bool) else None
+    except ArithmeticError:
+        number = None
+    if number is None or not number.is_finite() or abs(number) >= MAX_MONEY:
+        raise TemplateRefused(f"number needs a number, e.g. {{{{ 1234.5|number }}}}: "
+                              f"{str(value)[:40]!r} is not one.")
+    return format_decimal(number, locale=locale)
+
+
+def _finalize_for(locale: Locale) -> Callable[[object], object]:
+    def finalize(value: object) -> object:
+        value = _finalize(value)
+        # A number with decimals is written as the buyer writes it: "12.5" in a German reply
+        # is no German. Whole numbers stay as they are: most are ids and counts (#1234).
+        if isinstance(value, float | Decimal):
+            return format_decimal(value, locale=locale)
+        return value
+
+    return finalize
+
+
 @lru_cache(maxsize=32)
 def environment(locale_id: str = "en", currency: str = "") -> SandboxedEnvironment:
     """The sandbox a template runs in; ``money`` without a currency writes the marketplace's
     (``currency``), else euros."""
+    locale = Locale.parse(locale_id)
     env = ReplyEnvironment(
-        undefined=Missing, finalize=_finalize, autoescape=False, trim_blocks=True,
+        undefined=Missing, finalize=_finalize_for(locale), autoescape=False, trim_blocks=True,
         lstrip_blocks=True,
     )
     # No globals (range, lipsum, cycler…): a template needs none, and each is a way out.
     env.globals.clear()
     # pprint writes a value as Python shows it ("Record('buyer')"), never text for a buyer.
     del env.filters["pprint"]
-    locale = Locale.parse(locale_id)
     default_currency = currency or "EUR"
     env.filters["money"] = lambda amount, currency=default_currency: money_format(
         amount, currency, locale=locale
     )
+    env.filters["number"] = lambda value: number_format(value, locale=locale)
     env.filters = {name: _filter_bounded(name, func) for name, func in env.filters.items()}
     env.filters["_loop_items"] = _loop_items
     env.filters["_concat"] = _concat

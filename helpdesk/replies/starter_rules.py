@@ -67,6 +67,14 @@ CARRIER_DOMAINS = [
     "myhermes.de", "gls-pakete.de", "gls-group.eu", "ups.com", "fedex.com", "usps.com",
     "royalmail.com", "parcelforce.com", "canadapost-postescanada.ca", "laposte.fr",
     "colissimo.fr", "poste.it", "correos.es", "japanpost.jp",
+    # The other carriers of the shipped marketplaces' countries: Yamato, Sagawa and Seino
+    # carry most of Japan's parcels, BRT and SDA Italy's, SEUR, MRW, Correos Express and
+    # Nacex Spain's, Chronopost, Mondial Relay and Colis Privé France's, Evri and Yodel
+    # Britain's, Purolator Canada's.
+    "kuronekoyamato.co.jp", "sagawa-exp.co.jp", "seino.co.jp", "brt.it", "sda.it",
+    "gls-italy.com", "seur.com", "mrw.es", "correosexpress.com", "nacex.es", "gls-spain.es",
+    "chronopost.fr", "mondialrelay.fr", "dpd.fr", "colisprive.com", "gls-france.com",
+    "evri.com", "yodel.co.uk", "dpd.co.uk", "purolator.com", "tnt.com", "ontrac.com",
 ]
 DOCUMENT_TYPES = [
     "application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic",
@@ -97,6 +105,14 @@ HAPPY_MESSAGE = ("Asking only satisfied buyers for a review (and the others to c
                  "instead) is review manipulation.")
 PAYMENT_MESSAGE = ("Payments go through the marketplace only; asking for another way of paying "
                    "is not permitted.")
+TOP_SCORE = "Top score asked for (5/5, 10/10, the highest rating)"
+# Rating words of every shipped language, folded (no accents), for the top-score rule.
+RATING_ANY = (r"(?:rate|rates|rated|rating|ratings|review\w*|feedback|score\w*|bewert\w*|"
+              r"rezension\w*|note|notes|avis|evaluation\w*|recension\w*|valutazion\w*|voto|"
+              r"punteggio|valoracion\w*|resen\w*|puntuacion\w*|calificacion\w*|nota)")
+# Not after a word that puts a date there: "arrives on 5/5", "livraison le 5/5", "del 5/5".
+TOP_MARK = (r"(?<![\d/.,])(?<!\b(?:on|by|until|since|from|before|after|am|vom|bis|seit|ab|le|du|"
+            r"au|il|al|dal|del|el|desde|hasta|entre)\s)(?:5/5|10/10|100/100)(?![\d/])")
 POSITIVE = "Positive review or feedback asked for, or a change to one ({})"
 INCENTIVE = "Review or feedback in exchange for something ({})"
 HAPPY = "Reviews asked of happy buyers only ({})"
@@ -363,6 +379,21 @@ RULES = [
      "Messengers and social networks take the conversation off the marketplace.",
      {"patterns": [r"\b(?:whatsapp|telegram|viber|wechat|skype|facebook|instagram|tiktok|"
                    r"snapchat|threema|kakaotalk|messenger)\b"]}),
+    # The top score in any language: "rate us 5/5", "une note de 5/5", "la note maximale",
+    # "Höchstbewertung", "punteggio massimo", "la máxima puntuación", "満点の評価をお願いします".
+    # A bare 5/5 is a date (May 5th): it counts next to a rating word only.
+    (TOP_SCORE, "pattern", "", "block", REVIEW_MESSAGE, {"patterns": [
+        rf"\b{RATING_ANY}\b[^.!?\n]{{0,30}}{TOP_MARK}",
+        rf"{TOP_MARK}[^.!?\n]{{0,30}}\b{RATING_ANY}\b",
+        r"\b(?:highest|maximum|max|full|best possible)\s+(?:rating|score|marks)\b",
+        r"\bhochstbewertung\w*|\bbestnote\w*|\bvolle\w*\s+punktzahl"
+        r"|\bhochste\w*\s+(?:bewertung|punktzahl|note)\b",
+        r"\bnote\s+(?:maximale|maximum|parfaite)\b",
+        r"\b(?:punteggio|voto|valutazione)\s+massim[oa]\b|\bmassimo\s+(?:dei\s+voti|punteggio)\b",
+        r"\b(?:maxima|mejor)\s+(?:puntuacion|nota|calificacion|valoracion)\b"
+        r"|\b(?:puntuacion|nota|calificacion|valoracion)\s+maxima\b",
+        rf"満点(?:の)?(?:評価|レビュー)?{JA_ASK}",
+    ]}),
     ("Payment through a service outside the marketplace", "pattern", "", "block",
      PAYMENT_MESSAGE,
      {"patterns": [r"\b(?:paypal|venmo|zelle|western union|moneygram|cash ?app|revolut|skrill|"
