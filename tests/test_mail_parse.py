@@ -4,8 +4,10 @@ parser minutes kept whole as an attachment and read as text in linear time."""
 import base64
 import re
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from faults_support import Workers, child_env, defaults_install, needs_postgresql, wait_for
 from mails import amazon_body, build_mail
 
@@ -573,3 +575,23 @@ def test_a_mail_with_something_before_its_headers_is_filed_as_the_same_mail(
     assert WORDS in client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
     # The same mail from the operator's file is the same mail.
     assert mail_ingest(raw=plain, source="file:x").outcome == "duplicate"
+
+
+# -- Control characters in headers ----------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_control_characters_in_a_subject_never_reach_the_operators_terminal(client, agent):
+    """ESC sequences in a subject (encoded, or raw) were stored as written, and ``sla_status``
+    prints the most overdue subjects: the operator's terminal was retitled and cleared."""
+    subject = f"=?utf-8?q?Lid_broken_=1B]0;pwned=07=1B[2J=C2=9B1m?= {ORDER}\x1b[31m"
+    raw = raw_mail(buyer_headers(107, Subject=subject,
+                                 From='"Jane\x07 Doe - Amazon Marketplace" '
+                                      "<abc123xyz@marketplace.amazon.de>"),
+                   amazon_body(WORDS, order_id=ORDER).encode(), "text/plain; charset=utf-8")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.subject == f"Lid broken ]0;pwned[2J1m {ORDER}[31m"
+    assert message.ticket.buyer.name == "Jane Doe"
+    out = StringIO()
+    call_command("sla_status", stdout=out)
+    assert f"Lid broken ]0;pwned[2J1m {ORDER}" in out.getvalue()
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", out.getvalue())

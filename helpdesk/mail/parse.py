@@ -142,14 +142,21 @@ def _raw_bytes_text(raw: str) -> str:
 _BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
+# Control characters (C0, DEL, C1): one-line header text never needs them (tabs and line
+# breaks are folded into spaces first). A subject's ESC sequences reached the operator's
+# terminal through ``sla_status``, which prints the most overdue subjects, and could
+# retitle or clear it; BEL and the rest showed as boxes in the inbox.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def decode(value: object) -> str:
     """A header value as text, surviving bad encodings and unknown charsets, without
-    bidirectional controls."""
+    bidirectional controls or control characters."""
     if value is None:
         return ""
     raw = str(value)
     if raw.isascii() and "=?" not in raw:  # no encoded word and no raw byte: most headers
-        return storable(" ".join(raw.split()))
+        return _CONTROLS.sub("", storable(" ".join(raw.split())))
     if _HAS_RAW_BYTES.search(raw):
         raw = _raw_bytes_text(raw)
     try:
@@ -159,7 +166,7 @@ def decode(value: object) -> str:
         text = raw
     if not text.isascii():  # (a flag the string carries: most headers are ASCII)
         text = text.translate(_BIDI_CONTROLS)
-    return storable(" ".join(text.split()))
+    return _CONTROLS.sub("", storable(" ".join(text.split())))
 
 
 def _words_read(
