@@ -595,3 +595,15 @@ def test_control_characters_in_a_subject_never_reach_the_operators_terminal(clie
     call_command("sla_status", stdout=out)
     assert f"Lid broken ]0;pwned[2J1m {ORDER}" in out.getvalue()
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", out.getvalue())
+
+
+@pytest.mark.django_db
+def test_an_encoded_word_beside_raw_utf8_in_a_subject_is_decoded(client, agent):
+    """A gateway's raw UTF-8 prefix before an encoded subject left the whole subject with its
+    encoded words as written: the inbox showed "=?utf-8?q?M=C3=BCller?=" to the agent."""
+    subject = f"[Käufer] =?utf-8?q?Gr=C3=B6=C3=9Fe_passt_nicht?= =?utf-8?b?44K144Kk44K6?= {ORDER}"
+    raw = raw_mail(buyer_headers(108, Subject=subject), amazon_body(WORDS, order_id=ORDER).encode(),
+                   "text/plain; charset=utf-8")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.subject == f"[Käufer] Größe passt nichtサイズ {ORDER}"
+    assert f"[Käufer] Größe passt nichtサイズ {ORDER}" in client.get("/inbox/").content.decode()

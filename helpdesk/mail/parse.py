@@ -160,13 +160,42 @@ def decode(value: object) -> str:
     if _HAS_RAW_BYTES.search(raw):
         raw = _raw_bytes_text(raw)
     try:
-        text = str(make_header(_words_read(decode_header(raw))))
+        if raw.isascii():
+            text = str(make_header(_words_read(decode_header(raw))))
+        else:
+            text = _words_among_text(raw)
     except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
             email.errors.MessageError):  # e.g. HeaderParseError: an encoded word not base64
         text = raw
     if not text.isascii():  # (a flag the string carries: most headers are ASCII)
         text = text.translate(_BIDI_CONTROLS)
     return _CONTROLS.sub("", storable(" ".join(text.split())))
+
+
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[QqBb]\?[^?\s]*\?=")
+
+
+def _words_among_text(raw: str) -> str:
+    """Encoded words decoded one by one among text that is not ASCII (raw UTF-8, RFC 6532:
+    a gateway's prefix before an encoded subject). ``decode_header`` hands such text back as
+    raw-unicode-escape bytes, which ``make_header`` took for ASCII and refused, and the whole
+    header kept its encoded words undecoded ("Größe =?utf-8?q?M=C3=BCller?="). Whitespace
+    between two encoded words is dropped, as RFC 2047 says."""
+    out: list[str] = []
+    position = 0
+    after_word = False
+    for word in _ENCODED_WORD.finditer(raw):
+        between = raw[position:word.start()]
+        if not (after_word and not between.strip()):
+            out.append(between)
+        try:
+            out.append(str(make_header(_words_read(decode_header(word.group())))))
+        except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
+                email.errors.MessageError):
+            out.append(word.group())
+        position, after_word = word.end(), True
+    out.append(raw[position:])
+    return "".join(out)
 
 
 def _words_read(
