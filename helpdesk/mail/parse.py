@@ -222,8 +222,22 @@ def _address(value: str | None) -> tuple[str, str]:
     return decode(name), decode(address)
 
 
-def _message_ids(value: str) -> list[str]:
-    return _MSGID.findall(storable(value or ""))
+def _message_ids(value: str | None) -> list[str]:
+    """The ids in a raw header value. Raw 8-bit bytes (RFC 6532 allows UTF-8 in an id) are
+    read as ``decode`` reads them: read as U+FFFD each, "<ü1@shop.de>" and "<ö1@shop.de>"
+    were one id, and a reply to one buyer's mail joined the other buyer's ticket."""
+    value = value or ""
+    if _HAS_RAW_BYTES.search(value):
+        value = _raw_bytes_text(value)
+    return _MSGID.findall(storable(value))
+
+
+def message_id_key(message_id: str) -> str:
+    """The id as the dedup key has it since before ids were read as UTF-8: each byte of a
+    character that is not ASCII as U+FFFD. A mail kept then is still found by its key."""
+    if message_id.isascii():
+        return message_id
+    return "".join(c if c.isascii() else "\ufffd" * len(c.encode("utf-8")) for c in message_id)
 
 
 # No marketplace mail was written before this: a Date earlier is a sender's clock gone wrong
@@ -570,8 +584,8 @@ def _headers_read(msg: Message) -> ParsedMail:
 
     from_name, from_address = _address(first("from"))
     _, reply_to = _address(first("reply-to"))
-    message_ids = _message_ids(str(msg.get("Message-ID") or ""))
-    in_reply_to = _message_ids(str(msg.get("In-Reply-To") or ""))
+    message_ids = _message_ids(first("message-id"))
+    in_reply_to = _message_ids(first("in-reply-to"))
     received_dates = []
     for received in msg.get_all("Received") or []:
         when = _date(str(received).rpartition(";")[2].strip())
@@ -580,7 +594,7 @@ def _headers_read(msg: Message) -> ParsedMail:
     return ParsedMail(
         message_id=message_ids[0] if message_ids else "",
         in_reply_to=in_reply_to[0] if in_reply_to else "",
-        references=_message_ids(str(msg.get("References") or ""))[-20:],
+        references=_message_ids(first("references"))[-20:],
         subject=decode(first("subject"))[:500],
         from_address=from_address.lower(),
         from_name=from_name.strip().strip('"'),
@@ -605,7 +619,7 @@ def header_message_id(raw: bytes) -> str:
     forwarded in the body, which ``parse_mail`` does not take for the mail's own."""
     try:
         msg = _header_block(raw)
-        ids = _message_ids(str(msg.get("Message-ID") or ""))
+        ids = _message_ids(_raw_headers(msg).get("message-id", [None])[0])
     except Exception:  # whatever the header block is, the scan still looks
         return scan_message_id(raw)
     return ids[0] if ids else ""
