@@ -367,9 +367,10 @@ def _filename_raw(part: Message) -> str | None:
 # read as text. A real delimiter line is followed by a part's header, so a "-----" rule or
 # Amazon's "--- Begin message ---" marker is never taken for one.
 _DELIMITER = re.compile(r"^--([!-~][ -~]{0,69}?)[ \t]*\r?\n(?=(?i:content-))", re.MULTILINE)
-# Each recovery parses its part again: bounded, so that nested broken multiparts cost a
-# mail a few parses, never one per level.
-RECOVERIES_MAX = 5
+# A recovery parses its part again: once a mail, so that a mail costs at most two parses
+# (25 MB of short lines take 9 s to parse), never one per level of broken multiparts; a
+# broken multipart inside the one recovered is read as text.
+RECOVERIES_MAX = 1
 
 
 def _parts_recovered(part: Message) -> bool:
