@@ -298,6 +298,25 @@ def test_an_attachment_name_is_a_name_and_a_long_one_keeps_its_type():
     assert len(kept[2]) == 255 and kept[2].endswith("x….pdf")
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["..", "../..", "C:\\Users\\..", " . "])
+def test_an_attachment_named_only_by_a_paths_steps_downloads_as_an_attachment(
+    name, client, agent
+):
+    """".." was kept as the name: the ticket showed "📎 .." and the download was offered as
+    "..", a parent directory's name, which a browser or a script saving it may take as one."""
+    raw = raw_mail(buyer_headers(109), b"--b\r\nContent-Type: text/plain\r\n\r\n"
+                   + amazon_body(WORDS, order_id=ORDER).encode()
+                   + b"\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: "
+                   + f'attachment; filename="{name}"\r\n\r\n%PDF\r\n--b--\r\n'.encode(),
+                   'multipart/mixed; boundary="b"')
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    [attachment] = message.attachments.all()
+    assert attachment.filename == "attachment"
+    download = client.get(f"/inbox/tickets/{message.ticket_id}/attachments/{attachment.pk}/")
+    assert download["Content-Disposition"] == 'attachment; filename="attachment"'
+
+
 # -- Mails built to exhaust the workers and the agents' pages ---------------------------------
 
 def parts_mail(n: int, parts: bytes) -> bytes:

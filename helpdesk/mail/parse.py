@@ -341,7 +341,9 @@ def _file_name(name: str) -> str:
     """A file name, not a path: "../../etc/passwd" is "passwd" (the raw mail keeps what was
     written). A name too long to keep is shortened in the middle, so that its type (".pdf")
     stays at the end for the agent and the program that opens the download."""
-    name = name.replace("\\", "/").rpartition("/")[2].strip() or "attachment"
+    name = name.replace("\\", "/").rpartition("/")[2].strip()
+    if name.strip(". ") == "":  # "", ".", "..": a path's steps, no name
+        return "attachment"
     if len(name) <= FILE_NAME_MAX:
         return name
     stem, dot, suffix = name.rpartition(".")
