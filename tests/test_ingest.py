@@ -303,6 +303,42 @@ def test_a_reply_threads_by_in_reply_to():
     assert message.ticket.status == "waiting"
 
 
+def test_a_reply_to_a_mail_whose_id_is_utf8_joins_that_mail_not_another_buyers():
+    """RFC 6532 allows UTF-8 in a Message-ID. Read as U+FFFD for each byte, the ids of two
+    buyers' mails were one, and the seller's answer to the first buyer joined the second
+    buyer's ticket: the first stayed unanswered, the second showed a stranger's reply."""
+    t0 = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    def utf8_id(raw: bytes, written: str) -> bytes:
+        return raw.replace(b"<b1@amazon.test>", written.encode()).replace(
+            b"<b2@amazon.test>", written.encode())
+
+    alice = utf8_id(buyer_message(1, t0, alias="alice", order="114-1111111-1111111"),
+                    "<ü1@shop.de>")
+    bob = utf8_id(buyer_message(2, t0 + timedelta(minutes=5), alias="bob",
+                                order="114-2222222-2222222"), "<ö1@shop.de>")
+    answer = utf8_id(seller_reply(3, t0 + timedelta(hours=1), alias="alice",
+                                  refs="<b1@amazon.test>", subject="Re: Hello"), "<ü1@shop.de>")
+    results = mails_ingest([("file:a", alice), ("file:b", bob), ("file:c", answer)])
+    reply = Message.objects.get(pk=results[2].message_pk)
+    assert reply.ticket.buyer.alias == "alice@marketplace.amazon.com"
+    assert reply.ticket_id == Message.objects.get(pk=results[0].message_pk).ticket_id
+    assert Message.objects.get(pk=results[1].message_pk).ticket.messages.count() == 1
+    # Imported again, nothing changes.
+    assert [r.outcome for r in mails_ingest([("file:a", alice), ("file:b", bob),
+                                             ("file:c", answer)])] == ["duplicate"] * 3
+
+
+def test_a_mail_with_a_utf8_id_kept_by_an_earlier_version_is_not_filed_again():
+    """Its key held the id as read then (U+FFFD for each byte), and still does."""
+    raw = build_mail(message_id=None, body="Hello").replace(
+        b"From:", "Message-ID: <ü7@shop.de>\nFrom:".encode(), 1)
+    row = RawMail.objects.get(pk=ingest(raw).raw_mail_id)
+    assert row.dedup_key == "mid:<\ufffd\ufffd7@shop.de>"
+    assert ingest(raw).outcome == Outcome.DUPLICATE
+    assert mail_receive(raw=raw, source="webhook").outcome == Outcome.DUPLICATE
+    assert Message.objects.get().message_id == "<ü7@shop.de>"
+
+
 def test_a_reply_stored_before_the_mail_it_answers_still_threads():
     reply = ingest(build_mail(
         message_id="<r2@x>", subject="Re: Late", sender="support@example-seller.com",

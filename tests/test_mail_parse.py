@@ -4,8 +4,10 @@ parser minutes kept whole as an attachment and read as text in linear time."""
 import base64
 import re
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from faults_support import Workers, child_env, defaults_install, needs_postgresql, wait_for
 from mails import amazon_body, build_mail
 
@@ -329,6 +331,25 @@ def test_an_attachment_name_is_a_name_and_a_long_one_keeps_its_type():
     assert len(kept[2]) == 255 and kept[2].endswith("x….pdf")
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["..", "../..", "C:\\Users\\..", " . "])
+def test_an_attachment_named_only_by_a_paths_steps_downloads_as_an_attachment(
+    name, client, agent
+):
+    """".." was kept as the name: the ticket showed "📎 .." and the download was offered as
+    "..", a parent directory's name, which a browser or a script saving it may take as one."""
+    raw = raw_mail(buyer_headers(109), b"--b\r\nContent-Type: text/plain\r\n\r\n"
+                   + amazon_body(WORDS, order_id=ORDER).encode()
+                   + b"\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: "
+                   + f'attachment; filename="{name}"\r\n\r\n%PDF\r\n--b--\r\n'.encode(),
+                   'multipart/mixed; boundary="b"')
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    [attachment] = message.attachments.all()
+    assert attachment.filename == "attachment"
+    download = client.get(f"/inbox/tickets/{message.ticket_id}/attachments/{attachment.pk}/")
+    assert download["Content-Disposition"] == 'attachment; filename="attachment"'
+
+
 # -- Mails built to exhaust the workers and the agents' pages ---------------------------------
 
 def parts_mail(n: int, parts: bytes) -> bytes:
@@ -606,3 +627,35 @@ def test_a_mail_with_something_before_its_headers_is_filed_as_the_same_mail(
     assert WORDS in client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
     # The same mail from the operator's file is the same mail.
     assert mail_ingest(raw=plain, source="file:x").outcome == "duplicate"
+
+
+# -- Control characters in headers ----------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_control_characters_in_a_subject_never_reach_the_operators_terminal(client, agent):
+    """ESC sequences in a subject (encoded, or raw) were stored as written, and ``sla_status``
+    prints the most overdue subjects: the operator's terminal was retitled and cleared."""
+    subject = f"=?utf-8?q?Lid_broken_=1B]0;pwned=07=1B[2J=C2=9B1m?= {ORDER}\x1b[31m"
+    raw = raw_mail(buyer_headers(107, Subject=subject,
+                                 From='"Jane\x07 Doe - Amazon Marketplace" '
+                                      "<abc123xyz@marketplace.amazon.de>"),
+                   amazon_body(WORDS, order_id=ORDER).encode(), "text/plain; charset=utf-8")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.subject == f"Lid broken ]0;pwned[2J1m {ORDER}[31m"
+    assert message.ticket.buyer.name == "Jane Doe"
+    out = StringIO()
+    call_command("sla_status", stdout=out)
+    assert f"Lid broken ]0;pwned[2J1m {ORDER}" in out.getvalue()
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", out.getvalue())
+
+
+@pytest.mark.django_db
+def test_an_encoded_word_beside_raw_utf8_in_a_subject_is_decoded(client, agent):
+    """A gateway's raw UTF-8 prefix before an encoded subject left the whole subject with its
+    encoded words as written: the inbox showed "=?utf-8?q?M=C3=BCller?=" to the agent."""
+    subject = f"[Käufer] =?utf-8?q?Gr=C3=B6=C3=9Fe_passt_nicht?= =?utf-8?b?44K144Kk44K6?= {ORDER}"
+    raw = raw_mail(buyer_headers(108, Subject=subject), amazon_body(WORDS, order_id=ORDER).encode(),
+                   "text/plain; charset=utf-8")
+    message = Message.objects.get(pk=mail_ingest(raw=raw, source="test").message_pk)
+    assert message.subject == f"[Käufer] Größe passt nichtサイズ {ORDER}"
+    assert f"[Käufer] Größe passt nichtサイズ {ORDER}" in client.get("/inbox/").content.decode()

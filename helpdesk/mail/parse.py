@@ -159,29 +159,64 @@ _BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 # ISO-2022-JP's switch to JIS X 0208: a Japanese mail program that writes its headers raw
 # (without encoded words) writes them in 7-bit ISO-2022-JP, ESC and all.
 _JIS_IN_HEADER = re.compile("\x1b\\$[@B]")
+# Control characters (C0, DEL, C1): one-line header text never needs them (tabs and line
+# breaks are folded into spaces first). A subject's ESC sequences reached the operator's
+# terminal through ``sla_status``, which prints the most overdue subjects, and could
+# retitle or clear it; BEL and the rest showed as boxes in the inbox. (``decode`` reads raw
+# ISO-2022-JP, ESC and all, before it drops them.)
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def decode(value: object, *, hint: str = "") -> str:
     """A header value as text, surviving bad encodings and unknown charsets, without
-    bidirectional controls. ``hint``: the charset of the mail's text, for raw 8-bit bytes
-    that are not UTF-8."""
+    bidirectional controls or control characters. ``hint``: the charset of the mail's text,
+    for raw 8-bit bytes that are not UTF-8."""
     if value is None:
         return ""
     raw = str(value)
     if "\x1b" in raw and _JIS_IN_HEADER.search(raw):
         raw = charset_decode(raw.encode("ascii", "surrogateescape"), "iso-2022-jp")
     if raw.isascii() and "=?" not in raw:  # no encoded word and no raw byte: most headers
-        return storable(" ".join(raw.split()))
+        return _CONTROLS.sub("", storable(" ".join(raw.split())))
     if _HAS_RAW_BYTES.search(raw):
         raw = _raw_bytes_text(raw, hint)
     try:
-        text = str(make_header(_words_read(decode_header(raw))))
+        if raw.isascii():
+            text = str(make_header(_words_read(decode_header(raw))))
+        else:
+            text = _words_among_text(raw)
     except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
             email.errors.MessageError):  # e.g. HeaderParseError: an encoded word not base64
         text = raw
     if not text.isascii():  # (a flag the string carries: most headers are ASCII)
         text = text.translate(_BIDI_CONTROLS)
-    return storable(" ".join(text.split()))
+    return _CONTROLS.sub("", storable(" ".join(text.split())))
+
+
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[QqBb]\?[^?\s]*\?=")
+
+
+def _words_among_text(raw: str) -> str:
+    """Encoded words decoded one by one among text that is not ASCII (raw UTF-8, RFC 6532:
+    a gateway's prefix before an encoded subject). ``decode_header`` hands such text back as
+    raw-unicode-escape bytes, which ``make_header`` took for ASCII and refused, and the whole
+    header kept its encoded words undecoded ("Größe =?utf-8?q?M=C3=BCller?="). Whitespace
+    between two encoded words is dropped, as RFC 2047 says."""
+    out: list[str] = []
+    position = 0
+    after_word = False
+    for word in _ENCODED_WORD.finditer(raw):
+        between = raw[position:word.start()]
+        if not (after_word and not between.strip()):
+            out.append(between)
+        try:
+            out.append(str(make_header(_words_read(decode_header(word.group())))))
+        except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
+                email.errors.MessageError):
+            out.append(word.group())
+        position, after_word = word.end(), True
+    out.append(raw[position:])
+    return "".join(out)
 
 
 def _words_read(
@@ -208,8 +243,22 @@ def _address(value: str | None, *, hint: str = "") -> tuple[str, str]:
     return decode(name, hint=hint), decode(address, hint=hint)
 
 
-def _message_ids(value: str) -> list[str]:
-    return _MSGID.findall(storable(value or ""))
+def _message_ids(value: str | None) -> list[str]:
+    """The ids in a raw header value. Raw 8-bit bytes (RFC 6532 allows UTF-8 in an id) are
+    read as ``decode`` reads them: read as U+FFFD each, "<ü1@shop.de>" and "<ö1@shop.de>"
+    were one id, and a reply to one buyer's mail joined the other buyer's ticket."""
+    value = value or ""
+    if _HAS_RAW_BYTES.search(value):
+        value = _raw_bytes_text(value)
+    return _MSGID.findall(storable(value))
+
+
+def message_id_key(message_id: str) -> str:
+    """The id as the dedup key has it since before ids were read as UTF-8: each byte of a
+    character that is not ASCII as U+FFFD. A mail kept then is still found by its key."""
+    if message_id.isascii():
+        return message_id
+    return "".join(c if c.isascii() else "\ufffd" * len(c.encode("utf-8")) for c in message_id)
 
 
 # No marketplace mail was written before this: a Date earlier is a sender's clock gone wrong
@@ -313,7 +362,9 @@ def _file_name(name: str) -> str:
     """A file name, not a path: "../../etc/passwd" is "passwd" (the raw mail keeps what was
     written). A name too long to keep is shortened in the middle, so that its type (".pdf")
     stays at the end for the agent and the program that opens the download."""
-    name = name.replace("\\", "/").rpartition("/")[2].strip() or "attachment"
+    name = name.replace("\\", "/").rpartition("/")[2].strip()
+    if name.strip(". ") == "":  # "", ".", "..": a path's steps, no name
+        return "attachment"
     if len(name) <= FILE_NAME_MAX:
         return name
     stem, dot, suffix = name.rpartition(".")
@@ -339,9 +390,10 @@ def _filename_raw(part: Message) -> str | None:
 # read as text. A real delimiter line is followed by a part's header, so a "-----" rule or
 # Amazon's "--- Begin message ---" marker is never taken for one.
 _DELIMITER = re.compile(r"^--([!-~][ -~]{0,69}?)[ \t]*\r?\n(?=(?i:content-))", re.MULTILINE)
-# Each recovery parses its part again: bounded, so that nested broken multiparts cost a
-# mail a few parses, never one per level.
-RECOVERIES_MAX = 5
+# A recovery parses its part again: once a mail, so that a mail costs at most two parses
+# (25 MB of short lines take 9 s to parse), never one per level of broken multiparts; a
+# broken multipart inside the one recovered is read as text.
+RECOVERIES_MAX = 1
 
 
 def _parts_recovered(part: Message) -> bool:
@@ -568,8 +620,8 @@ def _headers_read(msg: Message) -> ParsedMail:
                                      + raw.get("from", [])) else ""
     from_name, from_address = _address(first("from"), hint=hint)
     _, reply_to = _address(first("reply-to"))
-    message_ids = _message_ids(str(msg.get("Message-ID") or ""))
-    in_reply_to = _message_ids(str(msg.get("In-Reply-To") or ""))
+    message_ids = _message_ids(first("message-id"))
+    in_reply_to = _message_ids(first("in-reply-to"))
     received_dates = []
     for received in msg.get_all("Received") or []:
         when = _date(str(received).rpartition(";")[2].strip())
@@ -578,7 +630,7 @@ def _headers_read(msg: Message) -> ParsedMail:
     return ParsedMail(
         message_id=message_ids[0] if message_ids else "",
         in_reply_to=in_reply_to[0] if in_reply_to else "",
-        references=_message_ids(str(msg.get("References") or ""))[-20:],
+        references=_message_ids(first("references"))[-20:],
         subject=decode(first("subject"), hint=hint)[:500],
         from_address=from_address.lower(),
         from_name=from_name.strip().strip('"'),
@@ -603,7 +655,7 @@ def header_message_id(raw: bytes) -> str:
     forwarded in the body, which ``parse_mail`` does not take for the mail's own."""
     try:
         msg = _header_block(raw)
-        ids = _message_ids(str(msg.get("Message-ID") or ""))
+        ids = _message_ids(_raw_headers(msg).get("message-id", [None])[0])
     except Exception:  # whatever the header block is, the scan still looks
         return scan_message_id(raw)
     return ids[0] if ids else ""

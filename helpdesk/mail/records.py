@@ -9,7 +9,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import RawMail, RawMailStatus
-from .parse import author_headers, header_message_id, mail_content, storable
+from .parse import (
+    author_headers,
+    header_message_id,
+    mail_content,
+    message_id_key,
+    storable,
+)
 from .raw_store import blob_get, blob_key, blob_put
 
 logger = logging.getLogger(__name__)
@@ -57,7 +63,7 @@ def dedup_keys(raw: bytes, message_id: str | None = None) -> tuple[str, str]:
         message_id = header_message_id(raw)
     if not message_id:
         return f"sha:{blob_key(raw)}", ""
-    key = f"mid:{message_id[:900]}"
+    key = f"mid:{message_id_key(message_id)[:900]}"
     return key, f"{key}#"
 
 
