@@ -57,6 +57,20 @@ def test_raw_utf8_from_name_and_subject_are_read_as_utf8():
     assert "\ufffd" not in mail.from_name + mail.subject
 
 
+def test_a_subject_cut_in_the_middle_of_an_encoded_character_shows_what_it_holds():
+    """The sender's program cut the encoded subject one base64 character into a group: the
+    whole subject was shown encoded, "=?utf-8?B?wr9Ew7Nu…", in the inbox and to every rule."""
+    mail = parse_mail(raw_mail(
+        {"From": "Lucía <lucia@example.es>", "To": "service@mugshop.de",
+         "Subject": "=?utf-8?B?wr9Ew7NuZGUgZXN0w6EgbWkgcGVkaWRvPyDigJMgw?="},
+        b"Hola", "text/plain; charset=utf-8",
+    ))
+    assert mail.subject == "¿Dónde está mi pedido? –"
+    cut_twice = "=?utf-8?B?RGV2b2x1Y2nDs24=?= =?utf-8?B?IGRlbCBwZWRpZG8gw?="
+    assert parse_mail(raw_mail({"Subject": cut_twice}, b"x", "text/plain")).subject == \
+        "Devolución del pedido"
+
+
 def test_raw_latin1_headers_of_old_mailers_are_still_readable():
     raw = "From: Jürgen Müller <jm@example.de>\r\nSubject: Rücksendung\r\n\r\nHallo".encode(
         "cp1252")

@@ -180,13 +180,10 @@ def decode(value: object, *, hint: str = "") -> str:
         return _CONTROLS.sub("", storable(" ".join(raw.split())))
     if _HAS_RAW_BYTES.search(raw):
         raw = _raw_bytes_text(raw, hint)
-    try:
-        if raw.isascii():
-            text = str(make_header(_words_read(decode_header(raw))))
-        else:
-            text = _words_among_text(raw)
-    except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
-            email.errors.MessageError):  # e.g. HeaderParseError: an encoded word not base64
+    text = _words_decoded(raw)
+    if text is None and _B_WORD.search(raw):
+        text = _words_decoded(_B_WORD.sub(_b_word_whole, raw))
+    if text is None:
         text = raw
     if not text.isascii():  # (a flag the string carries: most headers are ASCII)
         text = text.translate(_BIDI_CONTROLS)
@@ -194,6 +191,30 @@ def decode(value: object, *, hint: str = "") -> str:
 
 
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[QqBb]\?[^?\s]*\?=")
+
+
+def _words_decoded(raw: str) -> str | None:
+    """The header's encoded words decoded, or None when one cannot be."""
+    try:
+        if raw.isascii():
+            return str(make_header(_words_read(decode_header(raw))))
+        return _words_among_text(raw)
+    except (LookupError, UnicodeError, ValueError, AssertionError, TypeError,
+            email.errors.MessageError):  # e.g. HeaderParseError: an encoded word not base64
+        return None
+
+
+# A base64 encoded word whose text ends one character into a group of four: a subject cut
+# by the sender's program in the middle of a character. Mail programs show what the whole
+# groups hold; the email package refused the header, and the inbox showed it encoded.
+_B_WORD = re.compile(r"(=\?[^?\s]+\?[Bb]\?)([A-Za-z0-9+/]*)=*(\?=)")
+
+
+def _b_word_whole(word: re.Match) -> str:
+    data = word.group(2)
+    if len(data) % 4 == 1:
+        data = data[:-1]
+    return f"{word.group(1)}{data}{'=' * (-len(data) % 4)}{word.group(3)}"
 
 
 def _words_among_text(raw: str) -> str:
