@@ -87,9 +87,10 @@ def _quarantined_refile(
     """A readable copy of a mail kept in quarantine files it, as the quarantine retry would:
     its first copy failed for a reason of its own (its bytes gone from the store, a run that
     died, a rule since fixed), and the same mail fetched again from the mailbox or the files
-    was a duplicate of nothing the seller could see. Filed under its first row, with the
-    time it first came in. A copy still unreadable stays a duplicate of the quarantined one.
-    Either way the copy is a duplicate (of the mail kept first, its row and its bytes)."""
+    was a duplicate of nothing the seller could see. Filed under its first row, received
+    now, as every mail out of quarantine (``kept_read``). A copy still unreadable stays a
+    duplicate of the quarantined one. Either way the copy is a duplicate (of the mail kept
+    first, its row and its bytes)."""
     readable = {key: index for index, key in reversed(duplicates)
                 if kept[index].recognition is not None}
     if not readable:
