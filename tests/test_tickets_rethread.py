@@ -829,3 +829,23 @@ def test_a_ticket_merged_by_hand_into_a_resolved_one_stays_in_the_working_view(a
         tickets_derived_refresh(ticket_ids={thanks.pk})
     assert Ticket.objects.get().status == TicketStatus.OPEN
     assert Obligation.objects.open().get().message.message_id == "<b2@amazon.test>"
+
+
+def test_splitting_the_answer_off_a_resolved_ticket_reopens_its_question(agent):
+    """An agent resolved an answered question, then found the answer was about another
+    order and moved it to a ticket of its own: the question is unanswered again, so its
+    ticket is back in the working view, not resolved with a clock running out unseen."""
+    _fetched(T0 + timedelta(hours=3), [
+        buyer_message(1, T0, alias="rui", order=ORDER),
+        seller_reply(2, T0 + timedelta(hours=2), alias="rui", refs="<b1@amazon.test>"),
+    ])
+    ticket = Ticket.objects.get()
+    with time_machine.travel(T0 + timedelta(hours=4), tick=False):
+        ticket_resolve(ticket=ticket, actor=agent)
+        old, new = message_split(message=Message.objects.get(message_id="<s2@seller.test>"),
+                                 actor=agent, reason="about another order")
+        tickets_derived_refresh(ticket_ids={old.pk, new.pk})
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.OPEN
+    assert ticket.timeline.filter(kind="reopened").exists()
+    assert Obligation.objects.open().get().ticket_id == ticket.pk
