@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from helpdesk.complaints.services import tickets_categorise
 from helpdesk.db import row_new
-from helpdesk.sla.models import Obligation
 from helpdesk.sla.services import obligations_recompute
 from helpdesk.tickets.models import Ticket, TicketStatus, TimelineEvent
 
@@ -20,20 +19,16 @@ def tickets_derived_refresh(
     may be named too: their clocks went with their messages). ``tickets``: the rows as they
     are, when the caller holds them (saves a query)."""
     ids = set(ticket_ids)
-    obligations_recompute(ticket_ids=ids)
-    _resolved_reopen(ids)
+    _resolved_reopen(obligations_recompute(ticket_ids=ids))
     tickets_categorise(
         tickets=tickets if tickets is not None else Ticket.objects.filter(pk__in=ids)
     )
 
 
-def _resolved_reopen(ids: set[int]) -> None:
+def _resolved_reopen(reopened: set[int]) -> None:
     """A resolved ticket whose mail now leaves a clock open is open again: resolving is
     refused while a clock runs, and a resolved ticket leaves the working view, so a clock
     reopened there (the answer split off by hand, a question merged in) ran out unseen."""
-    reopened = set(Obligation.objects.open().filter(
-        ticket_id__in=ids, ticket__status=TicketStatus.RESOLVED
-    ).values_list("ticket_id", flat=True))
     if not reopened:
         return
     Ticket.objects.filter(pk__in=reopened).update(status=TicketStatus.OPEN)
