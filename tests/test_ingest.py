@@ -17,6 +17,7 @@ from helpdesk.mail.models import RawMail, RawMailStatus
 from helpdesk.mail.raw_store import blob_get
 from helpdesk.mail.records import raw_mail_quarantine
 from helpdesk.mail.services import Outcome, mail_ingest, mails_ingest, quarantine_retry
+from helpdesk.sla.models import Obligation
 from helpdesk.tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -207,6 +208,31 @@ def test_sent_time_from_the_date_header_in_utc():
     result = ingest(build_mail(date="Mon, 05 Oct 2026 12:30:00 +0200"))
     assert Message.objects.get(pk=result.message_pk).sent_at == datetime(2026, 10, 5, 10, 30, tzinfo=UTC)
 
+
+
+@pytest.mark.parametrize("written", [
+    "Mon, 30 Mar 2026 08:40:00 +02:00", "Mon, 30 Mar 2026 08:40:00 CEST",
+    "Mon, 30 Mar 2026 08:40:00 MESZ", "Mon, 30 Mar 2026 08:40:00 GMT+2",
+    "Mon, 30 Mar 2026 08:40:00 GMT+0200", "Mon, 30 Mar 2026 08:40:00 +0200 (CEST)",
+])
+def test_a_reply_dated_in_the_sellers_summer_time_written_another_way_is_on_time(written):
+    """The buyer wrote on the Sunday Berlin's clocks went forward; a German shop system sent
+    the answer the next morning, 23 h 40 min later, its Date in summer time but not written
+    as RFC 5322 wants ("+02:00", "CEST", "GMT+2"). Read as UTC it was two hours later than
+    sent, and late."""
+    question = buyer_message(1, datetime(2026, 3, 29, 7, 0, tzinfo=UTC), alias="jana",
+                             order="302-1234567-1234567", tld="de")
+    reply = f"Date: {written}\n".encode() + build_mail(
+        message_id="<s2@seller.test>", date=None, subject="Re: Question",
+        sender="Mugshop <service@mugshop.de>", to="jana@marketplace.amazon.de",
+        headers={"In-Reply-To": "<b1@amazon.test>"}, body="Ist unterwegs.",
+    )
+    with time_machine.travel(datetime(2026, 3, 30, 12, 0, tzinfo=UTC), tick=False):
+        mails_ingest([("files", question), ("Sent.mbox", reply)])
+    assert Message.objects.get(message_id="<s2@seller.test>").sent_at == datetime(
+        2026, 3, 30, 6, 40, tzinfo=UTC)
+    clock = Obligation.objects.get()
+    assert (clock.state, clock.satisfied_at) == ("met", datetime(2026, 3, 30, 6, 40, tzinfo=UTC))
 
 def test_sent_time_falls_back_to_the_newest_received_header():
     raw = (

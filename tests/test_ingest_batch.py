@@ -608,3 +608,37 @@ def test_a_quarantined_mail_processed_again_twice_at_once_is_filed_once_and_stay
     row = RawMail.objects.get(pk=kept.raw_mail_id)
     assert (row.status, row.quarantine_reason) == (RawMailStatus.STORED, "")
     assert Message.objects.get().raw_id == row.pk
+
+
+def test_no_response_required_marked_while_a_question_sat_in_quarantine_leaves_it_open(
+    django_user_model,
+):
+    """The buyer asked a question, then wrote "Grazie!"; the question could not be filed (no
+    marketplace was set up for it yet) and waited in quarantine while an agent marked the
+    thanks "No response required". Filed once the admin processes it again, the question
+    was never seen by the agent: it still needs an answer."""
+    from helpdesk.marketplaces.defaults import channels_install_defaults
+    from helpdesk.marketplaces.models import Channel
+    from helpdesk.tickets.actions import ticket_clock_end
+
+    agent = django_user_model.objects.create_user("agent7")
+    t = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    question = buyer_message(1, t, alias="ines", order="114-1234567-1234567", tld="it",
+                             words="Il coperchio è compreso?")
+    thanks = buyer_message(2, t + timedelta(minutes=20), alias="ines",
+                           order="114-1234567-1234567", subject="Re: Question",
+                           words="Grazie!", tld="it")
+    Channel.objects.all().delete()
+    with time_machine.travel(t + timedelta(minutes=1), tick=False):
+        assert mails_ingest([("files", question)])[0].outcome == Outcome.QUARANTINED
+    channels_install_defaults()
+    with time_machine.travel(t + timedelta(minutes=21), tick=False):
+        mails_ingest([("files", thanks)])
+    with time_machine.travel(t + timedelta(hours=1), tick=False):
+        ticket = Message.objects.get(message_id="<b2@amazon.test>").ticket
+        ticket_clock_end(ticket=ticket, actor=agent, kind="no_response_required")
+    with time_machine.travel(t + timedelta(hours=2), tick=False):
+        [retried] = ingest_service.quarantine_retry()
+    assert retried.outcome == Outcome.STORED
+    states = dict(Obligation.objects.values_list("message__message_id", "state"))
+    assert states == {"<b1@amazon.test>": "pending", "<b2@amazon.test>": "no_response_required"}

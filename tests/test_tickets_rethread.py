@@ -792,3 +792,60 @@ def test_a_message_split_off_keeps_the_no_response_required_it_was_marked(agent)
         tickets_derived_refresh(ticket_ids={old.pk, new.pk})
     assert _clock_states() == {"<b1@amazon.test>": "no_response_required",
                                "<b2@amazon.test>": "no_response_required"}
+
+
+def test_a_question_late_mail_merges_into_a_resolved_ticket_reopens_it(agent):
+    """The buyer's lid question sat in a ticket of its own (the answer it replied to not yet
+    fetched) while an agent marked the cup ticket "No response required" and resolved it.
+    The Sent folder then proves both one conversation: the merged ticket holds a question
+    nobody has answered, and must not stay resolved, out of the working view, while its
+    clock runs out."""
+    cup = buyer_message(1, T0, alias="ana", order="", subject="Cup")
+    answer = seller_reply(2, T0 + timedelta(minutes=30), alias="ana", refs="<b1@amazon.test>",
+                          subject="Re: Cup")
+    lid = buyer_message(3, T0 + timedelta(hours=1), alias="ana", order="",
+                        subject="And the lid?", refs="<s2@seller.test>")
+    _fetched(T0 + timedelta(hours=2), [cup, lid])
+    with time_machine.travel(T0 + timedelta(hours=3), tick=False):
+        resolved = Message.objects.get(message_id="<b1@amazon.test>").ticket
+        ticket_clock_end(ticket=resolved, actor=agent, kind="no_response_required")
+        ticket_resolve(ticket=resolved, actor=agent)
+    _fetched(T0 + timedelta(hours=4), [answer])
+    ticket = Ticket.objects.get()
+    assert ticket.status == TicketStatus.OPEN
+    assert _clock_states() == {"<b1@amazon.test>": "met", "<b3@amazon.test>": "pending"}
+
+
+def test_a_ticket_merged_by_hand_into_a_resolved_one_stays_in_the_working_view(agent):
+    _fetched(T0 + timedelta(hours=2), [
+        buyer_message(1, T0, alias="ann", order=ORDER, subject="Cup", words="Thanks!"),
+        buyer_message(2, T0 + timedelta(hours=1), alias="bob", order="", subject="Lid"),
+    ])
+    thanks, question = Ticket.objects.order_by("pk")
+    with time_machine.travel(T0 + timedelta(hours=3), tick=False):
+        ticket_clock_end(ticket=thanks, actor=agent, kind="no_response_required")
+        ticket_resolve(ticket=thanks, actor=agent)
+        tickets_merge(survivor=thanks, merged=question, reason="same household", actor=agent)
+        tickets_derived_refresh(ticket_ids={thanks.pk})
+    assert Ticket.objects.get().status == TicketStatus.OPEN
+    assert Obligation.objects.open().get().message.message_id == "<b2@amazon.test>"
+
+
+def test_splitting_the_answer_off_a_resolved_ticket_reopens_its_question(agent):
+    """An agent resolved an answered question, then found the answer was about another
+    order and moved it to a ticket of its own: the question is unanswered again, so its
+    ticket is back in the working view, not resolved with a clock running out unseen."""
+    _fetched(T0 + timedelta(hours=3), [
+        buyer_message(1, T0, alias="rui", order=ORDER),
+        seller_reply(2, T0 + timedelta(hours=2), alias="rui", refs="<b1@amazon.test>"),
+    ])
+    ticket = Ticket.objects.get()
+    with time_machine.travel(T0 + timedelta(hours=4), tick=False):
+        ticket_resolve(ticket=ticket, actor=agent)
+        old, new = message_split(message=Message.objects.get(message_id="<s2@seller.test>"),
+                                 actor=agent, reason="about another order")
+        tickets_derived_refresh(ticket_ids={old.pk, new.pk})
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.OPEN
+    assert ticket.timeline.filter(kind="reopened").exists()
+    assert Obligation.objects.open().get().ticket_id == ticket.pk

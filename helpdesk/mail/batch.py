@@ -87,8 +87,10 @@ def _quarantined_refile(
     """A readable copy of a mail kept in quarantine files it, as the quarantine retry would:
     its first copy failed for a reason of its own (its bytes gone from the store, a run that
     died, a rule since fixed), and the same mail fetched again from the mailbox or the files
-    was a duplicate of nothing the seller could see. Filed under its first row, with the
-    time it first came in. A copy still unreadable stays a duplicate of the quarantined one."""
+    was a duplicate of nothing the seller could see. Filed under its first row, received
+    now, as every mail out of quarantine (``kept_read``). A copy still unreadable stays a
+    duplicate of the quarantined one. Either way the copy is a duplicate (of the mail kept
+    first, its row and its bytes)."""
     readable = {key: index for index, key in reversed(duplicates)
                 if kept[index].recognition is not None}
     if not readable:
@@ -106,9 +108,9 @@ def _quarantined_refile(
             row.save(update_fields=["sha256", "size"])
         ruleset = ruleset or ruleset_get()
         refile.append((index, kept_read(row, copy.raw, ruleset)))
+    # Still a duplicate of the mail kept first (its row, its bytes); now with its message.
     return [
-        (index, result if result.outcome == Outcome.STORED
-         else IngestResult(Outcome.DUPLICATE, result.raw_mail_id))
+        (index, replace(result, outcome=Outcome.DUPLICATE, reason=""))
         for index, result in _store_split(refile)
     ]
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from helpdesk.tickets.services import NewMessage
 
 from .facts import message_new
-from .models import RawMail
+from .models import RawMail, RawMailStatus
 from .parse import ParsedMail, ParseError, parse_mail
 from .raw_store import blob_put
 from .recognise import Recognised, Ruleset, recognise
@@ -72,8 +72,14 @@ def _keep_one(source: str, raw: bytes, ruleset: Ruleset) -> _Result:
 
 
 def kept_read(raw_mail: RawMail, raw: bytes, ruleset: Ruleset) -> KeptMail:
-    """A mail recorded before and still to be processed, read as ``mails_keep`` reads one."""
-    recognition, problem = _read(raw, ruleset, raw_mail.received_at, source=raw_mail.source,
+    """A mail recorded before and still to be processed, read as ``mails_keep`` reads one.
+    Received when it came in; a mail that was in quarantine, when it comes out: the agents
+    could not see it before, and an agent's "No response required" marked meanwhile must not
+    end its clock unseen (``sla.clock``)."""
+    received_at = raw_mail.received_at
+    if raw_mail.status == RawMailStatus.QUARANTINED or raw_mail.quarantine_reason:
+        received_at = max(received_at, timezone.now())
+    recognition, problem = _read(raw, ruleset, received_at, source=raw_mail.source,
                                  trusted=raw_mail.source_trusted)
     keys = (raw_mail.dedup_key, "")
     return KeptMail(raw_mail.source, raw, raw_mail.sha256, keys, recognition, problem, raw_mail,

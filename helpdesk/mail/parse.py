@@ -661,7 +661,7 @@ def _headers_read(msg: Message) -> ParsedMail:
             for _, a in getaddresses(raw.get("to", [])[:TO_HEADERS_READ])
             if a
         ],
-        date=_date(str(msg.get("Date") or "")),
+        date=_date(_zone_offset(str(msg.get("Date") or ""))),
         received_dates=received_dates,
         headers={h: decode(raw[h][0]) for h in KEPT_HEADERS if h in raw},
         text="",
@@ -745,3 +745,38 @@ def scan_message_id(raw: bytes) -> str:
     match = re.search(rb"^Message-ID:\s*(<[^<>\s\x00-\x1f\x7f]{1,996}>)", raw[:65536],
                       re.IGNORECASE | re.MULTILINE)
     return match.group(1).decode("ascii", errors="replace") if match else ""
+
+
+# Zones mail programs and shop systems write in words where RFC 5322 wants an offset; the
+# standard library knows only the American ones (EST, PDT…) and reads any other as no zone,
+# which is UTC here: a German reply of 09:30 CEST was two hours later than sent, and late.
+# Names that stand for more than one zone (IST, CST outside the US) are left out.
+_ZONE_NAMES = {
+    "WET": 0, "WEZ": 0, "BST": 60, "WEST": 60, "WESZ": 60, "CET": 60, "MEZ": 60,
+    "CEST": 120, "MESZ": 120, "EET": 120, "OEZ": 120, "EEST": 180, "OESZ": 180,
+    "MSK": 180, "JST": 540, "KST": 540, "HKT": 480, "SGT": 480, "AWST": 480,
+    "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
+}
+# "+02:00" (ISO's colon), "GMT+2", "UTC+05:30", or a zone name, at the end (a comment after).
+_ZONE_WRITTEN = re.compile(
+    r"\s(?:(?:GMT|UTC|UT)\s*)?([+-])(\d{1,2}):?(\d{2})?(\s*\(.*\))?\s*$"
+    r"|\s([A-Z]{2,5})(\s*\(.*\))?\s*$",
+    re.IGNORECASE,
+)
+_RFC_OFFSET = re.compile(r"\s[+-]\d{4}(\s*\(.*\))?\s*")
+
+
+def _zone_offset(value: str) -> str:
+    """``value`` with a zone written another way given as RFC 5322's ``+hhmm``."""
+    found = _ZONE_WRITTEN.search(value)
+    if found is None:
+        return value
+    sign, hours, minutes, _, name, _ = found.groups()
+    if name is not None:
+        minutes_east = _ZONE_NAMES.get(name.upper())
+        if minutes_east is None:
+            return value  # a zone the standard library reads (GMT, EDT) or none we know
+        sign, hours, minutes = "+", str(minutes_east // 60), str(minutes_east % 60)
+    elif _RFC_OFFSET.fullmatch(found.group(0)):
+        return value  # "+0200" as RFC 5322 writes it
+    return f"{value[:found.start()]} {sign}{int(hours):02d}{int(minutes or 0):02d}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from helpdesk.db import row_new, rows_insert, rows_update
 from helpdesk.marketplaces.models import Channel, Holiday
-from helpdesk.tickets.models import Message, Ticket, TimelineEvent
+from helpdesk.tickets.models import Message, Ticket, TicketStatus, TimelineEvent
 
 from . import clock
 from .models import ClockAction, Obligation, Violation
@@ -25,13 +25,23 @@ _MUTABLE = [
 _MOVED = ["ticket_id", *_MUTABLE]
 
 
-def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = None) -> None:
-    """Recompute the clocks of these tickets: a fixed number of queries for any number."""
+def obligations_recompute(
+    *, ticket_ids: Iterable[int], now: datetime | None = None
+) -> set[int]:
+    """Recompute the clocks of these tickets: a fixed number of queries for any number. The
+    ids of those that are resolved and have a clock running (``derived`` reopens them)."""
     ids = sorted(set(ticket_ids))
     if not ids:
-        return
+        return set()
     now = now or timezone.now()
-    channel_of = dict(Ticket.objects.filter(pk__in=ids).values_list("pk", "channel_id"))
+    channel_of, resolved = {}, set()
+    for pk, channel_id, status in Ticket.objects.filter(pk__in=ids).values_list(
+        "pk", "channel_id", "status"
+    ):
+        channel_of[pk] = channel_id
+        if status == TicketStatus.RESOLVED:
+            resolved.add(pk)
+    running: set[int] = set()
     messages = defaultdict(list)
     rows = list(Message.objects.filter(ticket_id__in=ids).order_by("pk").values_list(
         "pk", "ticket_id", "direction", "kind", "is_auto", "sent_at", "untrusted_reason",
@@ -78,6 +88,8 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
             messages=messages[ticket_id], actions=actions[ticket_id], policy=policy, now=now,
             deadlines=deadlines,
         )
+        if ticket_id in resolved and any(result.is_open for result in computed):
+            running.add(ticket_id)
         for result in computed:
             row = existing.pop((int(result.key), result.kind), None)
             values = {"ticket_id": ticket_id, **_values(result, policy)}
@@ -103,6 +115,7 @@ def obligations_recompute(*, ticket_ids: Iterable[int], now: datetime | None = N
     # Breaches are recorded by the sweep, not here: what a ticket's mail says depends on the
     # order mail arrives in (a Sent folder may be fetched after the inbox), and the sweep
     # judges every ticket the same way within a minute.
+    return running
 
 
 def _violations_follow(obligations: list[Obligation]) -> None:

@@ -285,8 +285,10 @@ def _write(
 
 def _derive(ticket: Ticket, thread: Ticket, mails: list[ThreadMail]) -> list[str]:
     """Give ``ticket`` the fields its replayed ``thread`` derived; those that changed (not
-    saved). An agent's "resolved" stands unless the buyer wrote last and that mail arrived
-    after the agent resolved the ticket."""
+    saved). An agent's "resolved" stands unless the buyer wrote last and that mail is new to
+    the ticket since the agent resolved it: it arrived after, or it comes from another
+    ticket the replay merges in (a question the agent never saw there, whose clock would run
+    out in a ticket nobody works)."""
     if ticket.status == TicketStatus.RESOLVED and not _asks_since_resolved(ticket, thread, mails):
         thread.status = TicketStatus.RESOLVED
     updates = [f for f in DERIVED if getattr(ticket, _attname(f)) != getattr(thread, _attname(f))]
@@ -302,7 +304,8 @@ def _asks_since_resolved(ticket: Ticket, thread: Ticket, mails: list[ThreadMail]
         "at", flat=True
     ).first()
     return resolved is None or any(
-        m.direction == Direction.IN and m.kind in NEEDS_SELLER and m.received_at > resolved
+        m.direction == Direction.IN and m.kind in NEEDS_SELLER
+        and (m.received_at > resolved or m.ticket_id != ticket.pk)
         for m in mails
     )
 
@@ -355,6 +358,12 @@ def tickets_merge(
     if survivor.assignee_id is None and merged.assignee_id is not None:
         survivor.assignee_id = merged.assignee_id
         survivor.save(update_fields=["assignee"])
+    if actor is not None and survivor.status == TicketStatus.RESOLVED != merged.status:
+        # Merged by hand into a resolved ticket, a ticket still being worked stays in the
+        # working view: resolved, its open clocks would run out where nobody looks. (A
+        # replay derives the survivor's status from the mail before it merges.)
+        survivor.status = merged.status
+        survivor.save(update_fields=["status"])
     TimelineEvent.objects.create(
         ticket=survivor, at=timezone.now(), actor=actor, kind="merged",
         text=f"Ticket #{merged.pk} ({merged.subject[:200]}) merged into this one: {reason}"[:1000],
