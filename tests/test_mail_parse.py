@@ -57,6 +57,18 @@ def test_raw_utf8_from_name_and_subject_are_read_as_utf8():
     assert "\ufffd" not in mail.from_name + mail.subject
 
 
+def test_a_message_id_written_as_encoded_words_names_the_mail_it_answers():
+    """Python's email package (policy.default) writes an In-Reply-To too long for a line as
+    encoded words: the seller's script's reply named no question and opened a ticket of its
+    own, beside the buyer's, whose clock ran on."""
+    question = "<0102019df6c478b4-4365b7f7-5b1e-47f2-9706-34df1eccc857-000000@eu-west-1.amazonses.com>"
+    raw = build_mail(sender="service@mugshop.de", message_id="<r1@mugshop.de>",
+                     headers={"In-Reply-To": question, "References": question})
+    assert b"In-Reply-To: =?utf-8?q?" in raw  # as the package writes it
+    mail = parse_mail(raw)
+    assert (mail.in_reply_to, mail.references) == (question, [question])
+
+
 def test_a_subject_cut_in_the_middle_of_an_encoded_character_shows_what_it_holds():
     """The sender's program cut the encoded subject one base64 character into a group: the
     whole subject was shown encoded, "=?utf-8?B?wr9Ew7Nu…", in the inbox and to every rule."""

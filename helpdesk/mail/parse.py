@@ -271,7 +271,13 @@ def _message_ids(value: str | None) -> list[str]:
     value = value or ""
     if _HAS_RAW_BYTES.search(value):
         value = _raw_bytes_text(value)
-    return _MSGID.findall(storable(value))
+    found = _MSGID.findall(storable(value))
+    if not found and "=?" in value:
+        # Python's email package (its default policy, as scripts and shop systems send with
+        # it) writes an id too long for one line as encoded words: read that way, a reply
+        # named no mail it answers and opened a ticket of its own.
+        found = _MSGID.findall(decode(value))
+    return found
 
 
 def message_id_key(message_id: str) -> str:
