@@ -696,6 +696,42 @@ def test_a_mail_client_reply_and_a_seller_central_reply_count_as_seller_messages
     assert reply.seller_messages == 2
 
 
+def test_a_reply_and_amazons_copy_of_it_are_one_seller_message(ingest_file):
+    """Amazon mails the seller a copy of every message it passes on, when asked to: counted
+    as a second message, every reply brought the thread's limit of 5 nearer by two, and the
+    warning came at the third reply."""
+    from mails import build_mail
+
+    from helpdesk.mail.services import mail_ingest
+    from helpdesk.tickets.models import Message
+
+    first = ingest_file("amazon-de/lieferung_01_kaeufer.eml")
+    ticket = Message.objects.get(pk=first.message_pk).ticket
+    question = f"<{Message.objects.get(pk=first.message_pk).message_id.strip('<>')}>"
+    words = ("Hallo Frau Hoffmann,\n\nwir haben bei DHL einen Nachforschungsauftrag gestellt. "
+             "Falls sich das Paket bis Freitag nicht findet, schicken wir Ihnen kostenlos eine "
+             "neue Flasche.\n\nViele Grüße\nJonas Weber")
+    mail_ingest(raw=build_mail(  # the Sent folder's copy of the seller's reply
+        sender="MugShop GmbH <service@mugshop.de>", to="r9o5tl4yntrj421@marketplace.amazon.de",
+        subject="Re: Anfrage zur Lieferung", body=words, message_id="<sent1@mugshop.de>",
+        date="Tue, 05 May 2026 14:39:50 +0000",
+        headers={"In-Reply-To": question},
+    ), source="test")
+    ingest_file("amazon-de/lieferung_03_antwort_bestaetigung.eml")  # Amazon's copy of it
+    assert ticket.messages.filter(direction="out").count() == 2  # both are shown
+    assert reply_facts(ticket=ticket, subject="Re", body="Noch etwas.", now=NOW
+                       ).seller_messages == 1
+    # The same words sent again are a second message, its copy no third.
+    mail_ingest(raw=build_mail(
+        sender="MugShop GmbH <service@mugshop.de>", to="r9o5tl4yntrj421@marketplace.amazon.de",
+        subject="Re: Anfrage zur Lieferung", body=words, message_id="<sent2@mugshop.de>",
+        date="Tue, 05 May 2026 15:00:00 +0000",
+        headers={"In-Reply-To": question},
+    ), source="test")
+    assert reply_facts(ticket=ticket, subject="Re", body="Noch etwas.", now=NOW
+                       ).seller_messages == 2
+
+
 def test_a_rule_matching_every_reply_written_around_validation_blocks_nothing():
     """A stray | written by a queryset update would block every reply: the rule is skipped
     with a warning that names it, and an ordinary reply is not blocked."""

@@ -492,6 +492,39 @@ def ticket_language(ticket: Ticket) -> str:
     return (buyer or ticket.language or ticket.channel.language or "").lower().split("-")[0]
 
 
+def seller_messages_sent(*, ticket: Ticket) -> int:
+    """The seller's messages to the buyer in the thread, as the marketplace counts them.
+    Amazon mails the seller a copy of each message it passes on (when asked to in Seller
+    Central): a copy whose words are those of a reply the thread holds (the product's, or
+    the Sent folder's) is that reply, not a second message. A copy of a reply written in
+    Seller Central itself is the only record of it, and counts."""
+    replies = ticket.messages.filter(direction=Direction.OUT, is_auto=False).values_list(
+        "kind", "buyer_text")
+    own: list[str] = []
+    copies: list[str] = []
+    for kind, text in replies:
+        (copies if kind == MessageKind.REPLY_CONFIRMATION else own).append(" ".join(text.split()))
+    unmatched = 0
+    for copy in copies:
+        same = next((i for i, words in enumerate(own) if _same_reply(copy, words)), None)
+        if same is None:
+            unmatched += 1
+        else:
+            own[same] = ""  # one copy per reply: the same words sent twice are two messages
+    return len(own) + unmatched
+
+
+# Words a copy must share with a reply to be taken for it: a bare "Thanks" is no proof.
+SAME_REPLY_MIN = 20
+
+
+def _same_reply(copy: str, reply: str) -> bool:
+    """The copy repeats the reply: the same words, or the one beginning with the other (a
+    mail client's signature, or quoted history, on one side only)."""
+    shorter = min(len(copy), len(reply))
+    return shorter >= SAME_REPLY_MIN and (copy.startswith(reply) or reply.startswith(copy))
+
+
 def reply_facts(
     *, ticket: Ticket, subject: str, body: str,
     attachments: tuple[AttachmentFacts, ...] = (), now: datetime | None = None,
@@ -500,7 +533,7 @@ def reply_facts(
     messages = ticket.messages.all()
     order = ticket.order
     # Replies sent outside the product (mail client, Seller Central) are messages too.
-    sent = messages.filter(direction=Direction.OUT, is_auto=False).count()
+    sent = seller_messages_sent(ticket=ticket)
     # Replies not yet sent but still going (or maybe gone): not those given up on.
     on_their_way = Outbox.objects.filter(ticket=ticket, sent_message=None).filter(
         Q(state__in=[OutboxState.QUEUED, OutboxState.SENDING, OutboxState.UNCERTAIN])
