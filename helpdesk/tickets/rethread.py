@@ -48,6 +48,7 @@ from .services import (
     ticket_fill,
     ticket_follow,
 )
+from .signals import messages_moved, messages_moving
 from .threading import thread_resolve, thread_subject
 
 # Threads a late mail may pull into one replay. A real conversation has a handful; a bound
@@ -267,11 +268,11 @@ def _write(
             changed.add(ticket.pk)
     rows_update_changed(derived)
     if moves:
-        _clock_actions_pin({m.ticket_id for m in mails})
+        messages_moving.send(sender=Ticket, ticket_ids={m.ticket_id for m in mails})
     for ticket_id, pks in moves.items():
         Message.objects.filter(pk__in=pks).update(ticket_id=ticket_id)
         _events_follow(pks, ticket_id)
-        _clock_actions_follow(pks, ticket_id)
+        messages_moved.send(sender=Ticket, message_ids=pks, ticket_id=ticket_id)
     first_mail = {}
     for mail in mails:
         first_mail.setdefault(mail.ticket_id, mail)
@@ -335,7 +336,7 @@ def tickets_merge(
     if survivor.pk == merged.pk:
         raise ValueError("A ticket cannot be merged into itself.")
     threads_lock()
-    _clock_actions_pin({survivor.pk, merged.pk})
+    messages_moving.send(sender=Ticket, ticket_ids={survivor.pk, merged.pk})
     for relation in Ticket._meta.get_fields(include_hidden=True):
         if not (relation.is_relation and relation.auto_created and not relation.concrete):
             continue
@@ -376,20 +377,6 @@ def tickets_merge(
     return survivor
 
 
-def _clock_actions_pin(ticket_ids: set[int]) -> None:
-    """An agent's action on a ticket ends the clocks that were there when it was taken, not
-    those of messages that move in later (``sla.services.clock_actions_pin``)."""
-    from helpdesk.sla.services import clock_actions_pin  # sla sits above tickets
-
-    clock_actions_pin(ticket_ids=ticket_ids)
-
-
-def _clock_actions_follow(message_pks: list[int], ticket_id: int) -> None:
-    from helpdesk.sla.services import clock_actions_follow
-
-    clock_actions_follow(message_ids=message_pks, ticket_id=ticket_id)
-
-
 def _unique_with_ticket(model: type[models.Model], field: str) -> list[str]:
     """The other fields of a unique constraint of ``model`` that includes ``field``."""
     for constraint in model._meta.constraints:
@@ -416,9 +403,9 @@ def message_split(
         at=message.sent_at, asin=message.asin,
     )
     new.save(force_insert=True)
-    _clock_actions_pin({old.pk})
+    messages_moving.send(sender=Ticket, ticket_ids={old.pk})
     Message.objects.filter(pk=message.pk).update(ticket=new, thread_pinned=True)
-    _clock_actions_follow([message.pk], new.pk)
+    messages_moved.send(sender=Ticket, message_ids=[message.pk], ticket_id=new.pk)
     # The agent judged the rest one conversation too: pinned, so that no later mail naming
     # the order or the buyer of both pulls them back together in a replay.
     Message.objects.filter(ticket=old).update(thread_pinned=True)

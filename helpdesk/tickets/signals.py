@@ -9,3 +9,9 @@ from django.dispatch import Signal
 messages_stored = Signal()
 # An agent resolved a ticket: ``ticket``, ``actor``.
 ticket_resolved = Signal()
+# Messages are about to move between tickets (threads merged, replayed or split):
+# ``ticket_ids``, the tickets they leave or join. Receivers fix what must stay with these
+# tickets as they are now (the clocks an agent's action ended).
+messages_moving = Signal()
+# Messages moved to a ticket: ``message_ids``, ``ticket_id``.
+messages_moved = Signal()
