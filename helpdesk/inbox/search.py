@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Q
 
+from helpdesk.letters import digits_dashed
 from helpdesk.marketplaces.models import Buyer
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import searchable
@@ -23,15 +24,13 @@ from .sqlite_fts import TABLE as FTS_TABLE
 MAX_WORDS = 8
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ORDER_ID = re.compile(r"^[0-9A-Za-z]{3,}(-[0-9A-Za-z]+)*$")
-# As the recognisers read an order ID in mail (``mail.recognise``): an agent pastes it from a
-# Japanese buyer's message in full-width digits, or with the long-vowel mark ー a Japanese
-# input method types for "-", or from Amazon's "Order # 112-…" with its "#".
-_DIGIT_DASH = re.compile(r"(?<=\d)[\u2010-\u2015\u2212\u30fc\uff70](?=\d)")
 
 
 def order_id_of(text: str) -> str | None:
-    """The order ID ``text`` may be, folded as stored (ASCII digits and dashes), or None."""
-    text = _DIGIT_DASH.sub("-", unicodedata.normalize("NFKC", text)).strip().lstrip("#").strip()
+    """The order ID ``text`` may be, folded as stored (ASCII digits and dashes), or None. As
+    the recognisers read one in mail: an agent pastes it from a Japanese buyer's message in
+    full-width digits or with ー for "-", or from Amazon's "Order # 112-…" with its "#"."""
+    text = digits_dashed(unicodedata.normalize("NFKC", text)).strip().lstrip("#").strip()
     return text if _ORDER_ID.match(text) else None
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from helpdesk.letters import digits_dashed
 from helpdesk.marketplaces.models import (
     LANGUAGE_CHOICES,
     Buyer,
@@ -375,13 +376,6 @@ def _subject_language(ruleset: Ruleset, platform: str, subject: str,
     return ""
 
 
-# A dash between digits that NFKC leaves as it is. A Japanese input method in kana mode types
-# the long-vowel mark ー for the "-" key, so buyers write an order ID as ３０２ー１２３４５６７ー…;
-# others paste a minus sign, a Unicode hyphen or an en dash from a word processor. Between
-# two digits none of them is anything but a dash (ー only follows kana as a vowel mark).
-_DIGIT_DASH = re.compile(r"(?<=\d)[\u2010-\u2015\u2212\u30fc\uff70](?=\d)")
-
-
 # Typographic apostrophes, which NFKC keeps: Amazon's French and Italian templates and the
 # buyers' phones write "Demande d’annulation", "Messaggio dall’acquirente", where the rules
 # (and a seller typing one) write the ASCII "'".
@@ -391,7 +385,7 @@ _APOSTROPHES = dict.fromkeys(map(ord, "\u2019\u2018\u02bc\u2032"), "'")
 def _nfkc(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return text if text.isascii() else _DIGIT_DASH.sub("-", text).translate(_APOSTROPHES)
+    return text if text.isascii() else digits_dashed(text).translate(_APOSTROPHES)
 
 
 def mail_fields(mail: ParsedMail) -> dict[str, str]:
