@@ -3,6 +3,7 @@
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from itertools import chain
@@ -52,36 +53,56 @@ def row_new[M: Model](model: type[M], /, **values: Any) -> M:
     for rows built by the thousand. Fields not given take their default; a related object
     given by name is cached as ``__init__`` caches it. No ``pre_init``/``post_init`` signals
     are sent (none of these models has receivers)."""
+    plan = _PLANS.get(model) or _plan_of(model)
     obj = model.__new__(model)
-    obj._state = ModelState()
+    obj._state = state = ModelState()
     row = obj.__dict__
-    for name, attname, default, relation in _fields_of(model):
-        if name in values:
-            value = values.pop(name)
-            if relation and (value is None or isinstance(value, Model)):
-                obj._state.fields_cache[name] = value
-                row[attname] = None if value is None else value.pk
-            else:
-                row[attname] = value
-        elif attname in values:
-            row[attname] = values.pop(attname)
+    # Every default first (the fixed ones in one copy), then what was given over them.
+    row.update(plan.fixed)
+    for name, attname, make in plan.made:
+        if name not in values and attname not in values:
+            row[attname] = make()
+    for name, value in values.items():
+        field = plan.by_name.get(name)
+        if field is None:
+            unknown = [n for n in values if n not in plan.by_name]
+            raise TypeError(f"{model.__name__} has no field(s) {', '.join(unknown)}")
+        attname, relation = field
+        if relation and name != attname and (value is None or isinstance(value, Model)):
+            state.fields_cache[name] = value
+            row[attname] = None if value is None else value.pk
         else:
-            row[attname] = default()
-    if values:
-        raise TypeError(f"{model.__name__} has no field(s) {', '.join(values)}")
+            row[attname] = value
     return obj
 
 
-_FIELDS: dict[type[Model], list[tuple[str, str, Callable[[], Any], bool]]] = {}
+@dataclass(frozen=True)
+class _Plan:
+    """How ``row_new`` fills a model's row: the defaults that are values, those made anew for
+    each row (a callable default: ``timezone.now``, ``dict``), and each field's column name
+    and whether it is a relation, by field name and by column name."""
+
+    fixed: dict[str, Any]
+    made: list[tuple[str, str, Callable[[], Any]]]
+    by_name: dict[str, tuple[str, bool]]
 
 
-def _fields_of(model: type[Model]) -> list[tuple[str, str, Callable[[], Any], bool]]:
-    fields = _FIELDS.get(model)
-    if fields is None:
-        fields = _FIELDS[model] = [
-            (f.name, f.attname, f.get_default, f.is_relation) for f in model._meta.concrete_fields
-        ]
-    return fields
+_PLANS: dict[type[Model], _Plan] = {}
+
+
+def _plan_of(model: type[Model]) -> _Plan:
+    fixed, made, by_name = {}, [], {}
+    for f in model._meta.concrete_fields:
+        if f.has_default() and callable(f.default):
+            made.append((f.name, f.attname, f.get_default))
+        else:
+            # A value default (or none: "" or None) is the same object for every row, as
+            # ``Model.__init__`` gives it.
+            fixed[f.attname] = f.get_default()
+        by_name[f.name] = (f.attname, f.is_relation)
+        by_name[f.attname] = (f.attname, f.is_relation)
+    plan = _PLANS[model] = _Plan(fixed, made, by_name)
+    return plan
 
 
 def rows_update(objs: list[Model], fields: list[str]) -> None:

@@ -9,19 +9,22 @@ from django.utils import timezone
 from helpdesk.complaints.services import tickets_categorise
 from helpdesk.db import row_new
 from helpdesk.sla.services import obligations_recompute
-from helpdesk.tickets.models import Ticket, TicketStatus, TimelineEvent
+from helpdesk.tickets.models import Message, Ticket, TicketStatus, TimelineEvent
 
 
 def tickets_derived_refresh(
-    *, ticket_ids: Iterable[int], tickets: list[Ticket] | None = None
+    *, ticket_ids: Iterable[int], tickets: list[Ticket] | None = None,
+    written: Iterable[Message] = (),
 ) -> None:
     """Recompute the clocks and the complaint category of these tickets (tickets merged away
     may be named too: their clocks went with their messages). ``tickets``: the rows as they
-    are, when the caller holds them (saves a query)."""
+    are, and ``written``: the messages just stored, when the caller holds them (saves
+    reading them back)."""
     ids = set(ticket_ids)
     _resolved_reopen(obligations_recompute(ticket_ids=ids))
     tickets_categorise(
-        tickets=tickets if tickets is not None else Ticket.objects.filter(pk__in=ids)
+        tickets=tickets if tickets is not None else Ticket.objects.filter(pk__in=ids),
+        written=written,
     )
 
 

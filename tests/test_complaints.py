@@ -12,9 +12,9 @@ from inbox_support import queue_make, user_make
 from reports_support import buyer_says, manager_make, ticket_at
 
 from helpdesk.complaints.models import ComplaintRule, TicketComplaint
-from helpdesk.complaints.services import tickets_categorise
+from helpdesk.complaints.services import matcher_forget, matcher_get, tickets_categorise
 from helpdesk.marketplaces.models import Order, OrderItem
-from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
@@ -168,6 +168,20 @@ def test_categorising_a_batch_costs_a_fixed_number_of_queries(django_assert_max_
     with django_assert_max_num_queries(6):
         tickets_categorise(tickets=Ticket.objects.filter(pk__in=[t.pk for t in tickets]))
     assert TicketComplaint.objects.count() == 30
+
+
+def test_the_words_of_messages_just_stored_are_not_read_back(django_assert_num_queries):
+    tickets = [ticket_at(T0, words=w) for w in ["It leaks", "Never arrived", "Wrong size"] * 4]
+    TicketComplaint.objects.all().delete()
+    matcher_forget()
+    matcher_get()  # the rules read, and nothing remembered of any message
+    written = list(Message.objects.filter(ticket__in=tickets))
+    # The messages with their ticket's category, and the categories written: no third read.
+    with django_assert_num_queries(2):
+        tickets_categorise(tickets=tickets, written=written)
+    assert sorted(TicketComplaint.objects.values_list("category__code", flat=True)) == sorted(
+        ["quality_defect", "late_missing_delivery", "not_as_described"] * 4
+    )
 
 
 def test_the_report_shows_which_product_complaints_rise(client):

@@ -104,3 +104,31 @@ def test_each_row_gets_only_its_own_changed_fields_and_an_agents_edit_stays():
     stored = {t.pk: (t.kind, t.status, t.subject) for t in Ticket.objects.all()}
     assert stored[first.pk] == (TicketKind.RETURN_REQUEST, TicketStatus.RESOLVED, first.subject)
     assert stored[second.pk] == (second.kind, TicketStatus.WAITING, "Where is my parcel? (2)")
+
+
+@pytest.mark.parametrize("model", [Ticket, TimelineEvent, TicketComplaint])
+def test_a_new_row_holds_what_the_models_own_constructor_gives(model):
+    ticket = ticket_at(AT)
+    given = {TimelineEvent: {"ticket": ticket, "at": AT, "kind": "note"},
+             TicketComplaint: {"ticket_id": ticket.pk, "matched": "leaks"},
+             Ticket: {"status": TicketStatus.WAITING, "buyer": None}}[model]
+
+    def fields(row):
+        return {k: v for k, v in row.__dict__.items() if k != "_state"}
+
+    built, constructed = row_new(model, **given), model(**given)
+    assert fields(built) == fields(constructed)
+    assert built._state.fields_cache == constructed._state.fields_cache
+    assert built._state.adding
+
+
+def test_a_default_made_by_a_function_is_made_anew_for_each_row():
+    ticket = ticket_at(AT)
+    first, second = (row_new(TimelineEvent, ticket=ticket, at=AT, kind="note") for _ in "ab")
+    first.data["message"] = 1
+    assert second.data == {}
+
+
+def test_a_field_the_model_does_not_have_is_refused_by_name():
+    with pytest.raises(TypeError, match="TimelineEvent has no field.*colour"):
+        row_new(TimelineEvent, kind="note", colour="red")

@@ -117,10 +117,11 @@ def matcher_forget(**_kwargs) -> None:
     _cached.clear()
 
 
-def tickets_categorise(*, tickets: Iterable[Ticket]) -> None:
+def tickets_categorise(*, tickets: Iterable[Ticket], written: Iterable[Message] = ()) -> None:
     """Set the rules' category of every ticket given from its inbound messages. Set-based
     for the batch ingest: two queries whatever the number of tickets (three when the rules
-    are read again, or when messages the matcher has not seen are read for their words)."""
+    are read again, or when messages the matcher has not seen are read for their words).
+    ``written``: messages the caller has just stored, whose words need not be read back."""
     by_id = {t.pk: t for t in tickets if t.kind in COMPLAINT_KINDS}
     if not by_id:
         return
@@ -151,9 +152,11 @@ def tickets_categorise(*, tickets: Iterable[Ticket]) -> None:
             else:
                 hits[pk] = known
     fresh: dict[tuple[int, str], TextHits] = {}
-    for pk, subject, words in Message.objects.filter(pk__in=list(unseen)).values_list(
+    held = [(m.pk, m.subject, m.buyer_text) for m in written if m.pk in unseen]
+    unread = unseen.keys() - {pk for pk, _, _ in held}
+    for pk, subject, words in held + list(Message.objects.filter(pk__in=list(unread)).values_list(
         "pk", "subject", "buyer_text"
-    ) if unseen else ():
+    ) if unread else ()):
         language = unseen[pk]
         hits[pk] = fresh[(pk, language)] = matcher.text_hits(
             language, complaint_text(subject, words))

@@ -64,7 +64,8 @@ def mails_store(mails: list[KeptMail]) -> list[IngestResult]:
             reason="mail that arrived after later mail of the same conversation links them",
         )
     tickets_derived_refresh(
-        ticket_ids=touched, tickets=None if rows.late else list(rows.touched.values())
+        ticket_ids=touched, tickets=None if rows.late else list(rows.touched.values()),
+        written=rows.messages,
     )
     # A ticket this run opened may have been merged into an older one by the replay.
     gone = touched - set(
