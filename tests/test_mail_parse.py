@@ -11,6 +11,7 @@ from django.core.management import call_command
 from faults_support import Workers, child_env, defaults_install, needs_postgresql, wait_for
 from mails import amazon_body, build_mail
 
+from helpdesk.mail import parse
 from helpdesk.mail.models import RawMail, RawMailStatus
 from helpdesk.mail.parse import ATTACHMENTS_MAX, TEXT_MAX_CHARS, parse_mail
 from helpdesk.mail.services import mail_ingest
@@ -469,6 +470,27 @@ def test_a_mail_of_monstrous_headers_is_filed_in_bounded_time(name, client, agen
     assert WORDS in message.buyer_text
     assert message.subject.startswith("Rücksendeanfrage")
     assert WORDS in client.get(f"/inbox/tickets/{message.ticket_id}/").content.decode()
+
+
+def test_addresses_read_again_are_read_alike_and_a_huge_one_is_not_remembered():
+    body = amazon_body(WORDS, order_id=ORDER).encode()
+    first, again = (parse_mail(raw_mail(buyer_headers(1), body, "text/plain")) for _ in "ab")
+    expected = ("Jane Doe - Amazon Marketplace", "abc123xyz@marketplace.amazon.de",
+                ["service@mugshop.de"])
+    assert (first.from_name, first.from_address, first.to_addresses) == expected
+    assert (again.from_name, again.from_address, again.to_addresses) == expected
+    first.to_addresses.append("someone@else.de")  # each mail's list is its own
+    assert again.to_addresses == ["service@mugshop.de"]
+    # A header longer than any address is read, and not kept in memory after its mail.
+    remembered = (parse._address_remembered.cache_info().currsize,
+                  parse._recipients_remembered.cache_info().currsize)
+    huge = parse_mail(raw_mail(buyer_headers(
+        2, From='"' + "Jane " * 200 + '" <jane@marketplace.amazon.de>',
+        To=", ".join(f"desk{n}@mugshop.de" for n in range(3000))), body, "text/plain"))
+    assert huge.from_address == "jane@marketplace.amazon.de"
+    assert huge.to_addresses[-1] == "desk2999@mugshop.de"
+    assert (parse._address_remembered.cache_info().currsize,
+            parse._recipients_remembered.cache_info().currsize) == remembered
 
 
 @pytest.mark.django_db

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from functools import lru_cache
 
 from .charsets import charset_decode, codecs_for
 from .text import html_strip, html_to_text, html_too_costly
@@ -252,16 +253,46 @@ def _words_read(
     ]
 
 
+# Mail repeats its addresses (the seller's own on nearly every mail, a buyer's on each of
+# theirs), and the standard library's strict address parser was a tenth of reading a mail:
+# the last few thousand header values read are remembered, those of an address's length.
+_ADDRESSES_REMEMBERED = 4096
+_ADDRESS_REMEMBERED_MAX = 500
+
+
 def _address(value: str | None, *, hint: str = "") -> tuple[str, str]:
+    if value is None:
+        return "", ""
+    if len(value) > _ADDRESS_REMEMBERED_MAX:
+        return _address_read(value, hint)
+    return _address_remembered(value, hint)
+
+
+def _address_read(value: str, hint: str) -> tuple[str, str]:
     """(name, address) of an address header, read before its encoded words are decoded (RFC
     2047): decoded first, the comma of "Müller, Jana" or the "<" of "Jana <3" was read as
     syntax, and the mail had no sender. Read as before when the raw value gives no address."""
-    if value is None:
-        return "", ""
     name, address = parseaddr(value)
     if not address:
         return parseaddr(decode(value, hint=hint))
     return decode(name, hint=hint), decode(address, hint=hint)
+
+
+_address_remembered = lru_cache(maxsize=_ADDRESSES_REMEMBERED)(_address_read)
+
+
+def _recipients(values: tuple[str, ...]) -> tuple[str, ...]:
+    """The addresses of the To headers' raw values, lower-cased."""
+    if sum(map(len, values)) > _ADDRESS_REMEMBERED_MAX:
+        return _recipients_read(values)
+    return _recipients_remembered(values)
+
+
+def _recipients_read(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(decode(a).lower() for _, a in getaddresses(values) if a)
+
+
+_recipients_remembered = lru_cache(maxsize=_ADDRESSES_REMEMBERED)(_recipients_read)
 
 
 def _message_ids(value: str | None) -> list[str]:
@@ -662,11 +693,7 @@ def _headers_read(msg: Message) -> ParsedMail:
         from_address=from_address.lower(),
         from_name=from_name.strip().strip('"'),
         reply_to=reply_to.lower(),
-        to_addresses=[
-            decode(a).lower()
-            for _, a in getaddresses(raw.get("to", [])[:TO_HEADERS_READ])
-            if a
-        ],
+        to_addresses=list(_recipients(tuple(raw.get("to", [])[:TO_HEADERS_READ]))),
         date=_date(_zone_offset(str(msg.get("Date") or ""))),
         received_dates=received_dates,
         headers={h: decode(raw[h][0]) for h in KEPT_HEADERS if h in raw},
