@@ -49,10 +49,12 @@ def blob_put(data: bytes) -> str:
             _directory_make(directory)
             fd = os.open(tmp, _NEW_FILE, 0o644)
         try:
-            with os.fdopen(fd, "wb", buffering=0) as fh:
+            try:
                 view = memoryview(data)
                 while view:
-                    view = view[fh.write(view) :]
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
             os.replace(tmp, os.path.join(directory, key))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
