@@ -107,7 +107,7 @@ def reconciliation_world():
     from reports_support import agent_replies, buyer_says, manager_make, ticket_at
 
     from helpdesk.replies.models import Outbox
-    from helpdesk.tickets.actions import ticket_clock_end
+    from helpdesk.sla.actions import ticket_clock_end
 
     def at(day: int, hour: int = 10, minute: int = 0) -> datetime:
         return datetime(2026, 11, day, hour, minute, tzinfo=UTC)

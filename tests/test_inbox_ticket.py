@@ -13,7 +13,8 @@ from mails import FIXTURE_MAIL
 from helpdesk.mail.raw_store import blob_put
 from helpdesk.mail.services import mail_ingest
 from helpdesk.marketplaces.models import Channel
-from helpdesk.tickets.actions import ticket_clock_end, ticket_escalate
+from helpdesk.sla.actions import ticket_clock_end
+from helpdesk.tickets.actions import ticket_escalate
 from helpdesk.tickets.models import (
     AgentProfile,
     Attachment,

@@ -619,7 +619,7 @@ def test_no_response_required_marked_while_a_question_sat_in_quarantine_leaves_i
     was never seen by the agent: it still needs an answer."""
     from helpdesk.marketplaces.defaults import channels_install_defaults
     from helpdesk.marketplaces.models import Channel
-    from helpdesk.tickets.actions import ticket_clock_end
+    from helpdesk.sla.actions import ticket_clock_end
 
     agent = django_user_model.objects.create_user("agent7")
     t = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)

@@ -23,8 +23,8 @@ from reports_support import agent_replies, ticket_at
 from helpdesk.marketplaces.models import Channel
 from helpdesk.performance.importing import performance_import
 from helpdesk.performance.reconcile import ContactFigures, reconciliation
+from helpdesk.sla.actions import ticket_clock_end
 from helpdesk.sla.models import Obligation
-from helpdesk.tickets.actions import ticket_clock_end
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 10, tzinfo=UTC)

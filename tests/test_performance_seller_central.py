@@ -8,8 +8,8 @@ from inbox_support import ticket_make, user_make
 
 from helpdesk.marketplaces.models import Channel
 from helpdesk.performance.seller_central import nrr_mark_in_seller_central, nrr_unmarked
+from helpdesk.sla.actions import ticket_clock_end
 from helpdesk.sla.models import ClockAction
-from helpdesk.tickets.actions import ticket_clock_end
 from helpdesk.tickets.models import Queue
 
 pytestmark = pytest.mark.django_db

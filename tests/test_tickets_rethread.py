@@ -32,9 +32,9 @@ from helpdesk.mail.services import mails_ingest
 from helpdesk.mail.sources.files import mails_read, paths_expand
 from helpdesk.replies.outbox import outbox_create
 from helpdesk.replies.sending import outbox_mark_sent
+from helpdesk.sla.actions import ticket_clock_end, ticket_resolve
 from helpdesk.sla.models import Obligation, Violation
 from helpdesk.sla.sweep import sla_sweep
-from helpdesk.tickets.actions import ticket_clock_end, ticket_resolve
 from helpdesk.tickets.models import Message, Ticket, TicketKind, TicketStatus, TimelineEvent
 from helpdesk.tickets.rethread import message_split, tickets_merge
 

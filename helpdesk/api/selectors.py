@@ -7,10 +7,10 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from helpdesk.marketplaces.models import Buyer, Order
 from helpdesk.sla.models import Obligation, Violation
+from helpdesk.sla.selectors import ticket_list
 from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.selectors import (
     ticket_escalations,
-    ticket_list,
     ticket_messages,
     ticket_timeline,
     tickets_visible,

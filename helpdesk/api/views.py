@@ -29,10 +29,11 @@ from helpdesk.replies.errors import ComplianceBlocked
 from helpdesk.replies.models import Outbox, ReplyTemplate, Severity
 from helpdesk.replies.seller_central import seller_central_responded
 from helpdesk.replies.services import reply_compose
+from helpdesk.sla import actions as clock_actions
 from helpdesk.sla.report import sla_report
+from helpdesk.sla.selectors import ticket_list
 from helpdesk.tickets import actions
 from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.selectors import ticket_list
 
 from . import selectors
 from . import serializers as s
@@ -121,8 +122,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def no_response_required(self, request: Request, pk: str) -> Response:
         ticket = _ticket(request, pk)
         data = _valid(s.ClockEndRequest, request.data)
-        actions.ticket_clock_end(ticket=ticket, actor=request.user, kind="no_response_required",
-                                 note=data["note"])
+        clock_actions.ticket_clock_end(ticket=ticket, actor=request.user,
+                                       kind="no_response_required", note=data["note"])
         return self._done(ticket)
 
     @extend_schema(tags=["actions"], request=s.SellerCentralRequest,
@@ -146,7 +147,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
         ticket = _ticket(request, pk)
-        actions.ticket_resolve(ticket=ticket, actor=request.user)
+        clock_actions.ticket_resolve(ticket=ticket, actor=request.user)
         return self._done(ticket)
 
     @extend_schema(tags=["actions"], request=s.EscalateRequest, responses=s.TicketSerializer)

@@ -9,12 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from helpdesk.tickets.actions import (
-    ActionError,
-    ticket_assign,
-    ticket_clock_end,
-    ticket_resolve,
-)
+from helpdesk.sla.actions import ticket_clock_end, ticket_resolve
+from helpdesk.tickets.actions import ActionError, ticket_assign
 from helpdesk.tickets.models import Ticket
 
 BULK_ACTIONS = {

@@ -10,7 +10,7 @@ from helpdesk.replies.models import Outbox, OutboxState, ReplyTemplate
 from helpdesk.replies.selectors import outbox_for_ticket, templates_for_ticket
 from helpdesk.replies.seller_central import ticket_notice
 from helpdesk.replies.services import reply_languages
-from helpdesk.tickets.actions import CLOCK_ENDINGS
+from helpdesk.sla.actions import CLOCK_ENDINGS
 from helpdesk.tickets.models import Message, Ticket, TicketPresence, TicketStatus
 from helpdesk.tickets.selectors import (
     buyer_tickets_other,

@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 
 from helpdesk.db import row_id
 from helpdesk.derived import tickets_derived_refresh
+from helpdesk.sla.selectors import ticket_list
 from helpdesk.tickets.actions import ActionError
 from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.rethread import message_split, tickets_merge
-from helpdesk.tickets.selectors import ticket_list
 
 REASON_MAX = 500
 

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.mail.raw_store import blob_get
 from helpdesk.replies.models import Outbox
+from helpdesk.sla import actions as clock_actions
+from helpdesk.sla.selectors import ticket_list
 from helpdesk.tickets import actions
 from helpdesk.tickets.models import Attachment, Ticket
-from helpdesk.tickets.selectors import ticket_list
 
 from . import threads
 from .forms import TicketActionForm
@@ -64,14 +65,14 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     )
                 actions.ticket_assign(ticket=ticket, assignee=assignee, actor=user)
             case "resolve":
-                actions.ticket_resolve(ticket=ticket, actor=user)
+                clock_actions.ticket_resolve(ticket=ticket, actor=user)
                 messages.success(request, _("Ticket #%(id)s resolved.") % {"id": ticket.pk})
             case "reopen":
                 actions.ticket_reopen(ticket=ticket, actor=user)
             case "note":
                 actions.ticket_note_add(ticket=ticket, actor=user, text=post.get("text", ""))
             case "clock":
-                actions.ticket_clock_end(
+                clock_actions.ticket_clock_end(
                     ticket=ticket, actor=user, kind=post.get("kind", "no_response_required"),
                     note=post.get("note", ""),
                 )

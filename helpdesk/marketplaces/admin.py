@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
+from .hours import CALENDAR_WEEKS, business_hours_parse, calendar_weeks_needed
 from .models import NO_PLACE_ZONES, Buyer, Channel, Holiday, Order, OrderItem
 from .orders_import import OrderImportError, orders_import
 
@@ -106,12 +107,6 @@ class _ChannelForm(forms.ModelForm):
     def _hours_cover_limits(self, data: dict, hours: dict[str, list[str]]) -> None:
         """The clock looks ten years ahead for working time: a few minutes a week would leave
         a 72-hour limit without a deadline and the channel's mail unfiled."""
-        from helpdesk.sla.policy import (
-            CALENDAR_WEEKS,
-            business_hours_parse,
-            calendar_weeks_needed,
-        )
-
         limits = [data.get(f) for f in ("reply_limit_hours", "return_limit_hours",
                                          "claim_limit_hours")]
         if not hours or None in limits:

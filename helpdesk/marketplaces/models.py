@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 
+from .hours import business_hours_parse
+
 # The languages a marketplace, a buyer or a rule can be in: the two-letter ISO 639-1 codes
 # Django knows (the product compares languages by these codes, e.g. "de", never "de-AT").
 LANGUAGE_CHOICES = sorted(
@@ -131,8 +133,6 @@ class Channel(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from helpdesk.sla.policy import business_hours_parse
-
         self.domain = mail_domain_normal(self.domain)
         self.relay_domain = mail_domain_normal(self.relay_domain)
         if self.business_hours:

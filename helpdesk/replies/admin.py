@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from helpdesk.tickets.models import Ticket, TicketKind
 
-from .compliance import params_problems
+from .compliance import params_problems, params_typing_problems
 from .errors import ReplyError
 from .models import (
     AgentSignature,
@@ -137,9 +137,25 @@ class ParamsField(forms.JSONField):
             return InvalidJSONInput(data)
 
 
+class ComplianceRuleForm(forms.ModelForm):
+    class Meta:
+        model = ComplianceRule
+        fields = ["name", "kind", "platform", "channel", "language", "severity", "message",
+                  "params", "active"]
+
+    def clean(self) -> dict:
+        """The parameters against the kind's needs, the patterns compiled as they will run."""
+        data = super().clean()
+        if "kind" in data and "params" in data and (
+            problems := params_typing_problems(data["kind"], data["params"])
+        ):
+            self.add_error("params", problems)
+        return data
+
+
 @admin.register(ComplianceRule)
 class ComplianceRuleAdmin(admin.ModelAdmin):
-    # clean() checks the parameters against the kind's needs and compiles the patterns.
+    form = ComplianceRuleForm
     list_display = ["name", "kind", "platform", "channel", "language", "severity", "active",
                     "problem"]
     list_filter = ["kind", "platform", "channel", "language", "severity", "active"]

@@ -64,6 +64,9 @@ class ReplyTemplateVariant(models.Model):
         return f"{self.template} ({self.language})"
 
     def clean(self) -> None:
+        # Not a cycle (rendering imports no model): Jinja2 and Babel, 80 ms to import, are
+        # loaded where templates are checked or rendered, not by every process that loads
+        # the models (the ingest, the workers).
         from .rendering import template_problems
 
         self.language = self.language.strip().lower()
@@ -161,16 +164,12 @@ class ComplianceRule(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from .compliance import params_typing_problems
-
+        # The parameters are checked against the kind's check by the admin's form
+        # (``ComplianceRuleForm``): the checks are ``compliance``'s, which reads this model.
         self.language = self.language.strip().lower()
-        errors = {}
         if self.language and (problem := language_problem(self.language)):
-            errors["language"] = f"{problem} Leave it blank for a rule that checks every reply."
-        if problems := params_typing_problems(self.kind, self.params):
-            errors["params"] = problems
-        if errors:
-            raise ValidationError(errors)
+            raise ValidationError({"language": f"{problem} Leave it blank for a rule that "
+                                               "checks every reply."})
 
 
 class OutboxState(models.TextChoices):

@@ -1,5 +1,6 @@
-"""What agents do to a ticket: assign, claim, resolve, reopen, note, end a clock, escalate,
-mark read, be present. Each is one transaction with the timeline line it writes.
+"""What agents do to a ticket: assign, claim, reopen, note, escalate, mark read, be present.
+Each is one transaction with the timeline line it writes. Resolving and ending a clock ask
+the clocks first: they are ``helpdesk.sla.actions``.
 
 Callers pass a ticket they already fetched through ``selectors.tickets_visible``: the queue
 check happens there, once, for views and bulk actions alike."""
@@ -20,23 +21,16 @@ from .models import (
     TimelineEvent,
 )
 from .selectors import user_scope
-from .signals import ticket_resolved
 
 NOTE_MAX = 5000
-# The clock action each open clock kind can be ended with, in the agent's words.
-CLOCK_ENDINGS = {
-    "no_response_required": frozenset({"buyer_reply"}),
-    "responded_elsewhere": frozenset({"claim", "chargeback"}),
-    "return_decided": frozenset({"return_request"}),
-}
-
 
 class ActionError(Exception):
     """The action cannot be done; the message is for the agent."""
 
 
-def _event(ticket: Ticket, actor: AbstractBaseUser | None, kind: str, text: str,
-           at: datetime, data: dict | None = None) -> TimelineEvent:
+def timeline_add(ticket: Ticket, actor: AbstractBaseUser | None, kind: str, text: str,
+                 at: datetime, data: dict | None = None) -> TimelineEvent:
+    """The timeline line of what ``actor`` did (None: the product itself)."""
     return TimelineEvent.objects.create(
         ticket=ticket, at=at, actor=actor, kind=kind, text=text[:1000], data=data or {}
     )
@@ -67,7 +61,7 @@ def ticket_assign(
         text = _("Claimed by %(name)s") % {"name": _name(actor)}
     else:
         text = _("Assigned to %(name)s") % {"name": _name(assignee)}
-    _event(ticket, actor, "assigned", text, now,
+    timeline_add(ticket, actor, "assigned", text, now,
            {"assignee": assignee.pk if assignee else None})
     return ticket
 
@@ -78,26 +72,6 @@ def ticket_claim(*, ticket: Ticket, actor: AbstractBaseUser,
 
 
 @transaction.atomic
-def ticket_resolve(*, ticket: Ticket, actor: AbstractBaseUser,
-                   now: datetime | None = None) -> Ticket:
-    """Resolve. Refused while a clock is open: a resolved ticket leaves the working view,
-    and a clock nobody sees would run out unnoticed."""
-    from helpdesk.sla.models import Obligation
-
-    now = now or timezone.now()
-    if ticket.status == TicketStatus.RESOLVED:
-        return ticket
-    if Obligation.objects.open().filter(ticket=ticket).exists():
-        raise ActionError(_("Ticket #%(id)s still has an open clock: reply, or mark it "
-                            "“No response required”, first.") % {"id": ticket.pk})
-    ticket.status = TicketStatus.RESOLVED
-    ticket.save(update_fields=["status"])
-    _event(ticket, actor, "resolved", _("Resolved"), now)
-    ticket_resolved.send(sender=Ticket, ticket=ticket, actor=actor)
-    return ticket
-
-
-@transaction.atomic
 def ticket_reopen(*, ticket: Ticket, actor: AbstractBaseUser,
                   now: datetime | None = None) -> Ticket:
     now = now or timezone.now()
@@ -105,7 +79,7 @@ def ticket_reopen(*, ticket: Ticket, actor: AbstractBaseUser,
         return ticket
     ticket.status = TicketStatus.OPEN
     ticket.save(update_fields=["status"])
-    _event(ticket, actor, "reopened", _("Reopened"), now)
+    timeline_add(ticket, actor, "reopened", _("Reopened"), now)
     return ticket
 
 
@@ -118,26 +92,7 @@ def ticket_note_add(*, ticket: Ticket, actor: AbstractBaseUser, text: str,
     if len(text) > NOTE_MAX:
         raise ActionError(_("A note can be at most %(n)s characters.") % {"n": NOTE_MAX})
     # The line shows the start; the whole note is kept in the event's data.
-    return _event(ticket, actor, "note", text, now or timezone.now(), {"note": text})
-
-
-@transaction.atomic
-def ticket_clock_end(
-    *, ticket: Ticket, actor: AbstractBaseUser, kind: str = "no_response_required",
-    note: str = "", now: datetime | None = None,
-):
-    """End the ticket's open clocks of the kinds ``kind`` can end, without a mail ("No
-    response required", "Responded in Seller Central", "Return decided"). Marking after
-    the deadline still keeps the breach on record (the clock decides that)."""
-    from helpdesk.sla.models import Obligation
-    from helpdesk.sla.services import clock_action_record
-
-    if kind not in CLOCK_ENDINGS:
-        raise ActionError(_("Unknown clock action."))
-    if not Obligation.objects.open().filter(ticket=ticket, kind__in=CLOCK_ENDINGS[kind]).exists():
-        raise ActionError(_("Ticket #%(id)s has no open clock this ends.") % {"id": ticket.pk})
-    return clock_action_record(ticket=ticket, kind=kind, actor=actor, note=note.strip(),
-                               at=now or timezone.now())
+    return timeline_add(ticket, actor, "note", text, now or timezone.now(), {"note": text})
 
 
 @transaction.atomic
@@ -156,7 +111,7 @@ def ticket_escalate(
         follow_up_due_at=now + timedelta(hours=ticket.channel.escalation_follow_up_hours),
     )
     # Stored text is in UTC like every other timeline line; pages show it in each zone.
-    _event(ticket, actor, "escalated",
+    timeline_add(ticket, actor, "escalated",
            _("Escalated to seller support: case %(case)s, follow-up due %(due)s UTC")
            % {"case": escalation.case_id,
               "due": f"{escalation.follow_up_due_at:%Y-%m-%d %H:%M}"},
@@ -172,7 +127,7 @@ def escalation_close(*, escalation: Escalation, actor: AbstractBaseUser,
         return escalation
     escalation.closed_at, escalation.closed_by = now, actor
     escalation.save(update_fields=["closed_at", "closed_by"])
-    _event(escalation.ticket, actor, "escalation_closed",
+    timeline_add(escalation.ticket, actor, "escalation_closed",
            _("Seller support case %(case)s closed") % {"case": escalation.case_id}, now,
            {"escalation": escalation.pk})
     return escalation

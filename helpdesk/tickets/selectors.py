@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from helpdesk.accounts.roles import ROLES, sees_all_queues
@@ -88,22 +88,6 @@ def user_scope(user: AbstractBaseUser | AnonymousUser) -> Scope:
 
 def tickets_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Ticket]:
     return Ticket.objects.filter(user_scope(user).q())
-
-
-def ticket_list(*, user: AbstractBaseUser | AnonymousUser | None = None) -> QuerySet[Ticket]:
-    """Tickets with what a row or a page shows: channel, buyer, order, assignee and the open
-    clocks (soonest first, as ``open_clocks``). Without a user: every ticket (commands)."""
-    from helpdesk.sla.models import Obligation
-
-    tickets = Ticket.objects.all() if user is None else tickets_visible(user=user)
-    return (
-        tickets.select_related("channel", "buyer", "order", "assignee")
-        .prefetch_related(
-            Prefetch("obligations", queryset=Obligation.objects.open().order_by("due_at"),
-                     to_attr="open_clocks")
-        )
-        .order_by("-last_message_at", "-pk")
-    )
 
 
 def ticket_messages(*, ticket: Ticket) -> QuerySet[Message]:

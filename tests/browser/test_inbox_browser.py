@@ -238,7 +238,7 @@ def test_a_long_wrong_value_named_in_a_message_wraps_inside_it(page, live_server
 def test_the_seller_central_list_keeps_its_tick_on_the_screen_beside_an_endless_subject(
     page, live_server, desk, log_in
 ):
-    from helpdesk.tickets.actions import ticket_clock_end
+    from helpdesk.sla.actions import ticket_clock_end
 
     endless = ticket_make(subject="W" * 300, words="thanks", age=timedelta(hours=1))
     ticket_clock_end(ticket=endless, actor=desk["agent"], kind="no_response_required")
