@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "helpdesk.api",
     "helpdesk.webhooks",
+    "helpdesk.demo",
 ]
 
 MIDDLEWARE = [
@@ -130,7 +131,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # The inbox's views set their own Content-Security-Policy (helpdesk/inbox/security.py).
+    # The agents' and managers' pages set their own Content-Security-Policy (helpdesk/csp.py).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "helpdesk.inbox.middleware.AgentTimeZoneMiddleware",

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from helpdesk.accounts import views as account_views
+from helpdesk.inbox import account_views
 
 # Every app's admin module, imported here rather than when Django starts (helpdesk.admin_apps).
 admin.autodiscover()
@@ -13,7 +13,7 @@ urlpatterns = [
     path("login/", account_views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/tokens/", include("helpdesk.api.token_urls")),
-    path("account/", include("helpdesk.accounts.urls")),
+    path("account/", include("helpdesk.inbox.account_urls")),
     path("api/", include("helpdesk.api.urls")),
     path("admin/", admin.site.urls),
     path("ingest/", include("helpdesk.mail.urls")),

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from helpdesk.inbox.security import inbox_csp
+from helpdesk.csp import inbox_csp
 
 from .forms import TokenForm
 from .tokens import TokenError, token_create, token_revoke, tokens_of

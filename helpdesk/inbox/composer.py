@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from helpdesk.csp import inbox_csp
 from helpdesk.db import row_id
 from helpdesk.replies.compliance import (
     CHECK_MAX_CHARS,
@@ -35,7 +36,6 @@ from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.selectors import agent_zone
 
 from .page import Composer, templates_fitting, ticket_page_context
-from .security import inbox_csp
 from .ticket_views import ticket_get
 
 # The live check's request: subject and body percent-encoded (up to 12 bytes a character).

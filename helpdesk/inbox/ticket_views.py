@@ -10,6 +10,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from helpdesk.csp import inbox_csp
 from helpdesk.mail.raw_store import blob_get
 from helpdesk.replies.models import Outbox
 from helpdesk.sla import actions as clock_actions
@@ -20,7 +21,6 @@ from helpdesk.tickets.models import Attachment, Ticket
 from . import threads
 from .forms import TicketActionForm
 from .page import presence_others, thread_version, ticket_page_context
-from .security import inbox_csp
 
 # Served with their own type; anything else is a download of bytes, never rendered.
 SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from helpdesk.csp import inbox_csp
 from helpdesk.marketplaces.models import Channel
 from helpdesk.tickets.selectors import tickets_visible, user_scope, users_assignable
 
@@ -19,7 +20,6 @@ from .bulk import BULK_ACTIONS, bulk_run
 from .filters import UNASSIGNED, VIEWS, InboxQuery, list_plan
 from .forms import BulkForm, InboxQueryForm
 from .listing import Facets, inbox_counts, inbox_page
-from .security import inbox_csp
 
 POLL_SECONDS = 30  # how often the list refreshes itself; settings.INBOX_POLL_SECONDS wins
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.roles import is_helpdesk_user
+from helpdesk.csp import inbox_csp
 from helpdesk.db import row_id
-from helpdesk.inbox.security import inbox_csp
 from helpdesk.marketplaces.models import Channel
 from helpdesk.reports.csv_cells import csv_cell, csv_download
 from helpdesk.reports.views import manager_only

@@ -26,7 +26,7 @@ from .models import Outbox, ReplyTemplate, ReplyTemplateVariant, Severity
 from .outbox import NewAttachment, outbox_create, outbox_supersede
 from .rendering import ALLOWED, RenderError, currency_for, locale_for, template_render
 
-MANAGER_GROUP = "manager"  # the role accounts.demo creates
+MANAGER_GROUP = "manager"  # the role the demo data (helpdesk.demo) creates
 # A template variable left in text an agent edited: {{ buyer.first_name }}. A buyer's own
 # "{{ 7*7 }}" quoted in a reply is not one of ours and goes out as written.
 _NAMES = "|".join(ALLOWED)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from helpdesk.accounts.roles import sees_all_queues
-from helpdesk.inbox.security import inbox_csp
+from helpdesk.csp import inbox_csp
 from helpdesk.marketplaces.models import Channel
 from helpdesk.sla.models import ObligationKind
 from helpdesk.sla.report import report_reads

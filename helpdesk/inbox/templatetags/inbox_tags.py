@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django import template
 from django.utils import timezone
 
+from helpdesk.csp import FRAME_STYLE
 from helpdesk.inbox import display
-from helpdesk.inbox.security import FRAME_STYLE
 
 register = template.Library()
 

@@ -1,8 +1,9 @@
-"""Changes to an agent's own settings."""
+"""An agent's own settings (``AgentProfile``): changed on their account page."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
-from helpdesk.tickets.models import AgentProfile
+from .models import AgentProfile
 
 
 def agent_profile_update(*, user: AbstractBaseUser, time_zone: str) -> AgentProfile:
@@ -13,8 +14,6 @@ def agent_profile_update(*, user: AbstractBaseUser, time_zone: str) -> AgentProf
 
 
 def agent_time_zone(*, user: AbstractBaseUser) -> str:
-    from django.conf import settings
-
     return (
         AgentProfile.objects.filter(user=user).values_list("time_zone", flat=True).first()
         or settings.TIME_ZONE

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from helpdesk.accounts.demo import (
+from helpdesk.demo.loading import (
     DEMO_FRESH_FOR,
     demo_loaded_at,
     demo_mail_ingest,

@@ -1,4 +1,5 @@
-"""The agent's own settings: time zone; password change is Django's own view."""
+"""The agent's own account pages under ``/account/``: settings (the time zone), and
+Django's own login and password change views, under the pages' Content-Security-Policy."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -8,10 +9,10 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from helpdesk.inbox.security import inbox_csp
+from helpdesk.csp import inbox_csp
+from helpdesk.tickets.agents import agent_profile_update, agent_time_zone
 
-from .forms import PreferencesForm
-from .services import agent_profile_update, agent_time_zone
+from .account_forms import PreferencesForm
 
 
 @require_http_methods(["GET", "POST"])

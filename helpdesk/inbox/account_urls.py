@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import account_views as views
 
 app_name = "account"
 urlpatterns = [

@@ -1,7 +1,8 @@
-"""The Content-Security-Policy of the agents' pages: scripts and styles from our own static
-files only, no plugins, no framing. A buyer's HTML is shown in a sandboxed iframe that
-inherits this policy, so even a script the sanitiser missed could neither run nor load
-anything from outside (tracking pixels included)."""
+"""The Content-Security-Policy of the pages agents and managers work in (the inbox, reports,
+their account): scripts and styles from our own static files only, no plugins, no framing.
+A buyer's HTML is shown in a sandboxed iframe that inherits this policy, so even a script
+the sanitiser missed could neither run nor load anything from outside (tracking pixels
+included)."""
 
 import base64
 import hashlib

@@ -1,3 +1,5 @@
+"""The agent's settings form."""
+
 from zoneinfo import available_timezones
 
 from django import forms
