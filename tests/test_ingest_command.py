@@ -9,6 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from mails import amazon_body, build_mail
 
+from helpdesk.mail import batch as filing
+from helpdesk.mail import services as ingest_service
 from helpdesk.mail.models import RawMail
 from helpdesk.tickets.models import Message
 
@@ -33,6 +35,21 @@ def test_eml_files_and_directories_recursively(tmp_path):
                        "tickets_created": 2}
     assert run_ingest(tmp_path) == {"read": 3, "stored": 0, "duplicates": 3, "quarantined": 0,
                                     "tickets_created": 0}
+
+
+def test_a_folder_of_large_mails_is_read_in_batches_of_bounded_bytes(tmp_path, monkeypatch):
+    # Buyers' photos: a few MB a mail made batches of gigabytes, three held at a time.
+    monkeypatch.setattr(filing, "BATCH_BYTES", 200_000)
+    photo = "A photo of the crack: " + "x" * 60_000
+    for n in range(10):
+        (tmp_path / f"{n:02}.eml").write_bytes(build_mail(
+            message_id=f"<photo{n}@x>", sender=f"p{n}@marketplace.amazon.com", body=photo))
+    (tmp_path / "10.eml").write_bytes(build_mail(  # larger than a batch on its own
+        message_id="<video@x>", sender="v@marketplace.amazon.com", body="y" * 300_000))
+    batches = list(ingest_service._batches(sorted(tmp_path.iterdir()), None))
+    assert [len(batch) for batch in batches] == [3, 3, 3, 1, 1]
+    assert all(sum(len(raw) for _, raw in batch) <= 200_000 for batch in batches[:-1])
+    assert run_ingest(tmp_path)["stored"] == 11
 
 
 def test_mbox_file(tmp_path):

@@ -16,6 +16,7 @@ from mails import (
 )
 
 from helpdesk.mail import backlog
+from helpdesk.mail import batch as filing
 from helpdesk.mail.backlog import MAX_ATTEMPTS, backlog_process, mail_receive
 from helpdesk.mail.models import RawMail, RawMailStatus
 from helpdesk.mail.services import mails_ingest
@@ -55,6 +56,22 @@ def test_mail_left_by_a_run_that_died_is_taken_alone_and_counted(monkeypatch):
     backlog_process()
     assert taken == [1, 1, 1]
     assert Message.objects.count() == 3
+
+
+def test_a_backlog_of_large_mails_is_filed_a_bounded_number_of_bytes_at_a_time(monkeypatch):
+    # Buyers' photos through the webhook: 200 mails a batch of a few MB each were gigabytes.
+    monkeypatch.setattr(filing, "BATCH_BYTES", 200_000)
+    photo = "A photo of the crack: " + "x" * 60_000
+    for n in range(7):
+        mail_receive(raw=build_mail(message_id=f"<photo{n}@t>", body=amazon_body(photo)),
+                     source="http")
+    held = []
+    real = backlog.kept_ingest
+    monkeypatch.setattr(backlog, "kept_ingest",
+                        lambda kept: held.append(sum(len(k.raw) for k in kept)) or real(kept))
+    backlog_process()
+    assert len(held) == 3 and max(held) <= 200_000
+    assert Message.objects.count() == 7
 
 
 def test_a_mail_that_killed_its_runs_too_often_is_quarantined_untouched():

@@ -21,7 +21,7 @@ from django.utils import timezone
 from helpdesk import jobs
 from helpdesk.tickets.rethread import threads_lock
 
-from .batch import kept_ingest
+from .batch import batch_has_room, kept_ingest
 from .batch_read import KeptMail, kept_read
 from .batch_store import mails_trusted
 from .models import RawMail, RawMailStatus
@@ -131,7 +131,7 @@ def _take(batch: int, seen: set[int]) -> list[int]:
             if row.attempts >= MAX_ATTEMPTS:
                 raw_mail_quarantine(row, f"processing it stopped {row.attempts} runs (killed "
                                          "or timed out): a mail that cannot be filed safely")
-        rows = [row for row in rows if row.attempts < MAX_ATTEMPTS]
+        rows = _within_batch_bytes([row for row in rows if row.attempts < MAX_ATTEMPTS])
         # Mail a run died holding is taken alone, the least tried first: the mail that
         # kills runs comes last each time, so the mail behind it waits for one death at most.
         retried = sorted((row for row in rows if row.attempts > 0), key=lambda r: r.attempts)
@@ -140,6 +140,17 @@ def _take(batch: int, seen: set[int]) -> list[int]:
             attempts=F("attempts") + 1, claimed_until=now + timedelta(seconds=CLAIM_SECONDS)
         )
         return [row.pk for row in taken]
+
+
+def _within_batch_bytes(rows: list[RawMail]) -> list[RawMail]:
+    """The rows, from the first, that one batch holds (``batch_has_room``); the rest wait
+    for the next batch of the run."""
+    held = 0
+    for taken, row in enumerate(rows):
+        if not batch_has_room(taken=taken, held=held, size=row.size):
+            return rows[:taken]
+        held += row.size
+    return rows
 
 
 def _read(rows: list[RawMail], ruleset: Ruleset) -> list[KeptMail]:

@@ -37,6 +37,18 @@ from .records import (
 
 logger = logging.getLogger(__name__)
 
+# At most this many bytes of mail a batch, however many mails a caller's batch may hold (a
+# mail larger on its own is a batch of one): a folder or backlog of buyers' photos, a few MB
+# a mail, made batches of gigabytes, held while read ahead, sent to the reading child and
+# stored. Far above a thousand ordinary mails (some 3 MB).
+BATCH_BYTES = 64 * 1024 * 1024
+
+
+def batch_has_room(*, taken: int, held: int, size: int) -> bool:
+    """Whether a batch of ``taken`` mails, ``held`` bytes in all, takes a mail of ``size``
+    bytes more: within ``BATCH_BYTES``, and the first mail whatever its size."""
+    return taken == 0 or held + size <= BATCH_BYTES
+
 
 def kept_ingest(kept: list[KeptMail]) -> list[IngestResult]:
     """File mails kept and read already, in one transaction; one result per mail, in order."""

@@ -21,7 +21,7 @@ from django.utils import timezone
 from helpdesk import jobs
 
 from .backlog import backlog_enqueue, mail_receive
-from .batch import kept_ingest
+from .batch import batch_has_room, kept_ingest
 from .batch_read import KeepAhead, KeptMail, kept_read, mails_keep
 from .models import RawMail, RawMailStatus
 from .raw_store import blob_get
@@ -117,7 +117,7 @@ def raw_mail_requeue(*, now: datetime | None = None, older_than: timedelta = STU
 # and each batch's queries and commit cost about as much for 1,000 mails as for 500: storing
 # 10,000 took 0.6 CPU s less (docs/PERFORMANCE.md). The write lock is held some 0.4 s a
 # batch, and the reading child's batch ahead adds some 30 MiB.
-BATCH = 1000
+BATCH = 1000  # and at most batch.BATCH_BYTES of mail
 # Batches the keeper may read ahead: it evens out the disk's hiccups; memory stays flat.
 AHEAD = 2
 # The first batch is small: storing waits for it alone, and starts sooner the smaller it is.
@@ -169,14 +169,20 @@ def _sqlite_write_room() -> Iterator[None]:
 def _batches(
     files: list[Path], on_file: Callable[[], None] | None
 ) -> Iterator[list[tuple[str, bytes]]]:
+    """The mails of ``files`` in batches of ``FIRST_BATCH``, then of ``BATCH`` mails, each
+    within ``batch.BATCH_BYTES`` (``batch_has_room``)."""
     batch: list[tuple[str, bytes]] = []
-    size = FIRST_BATCH
+    size, held = FIRST_BATCH, 0
     for path in files:
         for mail in mails_read(path):
+            if not batch_has_room(taken=len(batch), held=held, size=len(mail[1])):
+                yield batch
+                batch, size, held = [], BATCH, 0
             batch.append(mail)
+            held += len(mail[1])
             if len(batch) >= size:
                 yield batch
-                batch, size = [], BATCH
+                batch, size, held = [], BATCH, 0
         if on_file is not None:
             on_file()
     if batch:
