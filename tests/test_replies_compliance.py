@@ -210,6 +210,12 @@ NEAR_MISSES = [
     ("en", "The set has 5 star-shaped cutters. If you are happy with them, the star-shaped "
            "lid fits too."),
     ("en", "We packed 5 starfish moulds and five star shaped sprinkles."),
+    ("en", "The fridge has a 5-star energy rating, and the car seat a five-star safety rating."),
+    ("en", "The towels are 5 star hotel quality, as soft as the photos show."),
+    ("de", "Die Bettwäsche hat 5 Sterne Hotel Qualität."),
+    ("fr", "Des serviettes de qualité hôtel 5 étoiles, comme sur les photos."),
+    ("it", "Asciugamani di qualità hotel a 5 stelle, come nelle foto."),
+    ("es", "Toallas con calidad de hotel de 5 estrellas, como en las fotos."),
     ("de", "Im Set sind 5 sternförmige Ausstecher. Wenn Sie zufrieden sind, passt auch der "
            "sternförmige Deckel."),
     ("de", "Dazu legen wir fünf Sternanis und 5 Sternschrauben bei."),

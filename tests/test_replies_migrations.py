@@ -117,3 +117,26 @@ def test_a_link_rule_an_admin_changed_keeps_its_domains():
     executor.migrate(after)
     new = executor.loader.project_state(after).apps.get_model("replies", "ComplianceRule")
     assert new.objects.get(name=link).params == {"allowed_domains": ["amazon.de", "dhl.de"]}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_graded_stars_stop_reading_as_ratings_on_an_existing_install():
+    before, after = [("replies", "0009_top_score_asked_for")], [
+        ("replies", "0010_graded_stars_are_not_ratings")]
+    shipped_09 = importlib.import_module(
+        "helpdesk.replies.migrations.0010_graded_stars_are_not_ratings").SHIPPED_BEFORE
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("replies", "ComplianceRule")
+    for name, params in shipped_09.items():
+        old.objects.filter(name=name).update(params=params)
+    edited = "Positive review or feedback asked for, or a change to one (it)"
+    old.objects.filter(name=edited).update(params={"patterns": [r"\b5 stelle\b"]})
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("replies", "ComplianceRule")
+    shipped_now = {name: params for name, _, _, _, _, params, *_ in RULES}
+    for name in shipped_09.keys() - {edited}:
+        assert new.objects.get(name=name).params == shipped_now[name] != shipped_09[name]
+    assert new.objects.get(name=edited).params == {"patterns": [r"\b5 stelle\b"]}

@@ -15,8 +15,11 @@ REWARD_EN = (r"(?:refund\w*|discount\w*|coupon\w*|voucher\w*|gift card\w*|free|r
 CHANGE_EN = (r"(?:remov|delet|chang|updat|revis|withdraw|reconsider|edit|amend|retract|"
              r"tak\w*\s+down)\w*")
 # A star that stands for a rating, not the shape of a thing sold ("5 star-shaped cutters",
-# "5 starfish"): "star" ends the word and is not the first half of a compound.
-STARS_EN = r"\b(?:5|five)[\s-]*(?:stars?(?![\w-]|\s+shaped?\b)|★)|★{3,}"
+# "5 starfish"): "star" ends the word and is not the first half of a compound. Nor a grade
+# the thing sold has from someone else: "5-star energy rating", "five-star safety rating",
+# "5 star hotel towels".
+GRADED_EN = r"\s+(?:hotel|resort|energy|safety|crash|wels|ancap|ncap)\b"
+STARS_EN = rf"\b(?:5|five)[\s-]*(?:stars?(?![\w-]|\s+shaped?\b|{GRADED_EN})|★)|★{{3,}}"
 # --- German
 R_DE = r"(?:bewert|rezension|kundenrezension|beurteil|feedback)\w*"
 REWARD_DE = (r"(?:gutschein|rabatt|erstatt|ruckerstatt|geld zuruck|gratis|kostenlos|geschenk|"
@@ -26,27 +29,32 @@ CHANGE_DE = (r"(?:entfern\w*|losch\w*|andern|anderung\w*|geandert|abander\w*|zur
              r"aktualisier\w*|revidier\w*)")
 # "5 Sterne", "fünf Sternen", "5 Sternchen"; not "5 sternförmige Ausstecher" or "Sternanis".
 STAR_WORD_DE = r"stern(?:e|en|chen)?(?![\w-])"
-STARS_DE = rf"\b(?:5|funf)[\s-]*(?:{STAR_WORD_DE}|★)|★{{3,}}"
+# "5 Sterne Hotel", "5 Sterne Sicherheit" (a grade the thing sold has) are no rating asked for.
+GRADED_DE = r"\s+(?:hotel|resort|energie\w*|sicherheit\w*|crashtest\w*)\b"
+STARS_DE = rf"\b(?:5|funf)[\s-]*(?:{STAR_WORD_DE}(?!{GRADED_DE})|★)|★{{3,}}"
 # --- French
 R_FR = r"(?:avis|evaluation\w*|commentaire\w*|critique\w*|note|notes|feedback)"
 REWARD_FR = (r"(?:rembours\w*|remise\w*|reduction\w*|bon d'achat|bons? de reduction|coupon\w*|"
              r"code promo|cadeau\w*|gratuit\w*|offert\w*|carte cadeau|dedommag\w*|"
              r"compensation\w*|geste commercial|\d+\s*(?:euros?|€))")
 CHANGE_FR = r"(?:supprim|retir|modifi|chang|revis|reconsider|enlev|effac|corrig)\w*"
-STARS_FR = r"\b(?:5|cinq)[\s-]*(?:etoile|★)\w*|★{3,}"
+# "(qualité) hôtel 5 étoiles": the grade of a hotel the thing sold is likened to.
+STARS_FR = r"(?<!\b(?:hotel|hotels|palace|resort)\s{1,3})\b(?:5|cinq)[\s-]*(?:etoile|★)\w*|★{3,}"
 # --- Italian
 R_IT = r"(?:recension\w*|valutazion\w*|feedback|giudizi\w*)"
 REWARD_IT = (r"(?:rimbors\w*|scont\w*|buon[oi]\b|coupon|codice sconto|regal\w*|omaggio|gratis|"
              r"gratuit\w*|carta regalo|risarciment\w*|\d+\s*(?:euro|€))")
 CHANGE_IT = r"(?:rimuov|rimozion|cancell|elimin|modific|cambi|aggiorn|ritir|rived|corregg)\w*"
-STARS_IT = r"\b(?:5|cinque)[\s-]*(?:stell|★)\w*|★{3,}"
+STARS_IT = (r"(?<!\b(?:hotel|albergo|alberghi|resort)\s{1,3}(?:a\s{1,3})?)"
+            r"\b(?:5|cinque)[\s-]*(?:stell|★)\w*|★{3,}")
 # --- Spanish
 R_ES = (r"(?:resen\w*|valoracion\w*|opinion\w*|calificacion\w*|comentario\w*|"
         r"puntuacion\w*|feedback)")
 REWARD_ES = (r"(?:reembols\w*|descuento\w*|cupon\w*|regalo\w*|gratis|gratuit\w*|"
              r"tarjeta regalo|compensacion\w*|\d+\s*(?:euros?|€))")
 CHANGE_ES = r"(?:elimin|borr|quit|retir|cambi|modific|actualiz|revis|reconsider|correg)\w*"
-STARS_ES = r"\b(?:5|cinco)[\s-]*(?:estrella|★)\w*|★{3,}"
+STARS_ES = (r"(?<!\b(?:hotel|hoteles|resort)\s{1,3}(?:de\s{1,3})?)"
+            r"\b(?:5|cinco)[\s-]*(?:estrella|★)\w*|★{3,}")
 # --- Japanese (no word boundaries: words are not separated by spaces)
 R_JA = r"(?:レビュー|評価|口コミ|クチコミ|フィードバック)"
 REWARD_JA = (r"(?:返金|割引|クーポン|ギフト券|ギフトカード|プレゼント|無料|謝礼|ポイント|特典|値引|"
