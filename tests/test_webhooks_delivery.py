@@ -213,16 +213,16 @@ def test_a_slow_receiver_times_out_and_a_huge_answer_is_read_only_in_part(run_jo
     with webhook_receiver() as receiver:
         receiver.answers = [slow, huge]
         endpoint_for(receiver.url, [Event.MESSAGE_RECEIVED])
-        started = time.monotonic()
         buyer_ticket()
         run_jobs()
         deliveries_retry(now=Delivery.objects.get().next_attempt_at)
         run_jobs()
-        took = time.monotonic() - started
     first, second = Attempt.objects.all()
-    assert not first.ok and "timed out" in first.error
-    assert second.ok and len(second.response_excerpt) == 1000
-    assert took < 10
+    # Each attempt as the admin sees it: the first gave up at the timeout, before the slow
+    # receiver answered (1.5 s); the second read the start of 3.2 MB and did not wait for
+    # the rest.
+    assert not first.ok and "timed out" in first.error and first.duration_ms < 1500
+    assert second.ok and len(second.response_excerpt) == 1000 and second.duration_ms < 1500
 
 
 def test_a_redirect_is_not_followed(run_jobs):
