@@ -63,27 +63,38 @@ def test_the_french_and_japanese_review_words_reach_an_existing_install():
     assert new.objects.get(name=edited).params == {"patterns": [r"\bsi vous aimez\b"]}
 
 
+# (migration before, migration that brings the rules up, a rule an admin edited, its patterns)
+PATTERNS_BROUGHT_UP = {
+    "star shapes are not ratings": (
+        "0006_review_words_fr_ja", "0007_star_shapes_are_not_ratings",
+        "Reviews asked of happy buyers only (de)", [r"\bwenn sie zufrieden\b"]),
+    "graded stars are not ratings": (
+        "0009_top_score_asked_for", "0010_graded_stars_are_not_ratings",
+        "Positive review or feedback asked for, or a change to one (it)", [r"\b5 stelle\b"]),
+}
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_star_shapes_stop_reading_as_ratings_on_an_existing_install():
-    before, after = [("replies", "0006_review_words_fr_ja")], [
-        ("replies", "0007_star_shapes_are_not_ratings")]
-    shipped_06 = importlib.import_module(
-        "helpdesk.replies.migrations.0007_star_shapes_are_not_ratings").SHIPPED_BEFORE
+@pytest.mark.parametrize("change", list(PATTERNS_BROUGHT_UP))
+def test_new_patterns_reach_an_existing_install_and_an_admins_edit_stays(change):
+    before_name, after_name, edited, edited_patterns = PATTERNS_BROUGHT_UP[change]
+    before, after = [("replies", before_name)], [("replies", after_name)]
+    shipped_before = importlib.import_module(
+        f"helpdesk.replies.migrations.{after_name}").SHIPPED_BEFORE
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("replies", "ComplianceRule")
-    for name, params in shipped_06.items():
+    for name, params in shipped_before.items():
         old.objects.filter(name=name).update(params=params)
-    edited = "Reviews asked of happy buyers only (de)"
-    old.objects.filter(name=edited).update(params={"patterns": [r"\bwenn sie zufrieden\b"]})
+    old.objects.filter(name=edited).update(params={"patterns": edited_patterns})
 
     executor = MigrationExecutor(connection)
     executor.migrate(after)
     new = executor.loader.project_state(after).apps.get_model("replies", "ComplianceRule")
     shipped_now = {name: params for name, _, _, _, _, params, *_ in RULES}
-    for name in shipped_06.keys() - {edited}:
-        assert new.objects.get(name=name).params == shipped_now[name] != shipped_06[name]
-    assert new.objects.get(name=edited).params == {"patterns": [r"\bwenn sie zufrieden\b"]}
+    for name in shipped_before.keys() - {edited}:
+        assert new.objects.get(name=name).params == shipped_now[name] != shipped_before[name]
+    assert new.objects.get(name=edited).params == {"patterns": edited_patterns}
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -118,25 +129,3 @@ def test_a_link_rule_an_admin_changed_keeps_its_domains():
     new = executor.loader.project_state(after).apps.get_model("replies", "ComplianceRule")
     assert new.objects.get(name=link).params == {"allowed_domains": ["amazon.de", "dhl.de"]}
 
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_graded_stars_stop_reading_as_ratings_on_an_existing_install():
-    before, after = [("replies", "0009_top_score_asked_for")], [
-        ("replies", "0010_graded_stars_are_not_ratings")]
-    shipped_09 = importlib.import_module(
-        "helpdesk.replies.migrations.0010_graded_stars_are_not_ratings").SHIPPED_BEFORE
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps.get_model("replies", "ComplianceRule")
-    for name, params in shipped_09.items():
-        old.objects.filter(name=name).update(params=params)
-    edited = "Positive review or feedback asked for, or a change to one (it)"
-    old.objects.filter(name=edited).update(params={"patterns": [r"\b5 stelle\b"]})
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(after)
-    new = executor.loader.project_state(after).apps.get_model("replies", "ComplianceRule")
-    shipped_now = {name: params for name, _, _, _, _, params, *_ in RULES}
-    for name in shipped_09.keys() - {edited}:
-        assert new.objects.get(name=name).params == shipped_now[name] != shipped_09[name]
-    assert new.objects.get(name=edited).params == {"patterns": [r"\b5 stelle\b"]}
