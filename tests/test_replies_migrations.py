@@ -128,4 +128,3 @@ def test_a_link_rule_an_admin_changed_keeps_its_domains():
     executor.migrate(after)
     new = executor.loader.project_state(after).apps.get_model("replies", "ComplianceRule")
     assert new.objects.get(name=link).params == {"allowed_domains": ["amazon.de", "dhl.de"]}
-
