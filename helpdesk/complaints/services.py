@@ -152,11 +152,12 @@ def tickets_categorise(*, tickets: Iterable[Ticket], written: Iterable[Message] 
             else:
                 hits[pk] = known
     fresh: dict[tuple[int, str], TextHits] = {}
-    held = [(m.pk, m.subject, m.buyer_text) for m in written if m.pk in unseen]
-    unread = unseen.keys() - {pk for pk, _, _ in held}
-    for pk, subject, words in held + list(Message.objects.filter(pk__in=list(unread)).values_list(
-        "pk", "subject", "buyer_text"
-    ) if unread else ()):
+    # The words of the messages just stored as the caller holds them; the rest read.
+    words_of = {m.pk: (m.subject, m.buyer_text) for m in written if m.pk in unseen}
+    if unread := [pk for pk in unseen if pk not in words_of]:
+        words_of |= {pk: (subject, words) for pk, subject, words in Message.objects.filter(
+            pk__in=unread).values_list("pk", "subject", "buyer_text")}
+    for pk, (subject, words) in words_of.items():
         language = unseen[pk]
         hits[pk] = fresh[(pk, language)] = matcher.text_hits(
             language, complaint_text(subject, words))
